@@ -1,0 +1,346 @@
+"""Region configuration: one TOML file per region, validated at load time.
+
+A region config says where roads, population, markets, schools and elevation
+come from (a local path, a URL, or an OpenStreetMap query), and the parameters
+of the model (speeds, thresholds, costs, budget). Paths are relative to the
+TOML file. Unknown keys, wrong types and missing files are reported with the
+file and the key that is wrong.
+
+Schema
+------
+``[region]``
+    ``name`` (str, required), ``title`` (str), ``synthetic`` (bool: data are
+    invented; every output says so), ``lang`` (``"es"`` or ``"en"``),
+    ``crs`` (``"auto"`` for the UTM zone of the data, or e.g. ``"EPSG:32718"``),
+    ``attribution`` (list of str: credits shown in outputs).
+``[sample]`` (optional)
+    Generate the synthetic sample region into ``directory`` before running:
+    ``seed`` (int), ``size`` (float, 1.0 = one province), ``directory``.
+``[roads]``
+    Exactly one of ``path`` (``.osm`` XML or ``.osm.pbf``), ``place`` (a place
+    name for Overpass), ``bbox`` (``[west, south, east, north]``) or
+    ``polygon`` (a vector file with the area). ``url``: public download used
+    when ``path`` does not exist.
+``[population]``
+    ``kind``: ``"points"`` (CSV/GeoJSON/GeoPackage), ``"raster"`` (GeoTIFF,
+    local or URL) or ``"osm_places"``; ``path``/``url``; for CSV the column
+    names ``lon_column``, ``lat_column``, ``population_column``, ``id_column``,
+    ``name_column``, ``district_column``; ``csv_separator``.
+``[markets]``, ``[schools]``
+    ``kind``: ``"file"`` or ``"osm"``; for files the same column keys as
+    population; for OSM ``osm_tags`` (e.g. ``{amenity = ["marketplace"]}``).
+``[elevation]`` (optional)
+    ``path`` (DEM GeoTIFF) or ``contours_path`` (OSM contour lines with
+    ``ele``), ``resolution_m`` of the interpolated DEM.
+``[speeds]``
+    Overrides of the default speed tables: ``highway_kph``, ``surface_kph``,
+    ``wet_factor``, ``walk_kph``.
+``[access]``
+    ``thresholds_min`` (list of int), ``max_connector_m`` (communities farther
+    from a road are flagged ``far_from_road``), ``all_season_buffer_m``.
+``[costs]``
+    ``currency``, ``price_year``, ``unit_cost_per_km`` (by work type),
+    ``bridge_cost_per_m``.
+``[budget]``
+    ``amount`` in ``costs.currency``.
+
+Examples
+--------
+>>> from connectivity.config import load_region_config
+>>> cfg = load_region_config("sample")
+>>> cfg.region.name, cfg.region.synthetic
+('sample', True)
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from connectivity.errors import ConfigError, MissingFileError
+from connectivity.settings import settings
+
+__all__ = [
+    "AccessSection",
+    "BudgetSection",
+    "CostsSection",
+    "ElevationSection",
+    "FacilitySection",
+    "PopulationSection",
+    "RegionConfig",
+    "RegionSection",
+    "RoadsSection",
+    "SampleSection",
+    "SpeedsSection",
+    "load_region_config",
+    "region_config_path",
+]
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class RegionSection(_Section):
+    """Identity of the region and how outputs are labelled."""
+
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")]
+    title: str = ""
+    synthetic: bool = False
+    lang: Literal["es", "en"] = "es"
+    crs: str = "auto"
+    attribution: list[str] = Field(default_factory=list)
+
+
+class SampleSection(_Section):
+    """Parameters of the synthetic sample region generated before a run."""
+
+    seed: int = 42
+    size: PositiveFloat = 1.0
+    directory: str = "../sample"
+
+
+class RoadsSection(_Section):
+    """Where the road network comes from."""
+
+    path: str | None = None
+    url: str | None = None
+    place: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    polygon: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_source(self) -> RoadsSection:
+        given = [k for k in ("path", "place", "bbox", "polygon") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of 'path', 'place', 'bbox', 'polygon' "
+                f"(got {', '.join(given) if given else 'none'})"
+            )
+        if self.bbox is not None:
+            west, south, east, north = self.bbox
+            if not (west < east and south < north):
+                raise ValueError("bbox must be [west, south, east, north] with west<east, south<north")
+        return self
+
+
+class _TableColumns(_Section):
+    path: str | None = None
+    url: str | None = None
+    lon_column: str = "lon"
+    lat_column: str = "lat"
+    id_column: str = "id"
+    name_column: str = "name"
+    csv_separator: str = ","
+
+
+class PopulationSection(_TableColumns):
+    """Where communities and their population come from."""
+
+    kind: Literal["points", "raster", "osm_places"] = "points"
+    population_column: str = "population"
+    district_column: str | None = None
+
+    @model_validator(mode="after")
+    def _needs_location(self) -> PopulationSection:
+        if self.kind != "osm_places" and self.path is None and self.url is None:
+            raise ValueError(f"kind '{self.kind}' needs 'path' or 'url'")
+        return self
+
+
+class FacilitySection(_TableColumns):
+    """Where markets or schools come from."""
+
+    kind: Literal["file", "osm"] = "file"
+    osm_tags: dict[str, list[str] | bool] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _needs_location(self) -> FacilitySection:
+        if self.kind == "file" and self.path is None and self.url is None:
+            raise ValueError("kind 'file' needs 'path' or 'url'")
+        if self.kind == "osm" and not self.osm_tags:
+            raise ValueError("kind 'osm' needs 'osm_tags'")
+        return self
+
+
+class ElevationSection(_Section):
+    """Digital elevation model: a GeoTIFF, or OSM contour lines to interpolate."""
+
+    path: str | None = None
+    url: str | None = None
+    contours_path: str | None = None
+    resolution_m: PositiveFloat = 30.0
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ElevationSection:
+        if (self.path is None and self.url is None) == (self.contours_path is None):
+            raise ValueError("give either 'path'/'url' (a DEM GeoTIFF) or 'contours_path'")
+        return self
+
+
+class SpeedsSection(_Section):
+    """Overrides of the default speed tables (see ``connectivity.network``)."""
+
+    highway_kph: dict[str, PositiveFloat] = Field(default_factory=dict)
+    surface_kph: dict[str, PositiveFloat] = Field(default_factory=dict)
+    wet_factor: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
+    walk_kph: PositiveFloat = 5.0
+
+
+class AccessSection(_Section):
+    """Thresholds and distances of the accessibility measures."""
+
+    thresholds_min: list[Annotated[int, Field(gt=0)]] = Field(default_factory=lambda: [30, 60, 120])
+    max_connector_m: PositiveFloat = 2000.0
+    all_season_buffer_m: PositiveFloat = 2000.0
+
+
+class CostsSection(_Section):
+    """Unit costs of road works; currency and price year are stated in outputs."""
+
+    currency: str = "PEN"
+    price_year: int = 2024
+    unit_cost_per_km: dict[str, PositiveFloat] = Field(default_factory=dict)
+    bridge_cost_per_m: PositiveFloat | None = None
+
+
+class BudgetSection(_Section):
+    """Money available for the programme of works, in ``costs.currency``."""
+
+    amount: PositiveFloat
+
+
+class RegionConfig(_Section):
+    """A whole region config, as loaded from TOML (see the module docstring)."""
+
+    region: RegionSection
+    sample: SampleSection | None = None
+    roads: RoadsSection
+    population: PopulationSection
+    markets: FacilitySection
+    schools: FacilitySection
+    elevation: ElevationSection | None = None
+    speeds: SpeedsSection = Field(default_factory=SpeedsSection)
+    access: AccessSection = Field(default_factory=AccessSection)
+    costs: CostsSection = Field(default_factory=CostsSection)
+    budget: BudgetSection | None = None
+    source_file: Path = Field(default=Path("."), exclude=True)
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder that relative paths in the config are resolved against."""
+        return self.source_file.parent
+
+    def resolve(self, relative: str | None) -> Path | None:
+        """Return ``relative`` as an absolute path (relative to the TOML file)."""
+        if relative is None:
+            return None
+        path = Path(relative).expanduser()
+        return path if path.is_absolute() else (self.base_dir / path).resolve()
+
+    @property
+    def sample_dir(self) -> Path | None:
+        """Absolute folder of the generated sample region, if this is one."""
+        return None if self.sample is None else self.resolve(self.sample.directory)
+
+
+def region_config_path(region: str | Path) -> Path:
+    """Find the TOML file of a region.
+
+    Parameters
+    ----------
+    region : str or Path
+        A region name (looked up as ``<settings.regions_dir>/<name>.toml``) or
+        a path to a TOML file.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    MissingFileError
+        If no such file exists; the message lists the known regions.
+    """
+    candidate = Path(region)
+    if candidate.suffix != ".toml":
+        candidate = settings.regions_dir / f"{region}.toml"
+    if not candidate.is_file():
+        known = sorted(p.stem for p in settings.regions_dir.glob("*.toml"))
+        raise MissingFileError(
+            f"region config not found: {candidate} "
+            f"(known regions in {settings.regions_dir}: {', '.join(known) or 'none'})"
+        )
+    return candidate.resolve()
+
+
+def _format_validation_error(path: Path, err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        loc = [str(x) for x in e["loc"]]
+        if e["type"] == "extra_forbidden":
+            where = f"[{'.'.join(loc[:-1])}]" if len(loc) > 1 else "top level"
+            lines.append(f"unknown key '{loc[-1]}' in {where}")
+        elif e["type"] == "missing":
+            lines.append(f"missing required key '{'.'.join(loc)}'")
+        else:
+            lines.append(f"key '{'.'.join(loc)}': {e['msg']} (got {e.get('input')!r})")
+    return f"{path}: invalid region config:\n  " + "\n  ".join(lines)
+
+
+def load_region_config(region: str | Path) -> RegionConfig:
+    """Load and validate a region config.
+
+    Parameters
+    ----------
+    region : str or Path
+        Region name or path to its TOML file (see :func:`region_config_path`).
+
+    Returns
+    -------
+    RegionConfig
+
+    Raises
+    ------
+    MissingFileError
+        The TOML file does not exist.
+    ConfigError
+        The file is not valid TOML, or a key is unknown, missing or of the
+        wrong type; the message names the file and the key.
+    """
+    path = region_config_path(region)
+    try:
+        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    if "source_file" in raw:
+        raise ConfigError(f"{path}: invalid region config:\n  unknown key 'source_file' in top level")
+    try:
+        return RegionConfig.model_validate({**raw, "source_file": path})
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(path, exc)) from exc
+
+
+def require_file(path: Path | None, *, what: str, config: RegionConfig | None = None) -> Path:
+    """Return ``path`` if it is an existing file, else raise a clear error.
+
+    Parameters
+    ----------
+    path : Path or None
+        The file to check.
+    what : str
+        What the file is for, used in the message (e.g. ``"roads.path"``).
+    config : RegionConfig, optional
+        The config the path came from, named in the message.
+    """
+    origin = f" (from {config.source_file})" if config is not None else ""
+    if path is None:
+        raise ConfigError(f"no file given for {what}{origin}")
+    if not Path(path).is_file():
+        raise MissingFileError(f"{what}: file not found: {path}{origin}")
+    return Path(path)
