@@ -54,7 +54,9 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
             tmp.unlink()
 
 
-def atomic_write_text(target: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> Path:
+def atomic_write_text(
+    target: str | os.PathLike[str], text: str, *, encoding: str = "utf-8"
+) -> Path:
     """Write ``text`` to ``target`` atomically and return the target path."""
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding=encoding)

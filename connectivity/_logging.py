@@ -24,7 +24,9 @@ def configure_logging(verbosity: int = 0) -> None:
         max(min(verbosity, 1), -2), logging.DEBUG
     )
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
+    )
     root = logging.getLogger("connectivity")
     root.handlers[:] = [h for h in root.handlers if isinstance(h, logging.NullHandler)]
     root.addHandler(handler)

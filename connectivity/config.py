@@ -125,7 +125,9 @@ class RoadsSection(_Section):
         if self.bbox is not None:
             west, south, east, north = self.bbox
             if not (west < east and south < north):
-                raise ValueError("bbox must be [west, south, east, north] with west<east, south<north")
+                raise ValueError(
+                    "bbox must be [west, south, east, north] with west<east, south<north"
+                )
         return self
 
 
@@ -319,7 +321,9 @@ def load_region_config(region: str | Path) -> RegionConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     if "source_file" in raw:
-        raise ConfigError(f"{path}: invalid region config:\n  unknown key 'source_file' in top level")
+        raise ConfigError(
+            f"{path}: invalid region config:\n  unknown key 'source_file' in top level"
+        )
     try:
         return RegionConfig.model_validate({**raw, "source_file": path})
     except ValidationError as exc:

@@ -1,0 +1,173 @@
+"""Command-line interface: ``connectivity <stage> --region NAME``.
+
+Each pipeline stage is a subcommand; ``run`` chains them all. Logging goes
+to stderr (``-v`` for more, ``-q`` for less); long steps show progress bars
+unless ``-q`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import webbrowser
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from connectivity import __version__
+from connectivity._logging import configure_logging
+from connectivity.errors import ConnectivityError
+from connectivity.settings import settings
+
+__all__ = ["build_parser", "main"]
+
+log = logging.getLogger(__name__)
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from connectivity.sample import generate_sample_region
+
+    out_dir = Path(args.out) if args.out else settings.sample_dir
+    files = generate_sample_region(out_dir, seed=args.seed, size=args.size, force=args.force)
+    log.info("synthetic sample region written to %s", files.directory)
+    return 0
+
+
+def _cmd_network(args: argparse.Namespace) -> int:
+    from connectivity import pipeline
+
+    pipeline.run_network(args.region)
+    return 0
+
+
+def _cmd_access(args: argparse.Namespace) -> int:
+    from connectivity import pipeline
+
+    pipeline.run_access(args.region)
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from connectivity import pipeline
+
+    pipeline.run_all(args.region)
+    return 0
+
+
+def _cmd_not_yet(stage: str, issue: str) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        log.error(
+            "the %s stage is not built yet (tracked in %s); "
+            "available now: sample, network, access, run",
+            stage,
+            issue,
+        )
+        return 3
+
+    return handler
+
+
+def _cmd_open(args: argparse.Namespace) -> int:
+    maps_dir = settings.maps_dir(args.region)
+    pages = sorted(maps_dir.glob("*.html"))
+    if not pages:
+        log.error("no maps in %s: run `make maps REGION=%s` first", maps_dir, args.region)
+        return 2
+    opened = False
+    for page in pages:
+        opened = webbrowser.open(page.resolve().as_uri()) or opened
+    if not opened:
+        # No browser on this machine: the paths are the useful answer, on stdout.
+        sys.stdout.write("\n".join(str(p.resolve()) for p in pages) + "\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser of the ``connectivity`` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    parser = argparse.ArgumentParser(
+        prog="connectivity",
+        description=(
+            "Rural road investment planner: travel times from communities to markets and "
+            "schools, and the road works that improve them most per sol."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"connectivity {__version__}")
+    verbosity = argparse.ArgumentParser(add_help=False)
+    verbosity.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    verbosity.add_argument(
+        "-q", "--quiet", action="count", default=0, help="less log output, no progress bars"
+    )
+    region = argparse.ArgumentParser(add_help=False)
+    region.add_argument(
+        "--region",
+        default="sample",
+        help="region name in data/regions/ or path to a region TOML (default: sample)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "sample",
+        parents=[verbosity],
+        help="generate the synthetic sample region (invented data, offline)",
+        description="Generate the seeded synthetic sample region (an invented Andean province).",
+    )
+    p.add_argument(
+        "--seed", type=int, default=settings.sample_seed, help="random seed (default 42)"
+    )
+    p.add_argument("--size", type=float, default=1.0, help="scale; 1.0 is about one province")
+    p.add_argument("--out", help="output folder (default data/sample)")
+    p.add_argument("--force", action="store_true", help="regenerate even if files are up to date")
+    p.set_defaults(func=_cmd_sample)
+
+    stages: list[tuple[str, str, Callable[[argparse.Namespace], int]]] = [
+        ("network", "build the routable network and report its disconnected pieces", _cmd_network),
+        ("access", "travel times from communities to markets and schools", _cmd_access),
+        (
+            "rank",
+            "rank candidate road works by access gained per sol",
+            _cmd_not_yet("rank", "issue 5"),
+        ),
+        ("run", "run the whole pipeline for a region", _cmd_run),
+        ("open", "open the generated maps in a browser", _cmd_open),
+    ]
+    for name, help_text, func in stages:
+        p = sub.add_parser(name, parents=[verbosity, region], help=help_text, description=help_text)
+        p.set_defaults(func=func)
+    p = sub.add_parser(
+        "maps",
+        parents=[verbosity, region],
+        help="write interactive HTML maps",
+        description="Write interactive HTML maps under maps/<region>/.",
+    )
+    p.add_argument("--lang", choices=["es", "en"], help="label language (default: region's)")
+    p.set_defaults(func=_cmd_not_yet("maps", "issue 6"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 2 on a user error (bad config, bad input), 3 for a
+        stage not built yet.
+    """
+    args = build_parser().parse_args(argv)
+    configure_logging(args.verbose - args.quiet)
+    try:
+        code: int = args.func(args)
+    except ConnectivityError as exc:
+        log.error("%s", exc)
+        return 2
+    return code

@@ -1,0 +1,41 @@
+"""Command line: help on every subcommand, exit codes, errors without tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from connectivity.cli import build_parser, main
+
+SUBCOMMANDS = ["sample", "network", "access", "rank", "maps", "run", "open"]
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_every_subcommand_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args([command, "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert f"usage: connectivity {command}" in out
+    assert "-v, --verbose" in out
+
+
+def test_python_dash_m_runs_the_cli():
+    proc = subprocess.run(
+        [sys.executable, "-m", "connectivity", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0
+    for command in SUBCOMMANDS:
+        assert command in proc.stdout
+
+
+def test_unknown_region_is_a_clear_error_not_a_traceback(caplog):
+    code = main(["network", "--region", "atlantis", "-q"])
+    assert code == 2
+    assert "region config not found" in caplog.text
+    assert "Traceback" not in caplog.text

@@ -1,0 +1,122 @@
+"""Region config loading: the shipped configs load; bad ones name the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from connectivity.config import load_region_config, require_file
+from connectivity.errors import ConfigError, MissingFileError
+
+MINIMAL = """
+[region]
+name = "demo"
+
+[roads]
+path = "roads.osm"
+
+[population]
+path = "people.csv"
+
+[markets]
+path = "markets.csv"
+
+[schools]
+path = "schools.csv"
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "demo.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_sample_config_loads(repo_root):
+    cfg = load_region_config(repo_root / "data" / "regions" / "sample.toml")
+    assert cfg.region.name == "sample"
+    assert cfg.region.synthetic is True
+    assert cfg.access.thresholds_min == [30, 60, 120]
+    assert cfg.sample is not None and cfg.sample.seed == 42
+    assert cfg.resolve(cfg.roads.path) == (repo_root / "data" / "sample" / "roads.osm").resolve()
+    assert cfg.budget is not None and cfg.budget.amount == 15_000_000.0
+
+
+def test_defaults_of_a_minimal_config(tmp_path):
+    cfg = load_region_config(_write(tmp_path, MINIMAL))
+    assert cfg.region.lang == "es"
+    assert cfg.population.kind == "points"
+    assert cfg.speeds.walk_kph == 5.0
+    assert cfg.access.max_connector_m == 2000.0
+    assert cfg.resolve("people.csv") == tmp_path / "people.csv"
+    assert cfg.budget is None
+
+
+def test_unknown_key_is_named_with_its_section_and_file(tmp_path):
+    path = _write(tmp_path, MINIMAL.replace('path = "roads.osm"', 'pth = "roads.osm"'))
+    with pytest.raises(ConfigError) as err:
+        load_region_config(path)
+    msg = str(err.value)
+    assert str(path) in msg
+    assert "unknown key 'pth' in [roads]" in msg
+
+
+def test_unknown_section_is_named(tmp_path):
+    path = _write(tmp_path, MINIMAL + "\n[speed]\nwalk_kph = 4\n")
+    with pytest.raises(ConfigError, match="unknown key 'speed' in top level"):
+        load_region_config(path)
+
+
+def test_wrong_type_names_key_and_value(tmp_path):
+    path = _write(tmp_path, MINIMAL + '\n[access]\nthresholds_min = [30, "sixty"]\n')
+    with pytest.raises(ConfigError) as err:
+        load_region_config(path)
+    assert "key 'access.thresholds_min.1'" in str(err.value)
+    assert "'sixty'" in str(err.value)
+
+
+def test_bad_values_are_rejected(tmp_path):
+    bad_lang = MINIMAL.replace('name = "demo"', 'name = "demo"\nlang = "fr"')
+    with pytest.raises(ConfigError, match=r"key 'region\.lang'"):
+        load_region_config(_write(tmp_path, bad_lang))
+    bad_bbox = MINIMAL.replace('path = "roads.osm"', "bbox = [-71, -13, -72, -12]")
+    with pytest.raises(ConfigError, match="west<east"):
+        load_region_config(_write(tmp_path, bad_bbox))
+    neg = MINIMAL + "\n[budget]\namount = -5\n"
+    with pytest.raises(ConfigError, match=r"key 'budget\.amount'.*greater than 0"):
+        load_region_config(_write(tmp_path, neg))
+
+
+def test_missing_required_section(tmp_path):
+    path = _write(tmp_path, MINIMAL.replace('[schools]\npath = "schools.csv"', ""))
+    with pytest.raises(ConfigError, match="missing required key 'schools'"):
+        load_region_config(path)
+
+
+def test_not_toml(tmp_path):
+    path = _write(tmp_path, "[region\nname = ")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_region_config(path)
+
+
+def test_missing_config_file_lists_known_regions(tmp_path, monkeypatch):
+    from connectivity.settings import settings
+
+    monkeypatch.setattr(settings, "home", tmp_path)
+    (tmp_path / "data" / "regions").mkdir(parents=True)
+    _write(tmp_path / "data" / "regions", MINIMAL, "andahuaylas.toml")
+    with pytest.raises(
+        MissingFileError, match=r"region config not found.*known regions.*andahuaylas"
+    ):
+        load_region_config("nowhere")
+    assert load_region_config("andahuaylas").region.name == "demo"
+
+
+def test_require_file_names_the_key_and_config(tmp_path):
+    cfg = load_region_config(_write(tmp_path, MINIMAL))
+    with pytest.raises(MissingFileError) as err:
+        require_file(cfg.resolve(cfg.roads.path), what="roads.path", config=cfg)
+    assert "roads.path: file not found" in str(err.value)
+    assert "demo.toml" in str(err.value)
+    assert isinstance(err.value, FileNotFoundError)

@@ -1,0 +1,252 @@
+"""Network stage: road classes, speeds, seasons, Tobler walking, connectors, pieces."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+from shapely.geometry import Point
+
+from connectivity.errors import CrsError, DataError, EmptyRegionError
+from connectivity.network import (
+    SpeedTables,
+    add_road_class,
+    build_network,
+    tobler_speed_kph,
+)
+
+CRS = "EPSG:32718"
+X0, Y0 = 500_000.0, 8_500_000.0
+
+
+def _graph(
+    nodes: dict[int, tuple[float, float]], ways: list[tuple[int, int, dict]]
+) -> nx.MultiDiGraph:
+    """A projected osmnx-like graph; every way two-way."""
+    g = nx.MultiDiGraph(crs=CRS)
+    for n, (x, y) in nodes.items():
+        g.add_node(n, x=X0 + x, y=Y0 + y)
+    for u, v, tags in ways:
+        g.add_edge(u, v, **tags)
+        g.add_edge(v, u, **tags)
+    return g
+
+
+def _points(rows: list[tuple[str, float, float, float]], id_col: str) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {id_col: [r[0] for r in rows], "population": [r[3] for r in rows]},
+        geometry=[Point(X0 + r[1], Y0 + r[2]) for r in rows],
+        crs=CRS,
+    )
+
+
+def _empty(id_col: str = "facility_id") -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({id_col: []}, geometry=[], crs=CRS)
+
+
+def _build(graph, communities, markets=None, schools=None, **kw):
+    return build_network(
+        graph,
+        communities=communities,
+        markets=markets if markets is not None else _empty(),
+        schools=schools if schools is not None else _empty(),
+        crs=CRS,
+        **kw,
+    )
+
+
+def _time(net, a: int, b: int, weight: str = "travel_time_s") -> float:
+    g = nx.DiGraph()
+    for (u, v, _k), w in net.edges[weight].items():
+        if np.isfinite(w) and (not g.has_edge(u, v) or g[u][v]["w"] > w):
+            g.add_edge(u, v, w=w)
+    return float(nx.shortest_path_length(g, a, b, weight="w"))
+
+
+def test_community_beside_middle_of_long_edge_walks_to_the_edge_not_the_far_node():
+    # a 10 km asphalt road; the community stands 200 m off its middle
+    g = _graph({1: (0, 0), 2: (10_000, 0)}, [(1, 2, {"highway": "primary", "surface": "asphalt"})])
+    comm = _points([("c1", 5_000, 200, 100)], "community_id")
+    net = _build(g, comm)
+    row = net.communities.iloc[0]
+    assert row["connector_m"] == pytest.approx(200.0)
+    assert not row["far_from_road"]
+    split = int(row["attach_node_id"])
+    assert split not in (1, 2)
+    assert net.nodes.loc[split, "kind"] == "split"
+    # edge split in two 5 km pieces, both directions
+    lengths = net.edges.loc[net.edges["road_class"] != "connector", "length_m"]
+    assert sorted(lengths.round(6).tolist()) == [5000.0] * 4
+    # time to the west end: walk 200 m off path (Tobler 5 km/h * 0.6) + drive 5 km at 60 km/h
+    expected = 200 / (5 * 0.6 / 3.6) + 5000 / (60 / 3.6)
+    assert _time(net, int(row["node_id"]), 1) == pytest.approx(expected, rel=1e-9)
+
+
+def test_several_communities_on_one_edge_split_it_in_order_and_keep_length():
+    g = _graph({1: (0, 0), 2: (10_000, 0)}, [(1, 2, {"highway": "track"})])
+    comm = _points(
+        [("a", 7_000, 50, 10), ("b", 2_000, -30, 10), ("c", 2_000, 40, 10), ("d", -300, 0, 5)],
+        "community_id",
+    )
+    net = _build(g, comm)
+    c = net.communities.set_index("community_id")
+    # b and c project onto the same spot: one split node shared
+    assert c.loc["b", "attach_node_id"] == c.loc["c", "attach_node_id"]
+    # d lies beyond the west end: it joins node 1 itself, 300 m away
+    assert c.loc["d", "attach_node_id"] == 1
+    assert c.loc["d", "connector_m"] == pytest.approx(300.0)
+    road = net.edges[net.edges["road_class"] != "connector"]
+    assert len(road) == 6  # 3 pieces x 2 directions
+    assert road["length_m"].sum() == pytest.approx(20_000.0)
+    # every road piece still reads as the original track
+    assert set(road["road_class"]) == {"trocha"}
+
+
+def test_far_community_is_connected_and_flagged():
+    g = _graph({1: (0, 0), 2: (1_000, 0)}, [(1, 2, {"highway": "path"})])
+    comm = _points([("near", 500, 100, 1), ("far", 500, 3_500, 1)], "community_id")
+    net = _build(g, comm, max_connector_m=2_000)
+    c = net.communities.set_index("community_id")
+    assert c["far_from_road"].to_dict() == {"near": False, "far": True}
+    assert c.loc["far", "connector_m"] == pytest.approx(3_500.0)
+    assert math.isfinite(_time(net, int(c.loc["far", "node_id"]), 1))
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected_class", "vehicle"),
+    [
+        ({"highway": "trunk"}, "asfaltado", True),
+        ({"highway": "secondary", "surface": "gravel"}, "afirmado", True),
+        ({"highway": "unclassified", "surface": "dirt"}, "sin_afirmar", True),
+        ({"highway": "track", "tracktype": "grade2"}, "afirmado", True),
+        ({"highway": "track", "surface": "dirt"}, "trocha", True),
+        ({"highway": "track", "tracktype": "grade5"}, "trocha", True),
+        ({"highway": "path"}, "camino", False),
+        ({"highway": "steps"}, "camino", False),
+        ({"highway": "bridleway", "surface": "ground"}, "camino", False),
+        ({"highway": "residential", "access": "no"}, "camino", False),
+        ({"highway": "unclassified", "smoothness": "impassable"}, "camino", False),
+        (
+            {"highway": ["tertiary", "unclassified"], "surface": ["asphalt", "dirt"]},
+            "asfaltado",
+            True,
+        ),
+    ],
+)
+def test_road_class_from_osm_tags(tags, expected_class, vehicle):
+    edges = gpd.GeoDataFrame({k: [v] for k, v in tags.items()})
+    out = add_road_class(edges)
+    assert out["road_class"].iloc[0] == expected_class
+    assert bool(out["vehicle"].iloc[0]) is vehicle
+
+
+def test_speeds_and_wet_season_impassable_links():
+    nodes = {1: (0, 0), 2: (1_000, 0), 3: (2_000, 0), 4: (3_000, 0)}
+    ways = [
+        (1, 2, {"highway": "secondary", "surface": "gravel"}),
+        (2, 3, {"highway": "track", "tracktype": "grade4"}),
+        (3, 4, {"highway": "unclassified", "surface": "dirt", "ford": "yes"}),
+    ]
+    net = _build(_graph(nodes, ways), _points([("c", 0, 10, 1)], "community_id"))
+    e = net.edges.reset_index().set_index(["u", "v"])
+    gravel, track, ford = e.loc[(1, 2)], e.loc[(2, 3)], e.loc[(3, 4)]
+    assert gravel["speed_kph"] == pytest.approx(40.0)
+    assert gravel["travel_time_s"] == pytest.approx(1_000 / (40 / 3.6))
+    assert gravel["travel_time_wet_s"] == pytest.approx(1_000 / (40 * 0.75 / 3.6))
+    assert bool(gravel["all_season"])
+    # trocha: 15 km/h dry, no vehicle in the rains -> people walk it (slower, muddy)
+    assert track["travel_time_s"] == pytest.approx(1_000 / (15 / 3.6))
+    assert track["travel_time_wet_s"] == pytest.approx(1_000 / (5 * 0.85 / 3.6))
+    assert not bool(track["all_season"])
+    # ford: passable when dry, nobody crosses in the wet season
+    assert math.isfinite(ford["travel_time_s"])
+    assert math.isinf(ford["travel_time_wet_s"])
+    assert math.isinf(ford["walk_time_wet_s"])
+
+
+def test_speed_table_overrides_apply_and_unknown_class_is_rejected():
+    tables = SpeedTables.with_overrides(surface_kph={"afirmado": 30.0}, highway_kph={"track": 10})
+    assert tables.class_speed_kph["afirmado"] == 30.0
+    assert tables.highway_max_kph["track"] == 10
+    assert tables.class_speed_kph["asfaltado"] == 60.0
+    with pytest.raises(DataError, match=r"speeds.surface_kph: unknown road class \['paved'\]"):
+        SpeedTables.with_overrides(surface_kph={"paved": 50})
+
+
+def test_tobler_function_values():
+    assert float(tobler_speed_kph(-0.05, flat_kph=5.0)) == pytest.approx(5.0 * math.exp(0.175))
+    assert float(tobler_speed_kph(0.2)) < float(tobler_speed_kph(-0.2))
+
+
+def _tilted_dem(path: Path, slope: float) -> Path:
+    """DEM rising eastwards with a constant slope, 10 m cells."""
+    cols = np.arange(400)
+    z = np.tile(3000 + slope * (cols * 10 + 5), (50, 1)).astype("float32")
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=400,
+        height=50,
+        count=1,
+        dtype="float32",
+        crs=CRS,
+        transform=from_origin(X0 - 500, Y0 + 250, 10, 10),
+        nodata=-9999,
+    ) as dst:
+        dst.write(z, 1)
+    return path
+
+
+def test_walking_uphill_is_slower_than_downhill_on_a_dem(tmp_path):
+    dem = _tilted_dem(tmp_path / "dem.tif", slope=0.1)
+    g = _graph({1: (0, 0), 2: (2_000, 0)}, [(1, 2, {"highway": "path"})])
+    net = _build(g, _points([("c", -100, 0, 1)], "community_id"), dem_path=dem)
+    e = net.edges.reset_index().set_index(["u", "v"])
+    up = float(e.loc[(1, 2), "walk_time_s"])
+    down = float(e.loc[(2, 1), "walk_time_s"])
+    assert up == pytest.approx(2_000 / (float(tobler_speed_kph(0.1)) / 3.6), rel=1e-3)
+    assert down == pytest.approx(2_000 / (float(tobler_speed_kph(-0.1)) / 3.6), rel=1e-3)
+    assert up / down == pytest.approx(math.exp(3.5 * 0.1), rel=1e-3)  # Tobler: |0.15| vs |-0.05|
+    assert float(e.loc[(1, 2), "climb_m"]) == pytest.approx(200.0, rel=1e-3)
+
+
+def test_disconnected_pieces_are_reported_not_dropped():
+    nodes = {1: (0, 0), 2: (1_000, 0), 3: (2_000, 0), 10: (50_000, 0), 11: (51_000, 0)}
+    ways = [
+        (1, 2, {"highway": "tertiary"}),
+        (2, 3, {"highway": "tertiary"}),
+        (10, 11, {"highway": "track"}),
+    ]
+    comm = _points(
+        [("main1", 500, 20, 100), ("main2", 1_500, 20, 50), ("isle", 50_500, 20, 30)],
+        "community_id",
+    )
+    net = _build(_graph(nodes, ways), comm)
+    assert len(net.pieces) == 2
+    assert net.pieces["n_communities"].tolist() == [2, 1]
+    assert net.pieces["population"].tolist() == [150.0, 30.0]
+    c = net.communities.set_index("community_id")
+    assert c["component"].to_dict() == {"main1": 0, "main2": 0, "isle": 1}
+
+
+def test_bad_inputs_get_clear_errors():
+    g = _graph({1: (0, 0), 2: (1_000, 0)}, [(1, 2, {"highway": "path"})])
+    comm = _points([("a", 0, 10, 1), ("a", 10, 10, 1)], "community_id")
+    with pytest.raises(
+        DataError, match=r"duplicate community ids in column 'community_id': \['a'\]"
+    ):
+        _build(g, comm)
+    no_crs = gpd.GeoDataFrame({"community_id": ["a"], "population": [1]}, geometry=[Point(0, 0)])
+    with pytest.raises(CrsError, match="communities layer has no CRS"):
+        _build(g, no_crs)
+    with pytest.raises(EmptyRegionError, match="no communities"):
+        _build(g, _empty("community_id"))
+    with pytest.raises(EmptyRegionError, match="no edges"):
+        _build(nx.MultiDiGraph(crs=CRS), _points([("a", 0, 0, 1)], "community_id"))
