@@ -496,7 +496,8 @@ def attach_points(
     Returns
     -------
     nodes, edges : geopandas.GeoDataFrame
-        The network with the new nodes and edges.
+        The network with the new nodes (negative ids, below any existing one)
+        and edges.
     attachments : pandas.DataFrame
         Indexed like ``points``: ``node_id`` (the point's node),
         ``attach_node_id`` (node on the network it walks to),
@@ -540,7 +541,8 @@ def attach_points(
     edge_keys = [candidate.index[i] for i in edge_pos]
     lengths = shapely.length(lines)
 
-    next_id = int(max(nodes.index.max(), 0)) + 1
+    # nodes made here get negative ids: never confused with OpenStreetMap node ids
+    next_id = int(min(nodes.index.min(), 0)) - 1
     new_nodes: list[dict[str, Any]] = []
     removed: set[tuple[Any, Any, Any]] = set()
     new_edges: list[dict[str, Any]] = []
@@ -552,6 +554,9 @@ def attach_points(
         groups.setdefault(key, []).append(i)
 
     attach_node = np.empty(len(points), dtype=np.int64)
+    by_pair: dict[tuple[Any, Any], list[tuple[Any, shapely.Geometry]]] = {}
+    for (eu, ev, ek), geom in zip(edges.index, edges.geometry, strict=True):
+        by_pair.setdefault((eu, ev), []).append((ek, geom))
     tol = 0.01  # metres: closer than this to an end means "at the node"
     edge_rows = edges.drop(columns="geometry")
     for key, members in groups.items():
@@ -572,7 +577,7 @@ def attach_points(
                     new_nodes.append(
                         {"node_id": next_id, "x": p.x, "y": p.y, "kind": "split", "geometry": p}
                     )
-                    next_id += 1
+                    next_id -= 1
                 attach_node[i] = positions[rounded]
         if not positions:
             continue
@@ -587,7 +592,7 @@ def attach_points(
             new_edges.append({**attrs, "geometry": piece})
             new_index.append((a, b, 0))
         # the reverse twin of a two-way edge is split at the same places
-        twin = _find_twin(edges, key, line)
+        twin = _find_twin(by_pair, key, line)
         if twin is not None:
             removed.add(twin)
             twin_attrs = edge_rows.loc[[twin]].iloc[0].to_dict()
@@ -596,7 +601,7 @@ def attach_points(
                 new_index.append((b, a, 0))
 
     # the points' own nodes and their connectors
-    point_node = np.arange(next_id, next_id + len(points), dtype=np.int64)
+    point_node = np.arange(next_id, next_id - len(points), -1, dtype=np.int64)
     attach_xy = {int(r["node_id"]): (r["x"], r["y"]) for r in new_nodes}
     for i in range(len(points)):
         p = pt_geoms[i]
@@ -646,16 +651,15 @@ def attach_points(
 
 
 def _find_twin(
-    edges: gpd.GeoDataFrame, key: tuple[Any, Any, Any], line: shapely.LineString
+    by_pair: Mapping[tuple[Any, Any], list[tuple[Any, shapely.Geometry]]],
+    key: tuple[Any, Any, Any],
+    line: shapely.LineString,
 ) -> tuple[Any, Any, Any] | None:
+    """Return the key of the edge running v→u along the same line as ``key``, if any."""
     u, v, _ = key
     if u == v:
         return None
-    try:
-        rev = edges.loc[(v, u)]
-    except KeyError:
-        return None
-    for k, geom in zip(rev.index, rev.geometry, strict=True):
+    for k, geom in by_pair.get((v, u), []):
         if shapely.equals(geom, line):
             return (v, u, k)
     return None
@@ -766,6 +770,18 @@ def _gdfs_from_graph(graph: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoD
     if graph.number_of_edges() == 0:
         raise EmptyRegionError("the road graph has no edges (empty region or no roads in the data)")
     nodes, edges = ox.graph_to_gdfs(graph, nodes=True, edges=True, fill_edge_geometry=True)
+    highway = _tag(edges, "highway")
+    not_road = highway.isna()
+    if not_road.any():
+        # osmnx's XML reader keeps every way; buildings, land use and rivers are not roads
+        log.info("ignored %d edges without a highway tag (not roads)", int(not_road.sum()))
+        edges = edges[~not_road]
+        used = np.union1d(
+            edges.index.get_level_values(0).to_numpy(), edges.index.get_level_values(1).to_numpy()
+        )
+        nodes = nodes.loc[nodes.index.isin(used)]
+        if edges.empty:
+            raise EmptyRegionError("the road graph has no ways tagged highway=*")
     nodes = nodes[["x", "y", "geometry"]].copy()
     nodes.index = nodes.index.astype(np.int64)
     nodes.index.name = "node_id"

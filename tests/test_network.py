@@ -250,3 +250,16 @@ def test_bad_inputs_get_clear_errors():
         _build(g, _empty("community_id"))
     with pytest.raises(EmptyRegionError, match="no edges"):
         _build(nx.MultiDiGraph(crs=CRS), _points([("a", 0, 0, 1)], "community_id"))
+
+
+def test_ways_without_highway_tag_are_not_roads():
+    # osmnx's XML reader keeps buildings and land use as edges; they must not carry anyone
+    nodes = {1: (0, 0), 2: (1_000, 0), 3: (0, 500), 4: (1_000, 500)}
+    ways = [(1, 2, {"highway": "track"}), (3, 4, {"building": "yes"}), (1, 3, {"landuse": "farm"})]
+    net = _build(_graph(nodes, ways), _points([("c", 500, 400, 10)], "community_id"))
+    road = net.edges[net.edges["road_class"] != "connector"]
+    assert set(road["highway"]) == {"track"}
+    assert set(net.nodes.index[net.nodes["kind"] == "road"]) == {1, 2}
+    assert (net.nodes.index[net.nodes["kind"] != "road"] < 0).all()
+    # the community joins the track 400 m away, not the 100 m distant building
+    assert net.communities["connector_m"].iloc[0] == pytest.approx(400.0)
