@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, overload
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -237,6 +237,13 @@ class RegionConfig(_Section):
     def base_dir(self) -> Path:
         """Folder that relative paths in the config are resolved against."""
         return self.source_file.parent
+
+    @overload
+    def resolve(self, relative: str) -> Path: ...
+    @overload
+    def resolve(self, relative: None) -> None: ...
+    @overload
+    def resolve(self, relative: str | None) -> Path | None: ...
 
     def resolve(self, relative: str | None) -> Path | None:
         """Return ``relative`` as an absolute path (relative to the TOML file)."""
