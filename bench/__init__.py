@@ -1,0 +1,142 @@
+"""Benchmarks: our code and its baselines side by side, with targets and PASS/FAIL.
+
+Run ``python -m bench`` (``make bench``); ``--quick`` for a small smoke run,
+``--only NAME`` for one benchmark (``routing`` runs ``bench/bench_routing.py``).
+
+Every module ``bench/bench_<name>.py`` defines ``run(args) -> BenchReport``
+where ``args`` is the :class:`argparse.Namespace` of ``python -m bench``
+(``args.quick``: small sizes, speed targets not applied). The runner prints
+one table per benchmark and writes ``bench/results/<name>.json``
+(git-ignored). Timing lives here, never in the tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["BenchReport", "PeakRss", "Result", "timed"]
+
+
+@dataclass
+class Result:
+    """One measured figure, with its target.
+
+    ``passed`` is None for figures without a target (or when a target is not
+    applied, e.g. speed targets in ``--quick`` runs).
+    """
+
+    name: str
+    value: float | bool | str
+    unit: str = ""
+    target: str = ""
+    passed: bool | None = None
+    note: str = ""
+
+    def status(self) -> str:
+        """PASS, FAIL or a dash."""
+        return "-" if self.passed is None else ("PASS" if self.passed else "FAIL")
+
+
+@dataclass
+class BenchReport:
+    """What a benchmark module returns: context lines and results."""
+
+    name: str
+    context: dict[str, Any] = field(default_factory=dict)
+    results: list[Result] = field(default_factory=list)
+
+    def add(self, *args: Any, **kwargs: Any) -> Result:
+        """Append a :class:`Result` and return it."""
+        result = Result(*args, **kwargs)
+        self.results.append(result)
+        return result
+
+
+@contextlib.contextmanager
+def timed() -> Iterator[list[float]]:
+    """Wall time of a block in seconds: ``with timed() as t: ...; t[0]``."""
+    box = [float("nan")]
+    start = time.perf_counter()
+    try:
+        yield box
+    finally:
+        box[0] = time.perf_counter() - start
+
+
+def _status_kib(field_name: str) -> int | None:
+    try:
+        text = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith(field_name + ":"):
+            return int(line.split()[1])
+    return None
+
+
+class PeakRss:
+    """Peak resident memory (RSS) of this process during a ``with`` block.
+
+    On Linux the kernel's high-water mark ``VmHWM`` is reset before the block
+    (``echo 5 > /proc/self/clear_refs``) and read after it: exact, including
+    peaks inside C code. Elsewhere a psutil thread samples RSS every
+    millisecond (it can miss short peaks while C code holds the GIL).
+
+    Attributes
+    ----------
+    method : str
+        How the peak was measured.
+    baseline_bytes, peak_bytes : int
+        RSS when the block started, and the peak during it.
+    """
+
+    def __init__(self) -> None:
+        self.method = ""
+        self.baseline_bytes = 0
+        self.peak_bytes = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def increase_bytes(self) -> int:
+        """Peak minus the RSS at the start of the block."""
+        return max(self.peak_bytes - self.baseline_bytes, 0)
+
+    def __enter__(self) -> PeakRss:
+        import psutil
+
+        self._proc = psutil.Process(os.getpid())
+        self.baseline_bytes = int(self._proc.memory_info().rss)
+        try:
+            Path("/proc/self/clear_refs").write_text("5")
+            hwm = _status_kib("VmHWM")
+        except OSError:
+            hwm = None
+        if hwm is not None:
+            self.method = "Linux VmHWM (peak RSS), reset via /proc/self/clear_refs"
+            return self
+        self.method = "psutil RSS sampled every 1 ms"
+        self.peak_bytes = self.baseline_bytes
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.001):
+            self.peak_bytes = max(self.peak_bytes, int(self._proc.memory_info().rss))
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self.peak_bytes = max(self.peak_bytes, int(self._proc.memory_info().rss))
+            return
+        hwm = _status_kib("VmHWM")
+        self.peak_bytes = (hwm or 0) * 1024
