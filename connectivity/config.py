@@ -39,8 +39,19 @@ Schema
     ``thresholds_min`` (list of int), ``max_connector_m`` (communities farther
     from a road are flagged ``far_from_road``), ``all_season_buffer_m``.
 ``[costs]``
-    ``currency``, ``price_year``, ``unit_cost_per_km`` (by work type),
-    ``bridge_cost_per_m``.
+    ``currency``, ``price_year``, ``unit_cost_per_km`` (keys as in
+    ``connectivity.candidates.UNIT_COST_PER_KM``), ``bridge_cost_per_m``
+    (``foot`` / ``vehicle``).
+``[candidates]``
+    ``generate`` (work types to generate: ``upgrade``, ``new_link``,
+    ``bridge``), ``proposals`` (GeoJSON/GeoPackage of proposed works),
+    ``max_new_link_m``, ``max_slope_pct`` (steepest grade of a new road).
+``[ranking]``
+    ``market_weight``, ``school_weight`` (weights of the two destinations),
+    ``wet_weight`` (share of the wet season, 0..1), ``equity_column`` (a
+    community column, e.g. a poverty rate in 0..1) and ``equity_strength``
+    (people count ``1 + strength * value`` times), ``top_n`` (works
+    highlighted on maps).
 ``[budget]``
     ``amount`` in ``costs.currency``.
 
@@ -66,10 +77,12 @@ from connectivity.settings import settings
 __all__ = [
     "AccessSection",
     "BudgetSection",
+    "CandidatesSection",
     "CostsSection",
     "ElevationSection",
     "FacilitySection",
     "PopulationSection",
+    "RankingSection",
     "RegionConfig",
     "RegionSection",
     "RoadsSection",
@@ -208,7 +221,31 @@ class CostsSection(_Section):
     currency: str = "PEN"
     price_year: int = 2024
     unit_cost_per_km: dict[str, PositiveFloat] = Field(default_factory=dict)
-    bridge_cost_per_m: PositiveFloat | None = None
+    bridge_cost_per_m: dict[str, PositiveFloat] = Field(default_factory=dict)
+
+
+WorkKind = Literal["upgrade", "new_link", "bridge"]
+_ALL_WORK_KINDS: tuple[WorkKind, ...] = ("upgrade", "new_link", "bridge")
+
+
+class CandidatesSection(_Section):
+    """Which road works to consider (see ``connectivity.candidates``)."""
+
+    generate: list[WorkKind] = Field(default_factory=lambda: list(_ALL_WORK_KINDS))
+    proposals: str | None = None
+    max_new_link_m: PositiveFloat = 5000.0
+    max_slope_pct: PositiveFloat = 12.0
+
+
+class RankingSection(_Section):
+    """Weights of the composite score (see ``connectivity.ranking``)."""
+
+    market_weight: Annotated[float, Field(ge=0)] = 0.5
+    school_weight: Annotated[float, Field(ge=0)] = 0.5
+    wet_weight: Annotated[float, Field(ge=0, le=1)] = 0.5
+    equity_column: str | None = None
+    equity_strength: Annotated[float, Field(ge=0)] = 0.0
+    top_n: Annotated[int, Field(gt=0)] = 20
 
 
 class BudgetSection(_Section):
@@ -230,6 +267,8 @@ class RegionConfig(_Section):
     speeds: SpeedsSection = Field(default_factory=SpeedsSection)
     access: AccessSection = Field(default_factory=AccessSection)
     costs: CostsSection = Field(default_factory=CostsSection)
+    candidates: CandidatesSection = Field(default_factory=CandidatesSection)
+    ranking: RankingSection = Field(default_factory=RankingSection)
     budget: BudgetSection | None = None
     source_file: Path = Field(default=Path("."), exclude=True)
 
