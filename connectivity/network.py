@@ -58,6 +58,7 @@ __all__ = [
     "add_travel_times",
     "attach_points",
     "build_network",
+    "mark_unbridged_crossings",
     "network_components",
     "tobler_speed_kph",
 ]
@@ -419,6 +420,8 @@ def add_travel_times(
     speed = speed.where(vehicle)
     wet_speed = speed * road_class.map(tables.wet_factor).fillna(0.0).astype(float)
     ford = _tag(out, "ford").isin(["yes", "stepping_stones"]).to_numpy()
+    if "unbridged_crossing" in out.columns:
+        ford = ford | out["unbridged_crossing"].fillna(False).to_numpy(dtype=bool)
     walk_s, climb = _walk_times_s(out, dem_path=dem_path, flat_kph=tables.walk_kph)
     connector = road_class.eq("connector").to_numpy()
     walk_s = np.where(connector, walk_s / OFF_PATH_FACTOR, walk_s)
@@ -439,6 +442,74 @@ def add_travel_times(
     out["travel_time_s"] = np.fmin(np.where(vehicle, veh_s, np.inf), walk_s)
     out["travel_time_wet_s"] = np.fmin(np.where(vehicle, veh_wet_s, np.inf), walk_wet_s)
     out["all_season"] = vehicle & road_class.isin(list(ALL_SEASON_CLASSES)).to_numpy() & ~ford
+    return out
+
+
+#: ``waterway`` values whose unbridged crossings cut a road or path in the wet season.
+CUTTING_WATERWAYS: tuple[str, ...] = ("river",)
+#: ``bridge`` tag values that mean "no bridge".
+_NO_BRIDGE = {"", "no", "none", "nan"}
+
+
+def mark_unbridged_crossings(
+    edges: gpd.GeoDataFrame,
+    waterways: gpd.GeoDataFrame | None,
+    *,
+    cutting: tuple[str, ...] = CUTTING_WATERWAYS,
+) -> gpd.GeoDataFrame:
+    """Flag edges that cross a river with neither a bridge nor a ford tag.
+
+    OpenStreetMap often draws a path straight over a river without saying how
+    it is crossed. Such a crossing is treated like a ford: passable in the dry
+    season, cut in the wet season (see :func:`add_travel_times`), and a place
+    where a bridge can be built (``connectivity.candidates``).
+
+    Parameters
+    ----------
+    edges : geopandas.GeoDataFrame
+        Projected edges with OSM tags.
+    waterways : geopandas.GeoDataFrame or None
+        Lines with a ``waterway`` column and optionally ``tunnel`` (a stream in
+        a culvert is not crossed), any CRS. ``None`` flags nothing.
+    cutting : tuple of str
+        ``waterway`` values whose crossings count (default: rivers only;
+        streams are stepped over).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy with a boolean column ``unbridged_crossing``.
+    """
+    out = edges.copy()
+    flag = np.zeros(len(out), dtype=bool)
+    if waterways is not None and not waterways.empty:
+        if waterways.crs is None:
+            raise CrsError("waterways layer has no CRS")
+        water = waterways.to_crs(out.crs)
+        keep = water["waterway"].astype(str).isin(cutting).to_numpy().copy()
+        if "tunnel" in water.columns:
+            keep &= ~water["tunnel"].astype(str).isin(["yes", "culvert"]).to_numpy()
+        water = water[keep]
+        if not water.empty:
+            bridged = ~_tag(out, "bridge").fillna("").astype(str).str.lower().isin(_NO_BRIDGE)
+            forded = _tag(out, "ford").isin(["yes", "stepping_stones"])
+            tunnel = _tag(out, "tunnel").fillna("").astype(str).isin(["yes", "culvert"])
+            connector = (
+                out["road_class"].astype(str).eq("connector")
+                if ("road_class" in out.columns)
+                else pd.Series(False, index=out.index)
+            )
+            candidates = ~(bridged | forded | tunnel | connector).to_numpy()
+            edge_idx, _ = water.sindex.query(out.geometry.to_numpy(), predicate="intersects")
+            hit = np.zeros(len(out), dtype=bool)
+            hit[np.unique(edge_idx)] = True
+            flag = hit & candidates
+    out["unbridged_crossing"] = flag
+    if flag.any():
+        log.info(
+            "%d edges cross a river without bridge or ford tag (cut in the wet season)",
+            int(flag.sum()),
+        )
     return out
 
 
@@ -799,6 +870,7 @@ def build_network(
     tables: SpeedTables | None = None,
     max_connector_m: float = 2000.0,
     crs: str = "auto",
+    waterways: gpd.GeoDataFrame | None = None,
 ) -> RoadNetwork:
     """Build the routable network of a region from its road graph and places.
 
@@ -818,6 +890,9 @@ def build_network(
         Distance beyond which a place is flagged ``far_from_road``.
     crs : str
         ``"auto"`` for the UTM zone of the data, or any CRS pyproj accepts.
+    waterways : geopandas.GeoDataFrame, optional
+        Rivers (see :func:`mark_unbridged_crossings`); their unbridged
+        crossings are cut in the wet season.
 
     Returns
     -------
@@ -856,6 +931,7 @@ def build_network(
         layers[kind] = projected.join(att)
 
     edges = add_road_class(edges)
+    edges = mark_unbridged_crossings(edges, waterways)
     edges = add_travel_times(edges, tables=tables, dem_path=dem_path)
     component, pieces = network_components(nodes, edges)
     nodes["component"] = component

@@ -55,6 +55,11 @@ class RegionInputs:
         Points in EPSG:4326.
     dem_path : Path or None
         DEM GeoTIFF used for walking on slopes.
+    waterways : geopandas.GeoDataFrame or None
+        Rivers and streams (their unbridged crossings are cut in the wet
+        season, and are where bridges can be built).
+    osm_file : Path or None
+        The local OSM file the roads came from, if any.
     data_source : str
         Provenance statement written into every output.
     """
@@ -65,6 +70,8 @@ class RegionInputs:
     markets: gpd.GeoDataFrame
     schools: gpd.GeoDataFrame
     dem_path: Path | None
+    waterways: gpd.GeoDataFrame | None
+    osm_file: Path | None
     data_source: str
 
 
@@ -225,6 +232,13 @@ def load_inputs(cfg: RegionConfig) -> RegionInputs:
         else:
             where = _location(cfg, elev.path, elev.url, "elevation")
             dem_path = where if isinstance(where, Path) else None
+    from connectivity.sources import osm as osm_source
+
+    waterways = (
+        osm_source.waterways_from_osm_file(osm_file)
+        if osm_file is not None
+        else osm_source.waterways_from_polygon(area)
+    )
     log.info(
         "inputs: %d communities, %d markets, %d schools, DEM %s",
         len(communities),
@@ -239,6 +253,8 @@ def load_inputs(cfg: RegionConfig) -> RegionInputs:
         markets=markets,
         schools=schools,
         dem_path=dem_path,
+        waterways=waterways,
+        osm_file=osm_file,
         data_source=data_source_statement(cfg),
     )
 
@@ -270,6 +286,7 @@ def build_region_network(inputs: RegionInputs) -> RoadNetwork:
         tables=tables,
         max_connector_m=cfg.access.max_connector_m,
         crs=cfg.region.crs,
+        waterways=inputs.waterways,
     )
 
 

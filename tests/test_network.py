@@ -263,3 +263,45 @@ def test_ways_without_highway_tag_are_not_roads():
     assert (net.nodes.index[net.nodes["kind"] != "road"] < 0).all()
     # the community joins the track 400 m away, not the 100 m distant building
     assert net.communities["connector_m"].iloc[0] == pytest.approx(400.0)
+
+
+def test_river_crossing_without_bridge_is_cut_in_the_wet_season_like_a_ford():
+    from shapely.geometry import LineString
+
+    g = _graph(
+        {
+            1: (0, 0),
+            2: (2_000, 0),
+            3: (0, 1_000),
+            4: (2_000, 1_000),
+            5: (0, 2_000),
+            6: (2_000, 2_000),
+        },
+        [
+            (1, 2, {"highway": "path"}),  # crosses the river, no tag: cut in the wet season
+            (3, 4, {"highway": "path", "bridge": "yes"}),  # bridged: passable
+            (5, 6, {"highway": "track", "surface": "gravel"}),  # crosses only a stream
+        ],
+    )
+    river = LineString([(X0 + 1_000, Y0 - 500), (X0 + 1_000, Y0 + 1_500)])
+    stream = LineString([(X0 + 1_000, Y0 + 1_800), (X0 + 1_000, Y0 + 2_200)])
+    waterways = gpd.GeoDataFrame(
+        {"waterway": ["river", "stream"], "tunnel": [None, None]},
+        geometry=[river, stream],
+        crs=CRS,
+    )
+    comm = _points([("c1", 0, 0, 10)], "community_id")
+    net = _build(g, comm, waterways=waterways)
+    edges = net.edges
+    crossing = edges.xs((1, 2), level=("u", "v")).iloc[0]
+    bridged = edges.xs((3, 4), level=("u", "v")).iloc[0]
+    over_stream = edges.xs((5, 6), level=("u", "v")).iloc[0]
+    assert crossing["unbridged_crossing"]
+    assert np.isfinite(crossing["travel_time_s"])
+    assert math.isinf(crossing["travel_time_wet_s"])
+    assert math.isinf(crossing["walk_time_wet_s"])
+    assert not bridged["unbridged_crossing"] and np.isfinite(bridged["travel_time_wet_s"])
+    assert not over_stream["unbridged_crossing"] and np.isfinite(over_stream["travel_time_wet_s"])
+    # without waterways nothing is flagged
+    plain = _build(g, comm)
+    assert not plain.edges["unbridged_crossing"].any()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import math
 from collections.abc import Callable, Hashable, Iterable
@@ -560,10 +559,6 @@ def test_routing_error_is_a_value_error() -> None:
 # -- sample region (connectivity.sample), when that module is present ---------------------
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("connectivity.sample") is None,
-    reason="connectivity.sample is written by another part of the project",
-)
 def test_nearest_facility_equals_networkx_on_sample_region() -> None:
     from connectivity.sample import sample_road_network
 
@@ -641,3 +636,38 @@ def test_nearest_facility_equals_networkx_on_cusco(cusco: nx.MultiDiGraph) -> No
             first = shapely.get_coordinates(route["geometry"])[0]
             assert np.allclose(first, nodes.loc[origin, ["x", "y"]].to_numpy(dtype=float))
     assert isinstance(routes, gpd.GeoDataFrame) and routes.crs == cusco.graph["crs"]
+
+
+def test_nearest_facility_equals_networkx_on_the_built_sample_network(tmp_path: Path) -> None:
+    """The whole sample region as the pipeline builds it: seasons, fords, connectors, inf edges."""
+    from connectivity.network import build_network
+    from connectivity.sample import generate_sample_region
+    from connectivity.sources.osm import graph_from_osm_file
+
+    files = generate_sample_region(tmp_path / "sample")
+
+    def points(path: Path) -> gpd.GeoDataFrame:
+        table = pd.read_csv(path)
+        return gpd.GeoDataFrame(
+            table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs=4326
+        )
+
+    net = build_network(
+        graph_from_osm_file(files.roads_osm),
+        communities=points(files.communities_csv),
+        markets=points(files.markets_csv),
+        schools=points(files.schools_csv),
+        dem_path=files.elevation_tif,
+    )
+    weights = ["travel_time_s", "travel_time_wet_s", "walk_time_s", "walk_time_wet_s"]
+    assert np.isinf(net.edges["travel_time_wet_s"]).any()  # the hard case: cut links
+    graph = routing.routing_graph_from_gdfs(net.nodes, net.edges, weights=weights)
+    for weight in weights:
+        nxg_w = nx.MultiDiGraph()
+        nxg_w.add_nodes_from(net.nodes.index)
+        finite = net.edges[np.isfinite(net.edges[weight])]
+        nxg_w.add_edges_from((u, v, k, {weight: t}) for (u, v, k), t in finite[weight].items())
+        for kind in ("markets", "schools"):
+            layer = getattr(net, kind)
+            facilities = dict(zip(layer["facility_id"], layer["node_id"], strict=True))
+            assert_nearest_equal(nxg_w, graph, facilities, weight)
