@@ -69,7 +69,7 @@ class NamePool:
 
     def __init__(self, rng: np.random.Generator) -> None:
         base = _base_names()
-        self._base = [base[i] for i in rng.permutation(len(base))]
+        self._base: list[str] = [base[int(i)] for i in rng.permutation(len(base))]
         self._rng = rng
         self._next = 0
         self._used: set[str] = set()

@@ -735,7 +735,9 @@ def _place_communities(
     pop_towns = np.exp(rng.uniform(math.log(2000), math.log(6000), len(towns)))
     pop_vill = np.clip(rng.lognormal(math.log(600), 0.45, n_vill), 300, 1999)
     pop_haml = np.clip(rng.lognormal(math.log(90), 0.7, n_haml), 20, 299)
-    population = np.round(np.r_[pop_capital, pop_towns, pop_vill, pop_haml]).astype(np.int64)
+    population = np.round(np.concatenate([pop_capital, pop_towns, pop_vill, pop_haml])).astype(
+        np.int64
+    )
     category = np.r_[
         np.full(len(town_nodes), _TOWN), np.full(n_vill, _VILLAGE), np.full(n_haml, _HAMLET)
     ].astype(np.int64)
@@ -934,8 +936,11 @@ _REF_NONE, _REF_TRUNK, _REF_STREET0 = -1, -2, -10  # street k has ref -10 - k
 
 @dataclass
 class _Lines:
-    """Polylines over a shared vertex table; per-position attributes describe the
-    segment that starts at that position (the last position of a line has none)."""
+    """Polylines over a shared vertex table.
+
+    Per-position attributes describe the segment that starts at that position
+    (the last position of a line has none).
+    """
 
     ptr: IntArray
     idx: IntArray
@@ -1000,8 +1005,11 @@ class _Roads:
 def _valley_roads(
     tree: _Tree, fine: _Fine, cls: IntArray, leader: IntArray, roads: _Roads
 ) -> tuple[IntArray, FloatArray, IntArray]:
-    """Roads along valleys. Returns the road vertex of each fine point (-1 if none),
-    the road offset used at each fine point, and the number of road segments per chain."""
+    """Lay the roads along the valleys.
+
+    Returns the road vertex of each fine point (-1 if none), the road offset
+    used at each fine point, and the number of road segments per chain.
+    """
     is_member = tree.pos > 0
     road_seg = np.bincount(
         tree.chain_of[is_member], weights=(cls[is_member] >= 1), minlength=tree.n_chains
@@ -1050,8 +1058,11 @@ def _locate_communities(
     offset: FloatArray,
     rng: np.random.Generator,
 ) -> None:
-    """Put each community beside its valley segment: towns just past the road,
-    villages on floors and lower slopes, hamlets on floors and slopes."""
+    """Put each community beside its valley segment.
+
+    Towns go just past the road, villages on floors and lower slopes, hamlets
+    on floors and slopes.
+    """
     node = comm.node
     c = tree.chain_of[node]
     a = fine.cf[tree.cv_ptr[c] + tree.pos[node] - 1]
@@ -1079,7 +1090,7 @@ def _locate_communities(
 def _spurs(
     comm: _Communities, road_of_fine: IntArray, roads: _Roads, rng: np.random.Generator
 ) -> None:
-    """A road of the community's class from the valley road to each village and hamlet."""
+    """Add a road of the community's class from the valley road to each village and hamlet."""
     sel = np.flatnonzero(comm.category != _TOWN)
     start = road_of_fine[comm.fine[sel]]
     table = roads.table()
@@ -1107,8 +1118,11 @@ def _town_streets(
     roads: _Roads,
     rng: np.random.Generator,
 ) -> None:
-    """A small grid in each town: streets off the main road on the town side, and a
-    back street joining their ends."""
+    """Add a small grid of streets in each town.
+
+    Streets leave the main road on the town side, and a back street joins
+    their ends.
+    """
     table = roads.table()
     starts: list[int] = []
     ends: list[FloatArray] = []
@@ -1222,7 +1236,7 @@ def _passes(
     size: float,
     rng: np.random.Generator,
 ) -> None:
-    """A few tracks and mule paths over the ridges between neighbouring valleys (loops)."""
+    """Add a few tracks and mule paths over the ridges between neighbouring valleys (loops)."""
     mouth_chain = np.zeros(tree.n_chains, dtype=np.int64)
     mouth_chain[1:] = tree.chain_of[tree.cv_node[tree.cv_ptr[1:-1]]]
     top = np.arange(tree.n_chains)
@@ -1251,7 +1265,8 @@ def _passes(
     pu, pv = u[chosen], v[chosen]
 
     def anchor(nodes: IntArray) -> IntArray:
-        return road_of_fine[fine.cf[tree.cv_ptr[tree.chain_of[nodes]] + tree.pos[nodes]]]
+        out: IntArray = road_of_fine[fine.cf[tree.cv_ptr[tree.chain_of[nodes]] + tree.pos[nodes]]]
+        return out
 
     start, end = anchor(pu), anchor(pv)
     table = roads.table()
@@ -1410,12 +1425,14 @@ class _Ways:
     base: IntArray  # stretch of equal class and name the way belongs to (for tag draws)
 
 
+def _linestrings(coords: FloatArray, counts: IntArray) -> NDArray[np.object_]:
+    """LineStrings from consecutive runs of ``counts[i]`` rows of ``coords``, as an array."""
+    indices = np.repeat(np.arange(len(counts)), counts)
+    return np.asarray(shapely.linestrings(coords, indices=indices), dtype=object)
+
+
 def _line_geoms(xy: FloatArray, lines: _Lines) -> NDArray[np.object_]:
-    counts = np.diff(lines.ptr)
-    out: NDArray[np.object_] = shapely.linestrings(
-        xy[lines.idx], indices=np.repeat(np.arange(len(counts)), counts)
-    )
-    return out
+    return _linestrings(xy[lines.idx], np.diff(lines.ptr))
 
 
 def _arc_positions(xy: FloatArray, lines: _Lines) -> FloatArray:
@@ -1444,10 +1461,7 @@ def _pieces(
     end = np.minimum(start + max_seg, lines.ptr[piece_line + 1] - 1)
     npts = end - start + 1
     pos = _ranges(start, npts)
-    geoms: NDArray[np.object_] = shapely.linestrings(
-        xy[lines.idx[pos]], indices=np.repeat(np.arange(len(start)), npts)
-    )
-    return geoms, piece_line, s[start]
+    return _linestrings(xy[lines.idx[pos]], npts), piece_line, s[start]
 
 
 def _cross_table(table: dict[int, tuple[float, float]]) -> FloatArray:
@@ -1460,8 +1474,11 @@ def _cross_table(table: dict[int, tuple[float, float]]) -> FloatArray:
 def _finish_roads(
     road_xy: FloatArray, lines: _Lines, rivers: _Rivers, rng: np.random.Generator
 ) -> tuple[FloatArray, _Ways, dict[str, int]]:
-    """Find river crossings (bridge, ford or nothing) and road-road crossings
-    (a shared node), insert their nodes, and cut the lines into OSM ways."""
+    """Turn road lines into OSM ways with their crossings.
+
+    Finds river crossings (bridge, ford or nothing) and road-road crossings
+    (a shared node), inserts their nodes, and cuts the lines into OSM ways.
+    """
     n_lines = len(lines.ptr) - 1
     counts = np.diff(lines.ptr)
     line_of = np.repeat(np.arange(n_lines), counts)
@@ -1665,6 +1682,13 @@ def _draw(
     return out
 
 
+def _tag_where(cond: BoolArray, value: str) -> NDArray[np.object_]:
+    """Return an object array holding ``value`` where ``cond`` is true, None elsewhere."""
+    out = np.full(len(cond), None, dtype=object)
+    out[cond] = value
+    return out
+
+
 @dataclass
 class _Names:
     communities: list[str]
@@ -1699,9 +1723,9 @@ def _way_tags(
                 text = ""
             label[(c, r)] = text
         name[i] = text or None
-    bridge = np.where(ways.structure == _BRIDGE, "yes", None).astype(object)
-    ford = np.where(ways.structure == _FORD, "yes", None).astype(object)
-    layer = np.where(ways.structure == _BRIDGE, "1", None).astype(object)
+    bridge = _tag_where(ways.structure == _BRIDGE, "yes")
+    ford = _tag_where(ways.structure == _FORD, "yes")
+    layer = _tag_where(ways.structure == _BRIDGE, "1")
     bridge_name = np.full(len(cls), None, dtype=object)
     for i in np.flatnonzero((ways.river >= 0) & (cls >= _TERT)):
         river = names.rivers.get(int(ways.river[i]))
@@ -1850,7 +1874,7 @@ def _graph_frames(
     e_end = cut_pos[np.searchsorted(cut_pos, e_start, side="right")]
     n_pts = e_end - e_start + 1
     coords = xy[ways.idx[_ranges(e_start, n_pts)]]
-    geom = shapely.linestrings(coords, indices=np.repeat(np.arange(len(e_start)), n_pts))
+    geom = _linestrings(coords, n_pts)
     seg = np.hypot(*np.diff(coords, axis=0).T)
     seg_edge = np.repeat(np.arange(len(e_start)), n_pts)[:-1]
     same = np.diff(np.repeat(np.arange(len(e_start)), n_pts)) == 0
@@ -1907,19 +1931,24 @@ def _smooth_noise(
     """Smooth random field with features about ``scale_m`` wide, unit standard deviation."""
     z = max(scale_m / cell_m, 1.0)
     coarse = rng.standard_normal((int(shape[0] / z) + 4, int(shape[1] / z) + 4))
-    field_ = zoom(coarse, z, order=3, mode="reflect", grid_mode=False)
+    field_: NDArray[np.float64] = zoom(coarse, z, order=3, mode="reflect", grid_mode=False)
     field_ = field_[: shape[0], : shape[1]]
     if field_.shape != shape:  # zoom rounds the output size
         field_ = np.pad(
             field_, [(0, shape[0] - field_.shape[0]), (0, shape[1] - field_.shape[1])], "edge"
         )
-    out = (field_ - field_.mean()) / max(float(field_.std()), 1e-9)
-    return out.astype(np.float32)
+    out: NDArray[np.float32] = ((field_ - field_.mean()) / max(float(field_.std()), 1e-9)).astype(
+        np.float32
+    )
+    return out
 
 
 def _valley_floors(tree: _Tree, frame: _Frame, rng: np.random.Generator) -> FloatArray:
-    """Valley-floor elevation at each valley node: rising upstream, steeply in small
-    valleys and gently on the main river (slope ~ area^-0.45, Flint's law)."""
+    """Return the valley-floor elevation at each valley node.
+
+    Floors rise upstream, steeply in small valleys and gently on the main
+    river (slope ~ area^-0.45, Flint's law).
+    """
     floor = np.zeros(len(tree.parent))
     floor[tree.root] = 2150.0 + 100.0 * rng.random()
     slope = np.clip(0.35 * (tree.area * frame.cell_km2) ** -0.45, 0.004, 0.2)
@@ -2005,8 +2034,8 @@ def _population_raster(frame: _Frame, comm: _Communities) -> NDArray[np.float32]
     sigma = (60.0 + 25.0 * np.sqrt(comm.population / 100.0)) / POPULATION_CELL_M
     reach = 4
     off = np.arange(-reach, reach + 1)
-    dr, dc = np.meshgrid(off, off, indexing="ij")
-    dr, dc = dr.ravel(), dc.ravel()
+    grid_r, grid_c = np.meshgrid(off, off, indexing="ij")
+    dr, dc = grid_r.ravel(), grid_c.ravel()
     r = np.floor(row).astype(np.int64)[:, None] + dr
     c = np.floor(col).astype(np.int64)[:, None] + dc
     d2 = (r + 0.5 - row[:, None]) ** 2 + (c + 0.5 - col[:, None]) ** 2
@@ -2184,30 +2213,37 @@ def _osm_text(model: _Model, places: pd.DataFrame, fac: _Facilities) -> tuple[st
         )
     ]
     next_id = n_road + n_riv + 1
-    for row in places.itertuples(index=False):
-        tags = {
-            "place": str(row.category),
-            "name": str(row.name),
-            "population": str(row.population),
-            "ele": str(row.elevation_m),
-        }
-        out.append(_node_xml(next_id, float(row.lat), float(row.lon), tags))
-        next_id += 1
-    for row in fac.markets.itertuples(index=False):
-        out.append(
-            _node_xml(
-                next_id,
-                float(row.lat),
-                float(row.lon),
-                {"amenity": "marketplace", "name": str(row.name)},
-            )
+    place_tags = [
+        {"place": str(cat), "name": str(name), "population": str(pop), "ele": str(ele)}
+        for cat, name, pop, ele in zip(
+            places["category"].tolist(),
+            places["name"].tolist(),
+            places["population"].tolist(),
+            places["elevation_m"].tolist(),
+            strict=True,
         )
-        next_id += 1
-    for row in fac.schools.itertuples(index=False):
-        isced = "1" if row.level == "primaria" else "2;3"
-        tags = {"amenity": "school", "name": str(row.name), "isced:level": isced}
-        out.append(_node_xml(next_id, float(row.lat), float(row.lon), tags))
-        next_id += 1
+    ]
+    market_tags = [{"amenity": "marketplace", "name": str(nm)} for nm in fac.markets["name"]]
+    school_tags = [
+        {
+            "amenity": "school",
+            "name": str(nm),
+            "isced:level": "1" if level == "primaria" else "2;3",
+        }
+        for nm, level in zip(
+            fac.schools["name"].tolist(), fac.schools["level"].tolist(), strict=True
+        )
+    ]
+    for df, tag_list in (
+        (places, place_tags),
+        (fac.markets, market_tags),
+        (fac.schools, school_tags),
+    ):
+        lats: list[float] = df["lat"].astype(np.float64).tolist()
+        lons: list[float] = df["lon"].astype(np.float64).tolist()
+        for lat, lon, tags in zip(lats, lons, tag_list, strict=True):
+            out.append(_node_xml(next_id, lat, lon, tags))
+            next_id += 1
     n_nodes = next_id - 1
 
     ways = model.ways
