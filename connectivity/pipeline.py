@@ -27,9 +27,12 @@ from connectivity.tables import write_csv, write_geopackage
 
 __all__ = [
     "RegionInputs",
+    "RegionRun",
+    "access_stage",
     "build_region_network",
     "data_source_statement",
     "load_inputs",
+    "prepare_region",
     "run_access",
     "run_all",
     "run_network",
@@ -324,10 +327,45 @@ def _road_layers(network: RoadNetwork) -> dict[str, gpd.GeoDataFrame]:
     }
 
 
-def run_network(region: str | Path) -> RoadNetwork:
-    """Build a region's network and write its piece report.
+@dataclass
+class RegionRun:
+    """What one run of the pipeline has computed so far for a region.
 
-    Writes ``network_pieces.csv`` under ``outputs/<region>/``.
+    Each stage function takes the run, adds its results and writes its
+    outputs, so :func:`run_all` loads the inputs and builds the network once.
+
+    Attributes
+    ----------
+    config : RegionConfig
+    inputs : RegionInputs
+    network : RoadNetwork
+    access : geopandas.GeoDataFrame or None
+        Per-community access (after :func:`access_stage`).
+    summary : pandas.DataFrame or None
+        Region and district summary (after :func:`access_stage`).
+    """
+
+    config: RegionConfig
+    inputs: RegionInputs
+    network: RoadNetwork
+    access: gpd.GeoDataFrame | None = None
+    summary: pd.DataFrame | None = None
+
+    @property
+    def out_dir(self) -> Path:
+        """Folder of this region's tables."""
+        return settings.output_dir(self.config.region.name)
+
+    @property
+    def data_source(self) -> str:
+        """Provenance statement of every output of this run."""
+        return self.inputs.data_source
+
+
+def prepare_region(region: str | Path) -> RegionRun:
+    """Load a region's config and inputs and build its network.
+
+    Writes ``network_pieces.csv`` (the disconnected pieces of the network).
 
     Parameters
     ----------
@@ -336,46 +374,41 @@ def run_network(region: str | Path) -> RoadNetwork:
 
     Returns
     -------
-    RoadNetwork
+    RegionRun
     """
     cfg = load_region_config(region)
     inputs = load_inputs(cfg)
     network = build_region_network(inputs)
-    out = settings.output_dir(cfg.region.name)
+    run = RegionRun(config=cfg, inputs=inputs, network=network)
     write_csv(
-        network.pieces, out / "network_pieces.csv", data_source=inputs.data_source, index=True
+        network.pieces, run.out_dir / "network_pieces.csv", data_source=run.data_source, index=True
     )
-    return network
+    return run
 
 
-def run_access(region: str | Path) -> pd.DataFrame:
+def access_stage(run: RegionRun) -> RegionRun:
     """Compute and write a region's access tables.
 
-    Writes ``access_communities.csv``, ``access_summary.csv``,
-    ``network_pieces.csv`` and ``access.gpkg`` under ``outputs/<region>/``.
+    Writes ``access_communities.csv``, ``access_summary.csv`` and
+    ``access.gpkg`` under ``outputs/<region>/``.
 
     Parameters
     ----------
-    region : str or Path
-        Region name or TOML path.
+    run : RegionRun
 
     Returns
     -------
-    pandas.DataFrame
-        The region and district summary.
+    RegionRun
+        The same run, with ``access`` and ``summary`` set.
     """
-    cfg = load_region_config(region)
-    inputs = load_inputs(cfg)
-    network = build_region_network(inputs)
+    cfg, network = run.config, run.network
     thresholds = cfg.access.thresholds_min
     communities = access_mod.community_access(network, thresholds_min=thresholds)
     summary = access_mod.access_summary(communities, thresholds_min=thresholds)
-    out = settings.output_dir(cfg.region.name)
-    source = inputs.data_source
+    source = run.data_source
     communities = communities.sort_values("community_id", kind="stable")
-    write_csv(network.pieces, out / "network_pieces.csv", data_source=source, index=True)
-    write_csv(communities, out / "access_communities.csv", data_source=source)
-    write_csv(summary, out / "access_summary.csv", data_source=source)
+    write_csv(communities, run.out_dir / "access_communities.csv", data_source=source)
+    write_csv(summary, run.out_dir / "access_summary.csv", data_source=source)
     layers: dict[str, gpd.GeoDataFrame | pd.DataFrame] = {
         "communities": communities,
         **_road_layers(network),
@@ -386,7 +419,7 @@ def run_access(region: str | Path) -> pd.DataFrame:
     }
     write_geopackage(
         layers,
-        out / "access.gpkg",
+        run.out_dir / "access.gpkg",
         data_source=source,
         metadata={"region": cfg.region.name, "config": str(cfg.source_file)},
     )
@@ -399,16 +432,55 @@ def run_access(region: str | Path) -> pd.DataFrame:
         region_row["market_wet_mean_min"],
         100 * region_row["rural_access_index"],
     )
-    return summary
+    run.access, run.summary = communities, summary
+    return run
 
 
-def run_all(region: str | Path) -> None:
-    """Run every stage that exists for a region (today: network and access).
+def run_network(region: str | Path) -> RoadNetwork:
+    """Build a region's network and write its piece report (``network_pieces.csv``).
 
     Parameters
     ----------
     region : str or Path
         Region name or TOML path.
+
+    Returns
+    -------
+    RoadNetwork
     """
-    run_access(region)
-    log.info("ranking of road works and maps are not built yet (issues 5 and 6)")
+    return prepare_region(region).network
+
+
+def run_access(region: str | Path) -> pd.DataFrame:
+    """Compute and write a region's access tables (see :func:`access_stage`).
+
+    Parameters
+    ----------
+    region : str or Path
+        Region name or TOML path.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The region and district summary.
+    """
+    run = access_stage(prepare_region(region))
+    assert run.summary is not None
+    return run.summary
+
+
+def run_all(region: str | Path) -> RegionRun:
+    """Run every stage for a region: network, access, ranking, maps.
+
+    Parameters
+    ----------
+    region : str or Path
+        Region name or TOML path.
+
+    Returns
+    -------
+    RegionRun
+    """
+    run = access_stage(prepare_region(region))
+    log.info("ranking of road works and maps are not wired in yet (issues 5 and 6)")
+    return run
