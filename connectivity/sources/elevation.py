@@ -1,0 +1,405 @@
+"""Elevation: a DEM GeoTIFF interpolated from contour lines.
+
+Where no elevation raster exists (as for the Cusco data in
+``../shared/data``), :func:`dem_file_from_contours` makes one from contour
+lines — OpenStreetMap ways tagged ``contour=elevation`` and ``ele=<metres>``
+(e.g. SRTM contours exported as ``.osm.pbf``), or a vector layer of lines
+with an elevation column:
+
+1. the vertices of every contour, with its elevation, are projected to the
+   UTM zone of the data (or a given projected CRS);
+2. the vertices are triangulated (Delaunay, :class:`scipy.spatial.Delaunay`)
+   and each triangle is interpolated linearly at the centres of the cells of
+   a ``resolution_m`` grid that fall inside it (:func:`rasterize_tin`: the
+   same values as :class:`scipy.interpolate.LinearNDInterpolator`, computed
+   triangle by triangle instead of searching the triangle of every cell);
+   cells outside the triangulation (beyond the outermost contours) are
+   nodata;
+3. the grid is written as a float32 GeoTIFF (nodata ``-9999``, deflate,
+   tiled), atomically, with the source and the resolution in its tags.
+
+Linear interpolation between contours is exact on the contours and a plane
+between them; on a summit or a valley floor enclosed by one contour it is
+flat at that contour's height (the well-known terracing of TIN DEMs), an
+error of at most one contour interval there.
+
+The result is cached: if ``out_path`` is newer than the contours and was
+made from the same file at the same resolution, it is reused as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import osmium
+import pyogrio
+import shapely
+from numpy.typing import NDArray
+from tqdm.auto import tqdm
+
+from connectivity._io import atomic_path
+from connectivity._logging import progress_enabled
+from connectivity.errors import CrsError, DataError, EmptyRegionError, MissingFileError
+
+__all__ = ["DEM_NODATA", "contours_from_file", "dem_file_from_contours", "rasterize_tin"]
+
+log = logging.getLogger(__name__)
+
+#: Nodata value of the DEMs written here.
+DEM_NODATA: float = -9999.0
+#: Largest grid written (cells); a finer resolution over a large area is refused.
+MAX_CELLS: int = 100_000_000
+
+_EPSG_WGS84 = "EPSG:4326"
+_OSM_SUFFIXES = (".osm", ".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz")
+_NUMBER = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(m|meters|metres)?\s*$", re.IGNORECASE)
+_BATCH_CELLS = 4_000_000
+
+
+def _elevation(value: Any) -> float:
+    """``"3025"``, ``"3025 m"`` → 3025.0; NaN if not a number of metres."""
+    if value is None:
+        return math.nan
+    if isinstance(value, int | float | np.integer | np.floating):
+        return float(value)
+    match = _NUMBER.match(str(value))
+    return float(match.group(1)) if match else math.nan
+
+
+def _contours_from_osm(path: Path) -> gpd.GeoDataFrame:
+    ids: list[int] = []
+    eles: list[Any] = []
+    lines: list[shapely.LineString] = []
+    degenerate: list[int] = []
+    try:
+        for way in osmium.FileProcessor(
+            str(path), osmium.osm.NODE | osmium.osm.WAY
+        ).with_locations():
+            if not isinstance(way, osmium.osm.Way):
+                continue
+            tags = way.tags
+            if "ele" not in tags or tags.get("contour", "elevation") != "elevation":
+                continue
+            coords = [(n.lon, n.lat) for n in way.nodes if n.location.valid()]
+            if len(set(coords)) < 2:
+                degenerate.append(way.id)
+                continue
+            ids.append(way.id)
+            eles.append(tags["ele"])
+            lines.append(shapely.LineString(coords))
+    except RuntimeError as err:
+        raise DataError(f"{path}: cannot read OpenStreetMap data ({err})") from err
+    if degenerate:
+        log.warning(
+            "%s: %d contour ways have fewer than two distinct located nodes and are left out: %s",
+            path,
+            len(degenerate),
+            ", ".join(map(str, degenerate[:10])) + (" …" if len(degenerate) > 10 else ""),
+        )
+    return gpd.GeoDataFrame(
+        {"osm_id": np.asarray(ids, dtype=np.int64), "ele": eles}, geometry=lines, crs=_EPSG_WGS84
+    )
+
+
+def contours_from_file(
+    path: str | os.PathLike[str], *, elevation_column: str = "ele"
+) -> gpd.GeoDataFrame:
+    """Contour lines with their elevation, from an OSM file or a vector layer.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.osm``/``.osm.pbf``: the ways tagged ``ele`` (and ``contour=elevation``
+        when they have a ``contour`` tag) with two or more distinct nodes (the
+        Cusco file holds 976 contour ways, 5 of them degenerate); any other
+        vector format GDAL reads (GeoPackage, Shapefile, GeoJSON): its lines.
+    elevation_column : str
+        Elevation column of a vector layer (metres).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Lines in the file's CRS (EPSG:4326 for OSM), column ``ele`` (float,
+        metres); contours without a usable elevation are dropped and logged.
+
+    Raises
+    ------
+    MissingFileError
+        The file does not exist.
+    DataError
+        Unreadable file, no elevation column.
+    CrsError
+        A vector layer without CRS.
+    EmptyRegionError
+        No contour with an elevation.
+
+    Examples
+    --------
+    >>> contours = contours_from_file("../shared/data/cusco/cusco-srtm-contours.osm.pbf")
+    >>> len(contours), float(contours["ele"].min()), float(contours["ele"].max())
+    (971, 2950.0, 4525.0)
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise MissingFileError(f"contour file not found: {file}")
+    if file.name.lower().endswith(_OSM_SUFFIXES):
+        gdf = _contours_from_osm(file)
+        column = "ele"
+    else:
+        try:
+            gdf = gpd.read_file(file)
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
+            raise DataError(f"{file}: cannot read it as a vector layer: {err}") from err
+        if gdf.crs is None:
+            raise CrsError(f"{file}: the contour layer has no CRS")
+        if elevation_column not in gdf.columns:
+            raise DataError(
+                f"{file}: no elevation column {elevation_column!r}; the layer has "
+                + ", ".join(repr(c) for c in gdf.columns if c != gdf.geometry.name)
+            )
+        column = elevation_column
+        gdf = gdf[gdf.geom_type.isin(["LineString", "MultiLineString", "LinearRing"])]
+    ele = np.array([_elevation(v) for v in gdf[column]], dtype=float)
+    bad = ~np.isfinite(ele)
+    if bad.any():
+        log.warning("%s: %d contours without a usable elevation are left out", file, bad.sum())
+    out = gpd.GeoDataFrame({"ele": ele[~bad]}, geometry=gdf.geometry[~bad].to_numpy(), crs=gdf.crs)
+    if out.empty:
+        raise EmptyRegionError(f"{file}: no contour lines with an elevation ({column!r})")
+    log.info("%s: %d contour lines, %g…%g m", file, len(out), ele[~bad].min(), ele[~bad].max())
+    return out
+
+
+def _is_cached(out_path: Path, source: Path, resolution_m: float) -> bool:
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    if not out_path.is_file() or out_path.stat().st_mtime < source.stat().st_mtime:
+        return False
+    try:
+        with rasterio.open(out_path) as dem:
+            tags = dem.tags()
+    except RasterioIOError:
+        return False
+    same_source = tags.get("source_file") == str(source.resolve())
+    return bool(same_source and tags.get("resolution_m") == repr(float(resolution_m)))
+
+
+def _vertices(contours: gpd.GeoDataFrame) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Return unique (x, y) vertices and their elevation (first contour wins when shared)."""
+    coords, index = shapely.get_coordinates(contours.geometry.to_numpy(), return_index=True)
+    z = contours["ele"].to_numpy(dtype=float)[index]
+    _, first = np.unique(np.round(coords, 3), axis=0, return_index=True)
+    first.sort()
+    return coords[first], z[first]
+
+
+def rasterize_tin(
+    xy: NDArray[np.float64],
+    z: NDArray[np.float64],
+    triangles: NDArray[np.integer[Any]],
+    *,
+    west: float,
+    north: float,
+    res: float,
+    shape: tuple[int, int],
+) -> NDArray[np.float64]:
+    """Interpolate a triangulated surface linearly at the cell centres of a grid.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (n, 2)
+        Vertex coordinates.
+    z : ndarray, shape (n,)
+        Vertex values.
+    triangles : ndarray of int, shape (t, 3)
+        Vertex indices of each triangle (e.g. ``Delaunay(xy).simplices``).
+    west, north : float
+        Coordinates of the grid's top-left corner.
+    res : float
+        Cell size (square cells, rows going south).
+    shape : tuple of int
+        ``(rows, columns)`` of the grid.
+
+    Returns
+    -------
+    ndarray of float, shape ``shape``
+        The value of the triangle holding each cell centre (barycentric
+        interpolation); NaN for cells in no triangle.
+
+    Examples
+    --------
+    >>> xy = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0], [4.0, 4.0]])
+    >>> z = xy[:, 0] + 10 * xy[:, 1]  # a plane
+    >>> rasterize_tin(xy, z, np.array([[0, 1, 2], [1, 3, 2]]), west=0.0, north=4.0,
+    ...               res=2.0, shape=(2, 2))
+    array([[31., 33.],
+           [11., 13.]])
+    """
+    height, width = shape
+    grid = np.full(shape, np.nan)
+    # vertex positions in cell units, integer = cell centre
+    col = (xy[:, 0] - west) / res - 0.5
+    row = (north - xy[:, 1]) / res - 0.5
+    tc, tr, tz = col[triangles], row[triangles], z[triangles]
+    c0 = np.maximum(np.ceil(tc.min(axis=1)), 0).astype(np.int64)
+    c1 = np.minimum(np.floor(tc.max(axis=1)), width - 1).astype(np.int64)
+    r0 = np.maximum(np.ceil(tr.min(axis=1)), 0).astype(np.int64)
+    r1 = np.minimum(np.floor(tr.max(axis=1)), height - 1).astype(np.int64)
+    ncols = np.maximum(c1 - c0 + 1, 0)
+    counts = ncols * np.maximum(r1 - r0 + 1, 0)
+    (x1, x2, x3), (y1, y2, y3) = tc.T, tr.T
+    det = (y2 - y3) * (x1 - x3) + (x3 - x2) * (y1 - y3)
+    usable = np.flatnonzero((counts > 0) & (np.abs(det) > 1e-12))
+    batch = np.cumsum(counts[usable]) // _BATCH_CELLS
+    for number in tqdm(
+        np.unique(batch), desc="DEM from contours", disable=not progress_enabled(), leave=False
+    ):
+        ids = usable[batch == number]
+        n = counts[ids]
+        t = np.repeat(ids, n)
+        k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+        cc = c0[t] + k % ncols[t]
+        rr = r0[t] + k // ncols[t]
+        dx, dy = cc - x3[t], rr - y3[t]
+        l1 = ((y2[t] - y3[t]) * dx + (x3[t] - x2[t]) * dy) / det[t]
+        l2 = ((y3[t] - y1[t]) * dx + (x1[t] - x3[t]) * dy) / det[t]
+        l3 = 1.0 - l1 - l2
+        eps = -1e-9
+        inside = (l1 >= eps) & (l2 >= eps) & (l3 >= eps)
+        t, l1, l2, l3 = t[inside], l1[inside], l2[inside], l3[inside]
+        grid[rr[inside], cc[inside]] = l1 * tz[t, 0] + l2 * tz[t, 1] + l3 * tz[t, 2]
+    return grid
+
+
+def dem_file_from_contours(
+    contours: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    *,
+    resolution_m: float = 30.0,
+    crs: str = "auto",
+    elevation_column: str = "ele",
+) -> Path:
+    """Interpolate contour lines into a DEM GeoTIFF (cached; see the module doc).
+
+    Parameters
+    ----------
+    contours : path-like
+        Contour file, as in :func:`contours_from_file`.
+    out_path : path-like
+        GeoTIFF to write (its folder is created).
+    resolution_m : float
+        Cell size in metres.
+    crs : str
+        ``"auto"`` for the UTM zone of the contours, or a projected CRS in
+        metres (e.g. ``"EPSG:32719"``).
+    elevation_column : str
+        Elevation column of a vector layer.
+
+    Returns
+    -------
+    Path
+        ``out_path``: float32 elevations in metres, nodata :data:`DEM_NODATA`
+        outside the contours' triangulation.
+
+    Raises
+    ------
+    MissingFileError, DataError, CrsError, EmptyRegionError
+        As :func:`contours_from_file`; also a bad resolution, a geographic
+        ``crs``, fewer than 3 distinct vertices, or a grid of more than
+        :data:`MAX_CELLS` cells.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, rasterio
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "dem.tif"
+    >>> dem = dem_file_from_contours("../shared/data/cusco/cusco-srtm-contours.osm.pbf",
+    ...                              out, resolution_m=200)
+    >>> with rasterio.open(dem) as src:
+    ...     src.crs.to_epsg(), src.nodata, src.res
+    (32719, -9999.0, (200.0, 200.0))
+    """
+    import rasterio
+    from pyproj import CRS
+    from rasterio.transform import from_origin
+    from scipy.spatial import Delaunay
+
+    if not (
+        isinstance(resolution_m, int | float) and resolution_m > 0 and math.isfinite(resolution_m)
+    ):
+        raise DataError(f"resolution_m must be a positive number of metres, got {resolution_m!r}")
+    source = Path(contours)
+    target = Path(out_path)
+    if not source.is_file():
+        raise MissingFileError(f"contour file not found: {source}")
+    if _is_cached(target, source, resolution_m):
+        log.info("DEM %s is up to date with %s; not rebuilt", target, source)
+        return target
+    lines = contours_from_file(source, elevation_column=elevation_column)
+    target_crs = lines.to_crs(_EPSG_WGS84).estimate_utm_crs() if crs == "auto" else CRS(crs)
+    if not target_crs.is_projected:
+        raise CrsError(f"crs must be projected (metres) for a DEM, got {target_crs}")
+    xy, z = _vertices(lines.to_crs(target_crs))
+    if len(xy) < 3:
+        raise DataError(f"{source}: fewer than 3 distinct contour vertices; cannot interpolate")
+    res = float(resolution_m)
+    west, south = np.floor(xy.min(axis=0) / res) * res
+    east, north = np.ceil(xy.max(axis=0) / res) * res
+    width, height = max(1, round((east - west) / res)), max(1, round((north - south) / res))
+    if width * height > MAX_CELLS:
+        raise DataError(
+            f"{source}: a {res:g} m grid over the contours would have {width * height:,} cells "
+            f"(more than {MAX_CELLS:,}); use a larger resolution_m"
+        )
+    log.info(
+        "%s: interpolating %d vertices onto %d x %d cells of %g m (%s)",
+        source,
+        len(xy),
+        width,
+        height,
+        res,
+        target_crs.to_string(),
+    )
+    triangles = Delaunay(xy).simplices
+    grid = rasterize_tin(xy, z, triangles, west=west, north=north, res=res, shape=(height, width))
+    grid = np.where(np.isnan(grid), DEM_NODATA, grid).astype(np.float32)
+    profile = {
+        "driver": "GTiff",
+        "width": width,
+        "height": height,
+        "count": 1,
+        "dtype": "float32",
+        "crs": target_crs.to_wkt(),
+        "transform": from_origin(west, north, res, res),
+        "nodata": DEM_NODATA,
+        "compress": "deflate",
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+    }
+    with atomic_path(target) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(grid, 1)
+        dst.update_tags(
+            source_file=str(source.resolve()),
+            resolution_m=repr(res),
+            method="linear interpolation of contour vertices (Delaunay, scipy)",
+            n_contours=str(len(lines)),
+        )
+    valid = grid[grid != DEM_NODATA]
+    log.info(
+        "wrote DEM %s: %d x %d cells, %.0f%% with data, %.0f…%.0f m",
+        target,
+        width,
+        height,
+        100 * valid.size / grid.size,
+        float(valid.min()) if valid.size else math.nan,
+        float(valid.max()) if valid.size else math.nan,
+    )
+    return target
