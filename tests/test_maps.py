@@ -1,0 +1,488 @@
+"""Maps: the HTML opened in headless Chromium, the PNG, escaping, size, determinism.
+
+The maps are built from the synthetic sample region (size 0.3). Until
+connectivity.ranking lands, the investments map is fed a ranking built here
+by hand from a WorkSet: each work evaluated alone by a full recomputation of
+community access, ranked by person-minutes saved per sol, and a greedy
+portfolio within a budget.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from browser import click_latlng, open_page
+
+from connectivity import maps
+from connectivity.access import community_access
+from connectivity.errors import DataError
+from connectivity.network import RoadNetwork, build_network
+from connectivity.sample import generate_sample_region
+from connectivity.sources.osm import graph_from_osm_file, waterways_from_osm_file
+from connectivity.works import WorkSet, apply_works
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+XSS = "<script>alert(1)</script>"
+XSS_IMG = '<img src=x onerror="alert(2)">'
+VARIANTS = ("market_dry", "market_wet", "school_dry", "school_wet")
+SOURCE = "synthetic sample region (invented data, not a real place; seed 7, size 0.3)"
+
+
+@dataclass
+class HandRanking:
+    """Shaped like connectivity.ranking.RankingResult (as planned)."""
+
+    ranking: gpd.GeoDataFrame
+    portfolio: pd.DataFrame
+    gains: pd.DataFrame
+    communities_after: pd.DataFrame
+
+
+@dataclass
+class Region:
+    network: RoadNetwork
+    access: gpd.GeoDataFrame
+    waterways: gpd.GeoDataFrame
+    works: WorkSet
+    ranking: HandRanking
+    after_network: RoadNetwork
+
+
+def _points(path: Path) -> gpd.GeoDataFrame:
+    df = pd.read_csv(path)
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df.lon, df.lat), crs=4326)
+
+
+def _upgrade_works(net: RoadNetwork, n: int) -> WorkSet:
+    """Upgrade the n longest trocha / earth roads (by name) to gravel, plus one bridge."""
+    e = net.edges
+    rough = e[e["road_class"].isin(["trocha", "sin_afirmar"]) & e["name"].notna()]
+    by_name = rough.groupby(rough["name"].astype(str))["length_m"].sum().sort_values()[::-1]
+    works, changes = [], []
+    for i, road in enumerate(by_name.index[:n]):
+        part = rough[rough["name"].astype(str) == road]
+        gravel_s = part["length_m"].to_numpy() / (40 / 3.6)
+        wid = f"W{i:02d}"
+        name = f"Afirmado de {road}"
+        for (u, v, k), row, t in zip(part.index, part.itertuples(), gravel_s, strict=True):
+            changes.append(
+                {
+                    "work_id": wid,
+                    "action": "replace",
+                    "u": u,
+                    "v": v,
+                    "key": k,
+                    "travel_time_s": min(row.travel_time_s, t),
+                    "travel_time_wet_s": min(row.travel_time_wet_s, t / 0.75),
+                    "walk_time_s": row.walk_time_s,
+                    "walk_time_wet_s": row.walk_time_wet_s,
+                    "length_m": row.length_m,
+                    "road_class": "afirmado",
+                    "geometry": None,
+                }
+            )
+        length = float(part["length_m"].sum()) / 2  # both directions
+        works.append(
+            {
+                "work_id": wid,
+                "work_type": "upgrade",
+                "origin": "generated",
+                "name": name,
+                "description": f"{road}: trocha → afirmado",
+                "length_m": length,
+                "span_m": 0.0,
+                "cost": length * 400.0,
+                "cofinancing_share": 0.0,
+                "cost_net": length * 400.0,
+                "geometry": shapely.line_merge(shapely.union_all(part.geometry.to_numpy())),
+            }
+        )
+    fords = e[e["travel_time_wet_s"].eq(np.inf) & e["travel_time_s"].lt(np.inf)]
+    fords = fords[~fords["road_class"].isin(["connector"])].sort_values("length_m")
+    if len(fords):
+        (u, v, k), row = next(iter(fords.iterrows()))
+        reverse = (e.index.get_level_values(0) == v) & (e.index.get_level_values(1) == u)
+        twins = [(u, v, k), *e.index[reverse][:1]]
+        for key in twins:
+            r = e.loc[key]
+            changes.append(
+                {
+                    "work_id": "B00",
+                    "action": "replace",
+                    "u": key[0],
+                    "v": key[1],
+                    "key": key[2],
+                    "travel_time_s": r["travel_time_s"],
+                    "travel_time_wet_s": r["travel_time_s"] * 1.5,
+                    "walk_time_s": r["walk_time_s"],
+                    "walk_time_wet_s": r["walk_time_s"] * 1.3,
+                    "length_m": r["length_m"],
+                    "road_class": r["road_class"],
+                    "geometry": None,
+                }
+            )
+        works.append(
+            {
+                "work_id": "B00",
+                "work_type": "bridge",
+                "origin": "generated",
+                "name": f"Puente en {row['name'] or 'vado'}",
+                "description": "ford → bridge",
+                "length_m": 0.0,
+                "span_m": 20.0,
+                "cost": 20 * 30_000.0,
+                "cofinancing_share": 0.5,
+                "cost_net": 20 * 15_000.0,
+                "geometry": row.geometry.interpolate(0.5, normalized=True),
+            }
+        )
+    wdf = gpd.GeoDataFrame(works, geometry="geometry", crs=net.crs).set_index("work_id")
+    ws = WorkSet(works=wdf, changes=pd.DataFrame(changes))
+    ws.validate(net)
+    return ws
+
+
+def _hand_ranking(net: RoadNetwork, access: gpd.GeoDataFrame, ws: WorkSet) -> HandRanking:
+    base = access.set_index("community_id")
+    pop = base["population"]
+    rows, gains = [], []
+    for wid in ws.ids:
+        after = community_access(apply_works(net, ws, [wid])).set_index("community_id")
+        person_min = {}
+        gaining: set[str] = set()
+        for var in VARIANTS:
+            b, a = base[f"{var}_min"], after[f"{var}_min"]
+            better = a < b
+            saved = (b - a).where(np.isfinite(b), 0.0)[better]
+            person_min[f"{var}_person_min_saved"] = float((saved * pop[better]).sum())
+            gaining |= set(better[better].index)
+            for cid in better[better].index:
+                gains.append(
+                    {
+                        "work_id": wid,
+                        "community_id": cid,
+                        "kind": var.split("_")[0],
+                        "season": var.split("_")[1],
+                        "before_min": b[cid],
+                        "after_min": a[cid],
+                    }
+                )
+        w = ws.works.loc[wid]
+        rows.append(
+            {
+                "work_id": wid,
+                **{c: w[c] for c in ws.works.columns},
+                "currency": "PEN",
+                "price_year": 2024,
+                "people_benefited": float(pop[list(gaining)].sum()),
+                "communities_gaining": len(gaining),
+                **person_min,
+                "score": sum(person_min.values()) / w["cost_net"],
+            }
+        )
+    table = pd.DataFrame(rows).sort_values("score", ascending=False, kind="stable")
+    table["rank"] = np.arange(1, len(table) + 1)
+    table.loc[table.index[0], "name"] = XSS  # the top work's name is shown in its popup
+    ranking = gpd.GeoDataFrame(table.set_index("work_id"), geometry="geometry", crs=net.crs)
+    budget = 0.4 * ranking["cost_net"].sum()
+    chosen, spent = [], 0.0
+    for wid, cost in ranking["cost_net"].items():
+        if spent + cost <= budget:
+            chosen.append(wid)
+            spent += cost
+    portfolio = pd.DataFrame(
+        {
+            "order": np.arange(1, len(chosen) + 1),
+            "work_id": chosen,
+            "cost": ranking.loc[chosen, "cost_net"].to_numpy(),
+        }
+    )
+    portfolio["cumulative_cost"] = portfolio["cost"].cumsum()
+    after = community_access(apply_works(net, ws, chosen)).set_index("community_id")
+    comm_after = pd.DataFrame({"community_id": base.index})
+    for var in VARIANTS:
+        comm_after[f"{var}_min_before"] = base[f"{var}_min"].to_numpy()
+        comm_after[f"{var}_min_after"] = after.loc[base.index, f"{var}_min"].to_numpy()
+    return HandRanking(ranking, portfolio, pd.DataFrame(gains), comm_after)
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory: pytest.TempPathFactory) -> Region:
+    files = generate_sample_region(tmp_path_factory.mktemp("sample"), seed=7, size=0.3)
+    comm = _points(files.communities_csv)
+    hamlets = comm.index[comm["category"] == "hamlet"]
+    comm.loc[hamlets[0], "name"] = XSS
+    comm.loc[hamlets[1], "name"] = XSS_IMG
+    net = build_network(
+        graph_from_osm_file(files.roads_osm),
+        communities=comm,
+        markets=_points(files.markets_csv),
+        schools=_points(files.schools_csv),
+        dem_path=files.elevation_tif,
+    )
+    access = community_access(net)
+    ws = _upgrade_works(net, 8)
+    ranking = _hand_ranking(net, access, ws)
+    after_net = apply_works(net, ws, ranking.portfolio["work_id"].tolist())
+    waterways = waterways_from_osm_file(files.roads_osm)
+    return Region(net, access, waterways, ws, ranking, after_net)
+
+
+@pytest.fixture(scope="module")
+def written(region: Region, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("maps")
+    paths = maps.write_maps(
+        region.network,
+        region.access,
+        out_dir=out,
+        ranking=region.ranking,
+        after_network=region.after_network,
+        waterways=region.waterways,
+        top_n=5,
+        data_source=SOURCE,
+        attribution=["Synthetic sample region generated by connectivity (seeded; not real data)"],
+        synthetic=True,
+        lang="es",
+    )
+    return {p.name: p for p in paths}
+
+
+def _assert_clean(log: object) -> None:
+    assert log.console_errors == [], log.console_errors  # type: ignore[attr-defined]
+    assert log.page_errors == [], log.page_errors  # type: ignore[attr-defined]
+    assert log.dialogs == [], f"a script from the data ran: {log.dialogs}"  # type: ignore[attr-defined]
+    assert log.external_requests == [], log.external_requests  # type: ignore[attr-defined]
+
+
+def _layer_names(page: object) -> dict[str, list[str]]:
+    return page.evaluate(  # type: ignore[attr-defined, no-any-return]
+        """() => ({
+          base: Array.from(document.querySelectorAll(
+            '.leaflet-control-layers-base label > span > span')).map(e => e.textContent.trim()),
+          overlays: Array.from(document.querySelectorAll(
+            '.leaflet-control-layers-overlays label > span > span')).map(e => e.textContent.trim()),
+          checked: Array.from(document.querySelectorAll(
+            '.leaflet-control-layers-overlays label')).filter(
+              l => l.querySelector('input').checked).map(l => l.textContent.trim()),
+        })"""
+    )
+
+
+def _community_latlng(region: Region, name: str) -> tuple[float, float]:
+    row = region.access[region.access["name"] == name].to_crs(4326).iloc[0]
+    return row.geometry.y, row.geometry.x
+
+
+def test_access_map_in_chromium(region: Region, written: dict[str, Path]) -> None:
+    with open_page(written["access.html"]) as (page, log):
+        names = _layer_names(page)
+        assert names["base"] == ["OpenStreetMap (fondo)", "Sin fondo (sin conexión)"]
+        assert names["overlays"] == [
+            "Vías por tipo de superficie",
+            "Ríos y quebradas",
+            "Minutos a mercado, época seca",
+            "Minutos a mercado, época de lluvias",
+            "Minutos a colegio, época seca",
+            "Minutos a colegio, época de lluvias",
+            "Mercados",
+            "Colegios",
+        ]
+        legend = page.inner_text(".cx-legend")
+        for text in ("0–30 min", "120–240 min", "> 240 min", "inaccesible", "Trocha", "Mercado"):
+            assert text in legend
+        assert "Región de muestra sintética" in page.inner_text(".cx-header")
+        assert "OpenStreetMap" in page.inner_text(".leaflet-control-attribution")
+        assert SOURCE in page.inner_text(".leaflet-control-attribution")
+        assert page.locator(".leaflet-control-scale-line").count() == 2
+        counts = page.evaluate(
+            """() => Object.fromEntries(Object.entries(window.cxState.groups).map(
+                 ([k, g]) => [k, g.getLayers().length]))"""
+        )
+        assert counts["comm_now_market_dry"] == len(region.access)
+        assert counts["roads"] > 0 and counts["rivers"] > 0
+        assert counts["markets"] == len(region.network.markets)
+        assert counts["comm_now_market_wet"] == 0  # hidden layers are drawn when shown
+        page.screenshot(path=str(ARTIFACTS / "access_map.png"))
+
+        # a click on the community named like a script opens a popup showing the text
+        lat, lon = _community_latlng(region, XSS)
+        click_latlng(page, lat, lon, zoom=15)
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for(timeout=5000)
+        assert XSS in popup.inner_text()
+        assert "Mercado más cercano" in popup.inner_text()
+        assert page.evaluate("window.cxState.routeLayer.getLayers().length") >= 2
+        page.wait_for_timeout(400)
+        page.screenshot(path=str(ARTIFACTS / "access_map_popup.png"))
+        lat, lon = _community_latlng(region, XSS_IMG)
+        click_latlng(page, lat, lon, zoom=16)
+        page.wait_for_function(
+            "document.querySelector('.leaflet-popup-content h3')?.textContent.includes('img')"
+        )
+        assert XSS_IMG in page.inner_text(".leaflet-popup-content")
+        assert page.locator(".leaflet-popup-content img").count() == 0
+
+        # communities layers show one at a time: choosing the wet season hides the dry one
+        page.get_by_text("Minutos a mercado, época de lluvias").click()
+        page.wait_for_timeout(100)
+        assert _layer_names(page)["checked"] == [
+            "Vías por tipo de superficie",
+            "Ríos y quebradas",
+            "Minutos a mercado, época de lluvias",
+            "Mercados",
+            "Colegios",
+        ]
+        _assert_clean(log)
+        assert log.tile_requests  # the OSM background is asked for (served blank here)
+
+
+def test_investments_map_in_chromium(region: Region, written: dict[str, Path]) -> None:
+    ranking = region.ranking.ranking
+    with open_page(written["investments.html"]) as (page, log):
+        overlays = _layer_names(page)["overlays"]
+        assert overlays[:4] == [
+            "Vías por tipo de superficie",
+            "Ríos y quebradas",
+            "Cartera elegida (presupuesto)",
+            "Obras candidatas por puesto",
+        ]
+        assert "Antes: minutos a mercado, época seca" in overlays
+        assert "Con la cartera: minutos a colegio, época de lluvias" in overlays
+        assert len(overlays) == 4 + 8 + 2
+        assert "Puestos 1–5" in page.inner_text(".cx-legend")
+        n_works = page.evaluate("Object.keys(window.cxState.works).length")
+        assert n_works == len(ranking)
+        labels = page.locator(".cx-rank").all_inner_texts()
+        assert sorted(labels, key=int) == [str(i) for i in range(1, min(5, len(ranking)) + 1)]
+        page.screenshot(path=str(ARTIFACTS / "investments_map.png"))
+
+        # click the top-ranked line work at a vertex far from every community
+        top = ranking[ranking.geometry.geom_type != "Point"].iloc[0]
+        coords = shapely.get_coordinates(top.geometry)
+        comm_xy = shapely.get_coordinates(region.access.geometry.to_numpy())
+        far = np.argmax(
+            np.min(np.hypot(*(coords[:, None, :] - comm_xy[None, :, :]).transpose(2, 0, 1)), 1)
+        )
+        pt = gpd.GeoSeries([shapely.Point(coords[far])], crs=ranking.crs).to_crs(4326).iloc[0]
+        click_latlng(page, pt.y, pt.x, zoom=14)
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for(timeout=5000)
+        text = popup.inner_text()
+        assert f"#{int(top['rank'])}" in text
+        assert XSS in text  # the work named like a script shows as text
+        assert "Personas beneficiadas" in text and "Costo" in text
+        gain_rows = page.locator(".cx-gains tr").count() - 1
+        expected = region.ranking.gains
+        n_gains = int((expected["work_id"] == top.name).sum())
+        assert gain_rows == min(n_gains, maps.MAX_GAIN_ROWS) > 0
+        page.wait_for_timeout(400)
+        page.screenshot(path=str(ARTIFACTS / "investments_map_popup.png"))
+
+        # a community shows before -> after times; "after" matches the portfolio's table
+        after = region.ranking.communities_after.set_index("community_id")
+        gained = after[after["market_dry_min_after"] < after["market_dry_min_before"] - 1]
+        cid = gained.index[0]
+        row = region.access.set_index("community_id").loc[cid]
+        page.evaluate("() => { window.cxState.map.closePopup(); }")
+        popup_text = page.evaluate(
+            """(cid) => { const c = window.cxState.communities[cid][0];
+                 c.openPopup(); return c.getPopup().getElement().innerText; }""",
+            cid,
+        )
+        b = round(gained.loc[cid, "market_dry_min_before"])
+        a = round(gained.loc[cid, "market_dry_min_after"])
+        assert f"{b} min → {a} min" in popup_text.replace("\u202f", " "), (row["name"], popup_text)
+        _assert_clean(log)
+
+
+def test_overview_png(written: dict[str, Path]) -> None:
+    png = written["investments.png"].read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (1753, 1240)  # A4 landscape at 150 dpi
+    (ARTIFACTS / "investments_overview.png").write_bytes(png)
+
+
+def test_html_is_self_contained_escaped_and_deterministic(
+    region: Region, written: dict[str, Path]
+) -> None:
+    text = written["access.html"].read_text(encoding="utf-8")
+    # no script or style sheet comes from the web; only the background tiles do
+    assert not re.search(r"<(script|link)[^>]+(src|href)=\"?https?:", text)
+    assert "cdn.jsdelivr" not in text and "bootstrap" not in text
+    # names from the data never appear as markup
+    assert XSS not in text and "<img src=x" not in text
+    again = maps.access_map(
+        region.network,
+        region.access,
+        waterways=region.waterways,
+        data_source=SOURCE,
+        attribution=["Synthetic sample region generated by connectivity (seeded; not real data)"],
+        synthetic=True,
+        lang="es",
+    )
+    assert again.get_root().render() == text
+    inv = written["investments.html"].read_text(encoding="utf-8")
+    assert XSS not in inv
+
+
+def test_size_scales_to_a_province_under_10_mb(written: dict[str, Path]) -> None:
+    # this sample is 0.3 of a province; a province's map must stay under 10 MB
+    for name in ("access.html", "investments.html"):
+        assert written[name].stat().st_size < 0.3 * 10e6, name
+
+
+def test_english_labels(region: Region) -> None:
+    m = maps.access_map(region.network, region.access, lang="en", routes=False)
+    html = m.get_root().render()
+    payload = json.loads(re.search(r"draw\(map_\w+, \{[^}]*\}, (\{.*\})\);", html).group(1))
+    assert payload["t"]["layer_markets"] == "Markets"
+    assert payload["title"] == "Access to markets and schools"
+    assert "route" not in payload["comm"]
+    assert "Markets" in html  # the layer control's name
+
+
+def test_encoded_lines_decode_to_the_rounded_coordinates() -> None:
+    rng = np.random.default_rng(1)
+    lines = [
+        shapely.LineString(np.c_[-74 + rng.random(n) * 0.5, -13.5 + rng.random(n) * 0.5])
+        for n in (2, 5, 17)
+    ]
+    encoded = maps._encode_lines(np.array(lines, dtype=object))
+    for line, enc in zip(lines, encoded, strict=True):
+        steps = np.cumsum(np.asarray(enc).reshape(-1, 2), axis=0) * 1e-5  # (lat, lon)
+        expected = np.round(shapely.get_coordinates(line)[:, ::-1], 5)
+        np.testing.assert_allclose(steps, expected, atol=1e-9)
+
+
+def test_routes_use_the_edges_of_the_route(region: Region) -> None:
+    segs = maps._Segments.from_edges(region.network.edges)
+    # both directions of a two-way edge are the same segment
+    (u, v, k) = next(iter(segs.lookup))
+    twins = [key for key in segs.lookup if key[:2] == (v, u)]
+    assert any(segs.lookup[t] == segs.lookup[(u, v, k)] for t in twins) or not twins
+    n_undirected = len({frozenset(x[:2]) for x in region.network.edges.index})
+    assert n_undirected <= len(segs.coords) <= len(region.network.edges)
+
+
+def test_bad_inputs_are_named(region: Region) -> None:
+    with pytest.raises(DataError, match="language"):
+        maps.access_map(region.network, region.access, lang="fr")  # type: ignore[arg-type]
+    with pytest.raises(DataError, match="market_wet_min"):
+        maps.access_map(region.network, region.access.drop(columns="market_wet_min"))
+    with pytest.raises(DataError, match="thresholds"):
+        maps.access_map(region.network, region.access, thresholds_min=(60, 30))
+    with pytest.raises(DataError, match="ranking"):
+        maps.investments_map(region.network, region.access, object())
+
+
+ARTIFACTS.mkdir(exist_ok=True)
