@@ -334,10 +334,11 @@ _JS = r"""
       var weight = halo ? 11 : (top === 0 ? 7 : (top === 1 ? 5 : 3));
       w.lines.forEach(function (a) {
         layers.push(L.polyline(decode(a), {color: col, weight: weight,
-          opacity: halo ? 0.55 : 0.95, lineCap: "round"}));
+          opacity: halo ? 0.55 : (top === 2 ? 0.8 : 0.95), lineCap: "round"}));
       });
       w.points.forEach(function (pt) {
-        layers.push(L.circleMarker([pt[0] * 1e-5, pt[1] * 1e-5], {radius: halo ? 11 : 7,
+        layers.push(L.circleMarker([pt[0] * 1e-5, pt[1] * 1e-5],
+          {radius: halo ? 11 : (top === 2 ? 5 : 7),
           color: halo ? d.portfolioColor : "#ffffff", weight: halo ? 5 : 2,
           fillColor: col, fillOpacity: halo ? 0.2 : 1}));
       });
@@ -355,13 +356,17 @@ _JS = r"""
       group.addLayer(fg);
       return fg;
     }
-    if (groups.works) {
-      lazy(groups.works, function () {
+    // the top works in one layer, the other candidates in another (hidden at first)
+    [["works", true], ["works_rest", false]].forEach(function (spec) {
+      var group = groups[spec[0]];
+      if (!group) { return; }
+      lazy(group, function () {
         for (var i = d.works.length - 1; i >= 0; i--) {
-          state.works[d.works[i].id] = drawWork(groups.works, d.works[i], false);
+          var w = d.works[i];
+          if ((w.rank <= d.topN) === spec[1]) { state.works[w.id] = drawWork(group, w, false); }
         }
       });
-    }
+    });
     if (groups.portfolio) {
       lazy(groups.portfolio, function () {
         d.works.forEach(function (w) {
@@ -507,7 +512,7 @@ _JS = r"""
     d.credits.forEach(function (c) { map.attributionControl.addAttribution(c); });
     // bottom to top: rivers, roads, portfolio halo, works, communities
     function restack() {
-      ["portfolio", "roads", "rivers"].forEach(function (k) {
+      ["portfolio", "works_rest", "roads", "rivers"].forEach(function (k) {
         if (groups[k] && map.hasLayer(groups[k])) { groups[k].bringToBack(); }
       });
     }
@@ -1032,6 +1037,7 @@ def _add_groups(
     comm_layers: Sequence[tuple[str, str, str, bool]],
     *,
     works: bool,
+    top_n: int = 0,
 ) -> None:
     def add(key: str, name: str, show: bool = True) -> None:
         groups[key] = folium.FeatureGroup(name=html.escape(name), show=show)
@@ -1041,7 +1047,8 @@ def _add_groups(
     add("rivers", t["layer_rivers"])
     if works:
         add("portfolio", t["layer_portfolio"])
-        add("works", t["layer_works"])
+        add("works", t["layer_works"].format(n=top_n))
+        add("works_rest", t["layer_works_rest"], show=False)
     for i, (key, name, _, _) in enumerate(comm_layers):
         add(key, name, show=i == 0)
     add("markets", t["layer_markets"])
@@ -1113,6 +1120,9 @@ def _works_view(result: Any, crs: Any) -> _WorksView:
         if "order" in pt.columns:
             ids = ids.iloc[np.argsort(pt["order"].to_numpy(), kind="stable")]
         portfolio = [str(i) for i in ids.tolist()]
+    if not portfolio and "portfolio_order" in works.columns:
+        chosen = works[works["portfolio_order"].fillna(0) > 0]
+        portfolio = chosen.sort_values("portfolio_order").index.tolist()
     order = {w: i + 1 for i, w in enumerate(portfolio)}
     works["portfolio_order"] = [order.get(w) for w in works.index]
 
@@ -1126,13 +1136,10 @@ def _works_view(result: Any, crs: Any) -> _WorksView:
     else:
         works["communities_gaining"] = works[ncomm]
     person_cols = []
-    for col in works.columns:
-        low = str(col).lower()
-        if "person" in low or "saved" in low:
-            for v in VARIANTS:
-                k, s = v.split("_")
-                if k in low and s in low:
-                    person_cols.append((str(col), v))
+    for v in VARIANTS:
+        col = _first(works.columns, f"{v}_person_min_saved", f"person_min_saved_{v}")
+        if col is not None:
+            person_cols.append((col, v))
     return _WorksView(
         works=works,
         gains=gains,
@@ -1143,31 +1150,49 @@ def _works_view(result: Any, crs: Any) -> _WorksView:
 
 
 def _gains_view(gains: Any) -> pd.DataFrame:
+    """Gains as long rows (work, community, variant, before, after).
+
+    Reads the wide table of :func:`connectivity.ranking.work_gains` (one row per
+    work and community, ``{kind}_{season}_min_before`` / ``_after``) or a long
+    one (``kind``, ``season``, ``before_min``, ``after_min``).
+    """
     cols = ["work_id", "community_id", "variant", "before_min", "after_min"]
     if not isinstance(gains, pd.DataFrame) or gains.empty:
         return pd.DataFrame(columns=cols)
     g = gains.reset_index() if "work_id" not in gains.columns else gains
-    before = _first(g.columns, "before_min", "minutes_before", "before")
-    after = _first(g.columns, "after_min", "minutes_after", "after")
-    saved = _first(g.columns, "saved_min", "minutes_saved")
-    if before is None or (after is None and saved is None):
+    if "community_id" not in g.columns:
+        raise DataError(f"ranking gains table has no community_id; columns: {list(g.columns)}")
+    wide = [v for v in VARIANTS if f"{v}_min_before" in g.columns and f"{v}_min_after" in g.columns]
+    parts = []
+    if wide:
+        for v in wide:
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "work_id": g["work_id"].map(str).to_numpy(),
+                        "community_id": g["community_id"].map(_text).to_numpy(),
+                        "variant": v,
+                        "before_min": g[f"{v}_min_before"].to_numpy(dtype=float),
+                        "after_min": g[f"{v}_min_after"].to_numpy(dtype=float),
+                    }
+                )
+            )
+        out = pd.concat(parts, ignore_index=True)
+        return out[out["after_min"] < out["before_min"]].reset_index(drop=True)
+    before = _first(g.columns, "before_min", "minutes_before")
+    after = _first(g.columns, "after_min", "minutes_after")
+    if before is None or after is None or not {"kind", "season"} <= set(g.columns):
         raise DataError(
-            f"ranking gains table lacks before/after minutes; columns: {list(g.columns)}"
+            "ranking gains table needs {kind}_{season}_min_before/_after columns, or "
+            f"kind, season, before_min, after_min; columns: {list(g.columns)}"
         )
-    if "kind" in g.columns and "season" in g.columns:
-        variant = g["kind"].astype(str) + "_" + g["season"].astype(str)
-    elif "variant" in g.columns:
-        variant = g["variant"].astype(str)
-    else:
-        raise DataError("ranking gains table needs 'kind' and 'season' columns")
-    after_min = g[after] if after is not None else g[before] - g[saved]
     return pd.DataFrame(
         {
             "work_id": g["work_id"].map(str).to_numpy(),
             "community_id": g["community_id"].map(_text).to_numpy(),
-            "variant": variant.to_numpy(),
+            "variant": (g["kind"].astype(str) + "_" + g["season"].astype(str)).to_numpy(),
             "before_min": g[before].to_numpy(dtype=float),
-            "after_min": np.asarray(after_min, dtype=float),
+            "after_min": g[after].to_numpy(dtype=float),
         }
     )
 
@@ -1389,7 +1414,7 @@ def investments_map(
     ]
     bounds = _bounds(access, network)
     m, groups = _base_map(bounds, t)
-    _add_groups(m, groups, t, layers, works=True)
+    _add_groups(m, groups, t, layers, works=True, top_n=top_n)
     log.info(
         "investments map: %d works (%d in the portfolio), %d communities",
         len(view.works),
@@ -1492,11 +1517,16 @@ def overview_png(
     works = view.works
     top = works[works["rank"] <= top_n]
     rest = works[works["rank"] > top_n]
-    for frame, color, width in ((rest, WORK_COLORS[2], 1.2), (top, WORK_COLORS[0], 2.6)):
+    for frame, color, width, alpha in (
+        (rest, WORK_COLORS[2], 0.7, 0.55),
+        (top, WORK_COLORS[0], 2.6, 1.0),
+    ):
         geoms = frame.geometry.to_numpy()
         lines = _segments_xy(geoms)
         if lines:
-            ax.add_collection(LineCollection(lines, colors=color, linewidths=width))
+            ax.add_collection(
+                LineCollection(lines, colors=color, linewidths=width, alpha=alpha, zorder=3)
+            )
         pts = [
             p
             for g in geoms
@@ -1513,6 +1543,7 @@ def overview_png(
                 marker="D",
                 edgecolors="white",
                 linewidths=0.5,
+                alpha=alpha,
                 zorder=4,
             )
     in_portfolio = works[works["portfolio_order"].notna()]
@@ -1524,7 +1555,7 @@ def overview_png(
             )
     handles += [
         Line2D([], [], color=WORK_COLORS[0], lw=2.6, label=t["png_top"].format(n=top_n)),
-        Line2D([], [], color=WORK_COLORS[2], lw=1.2, label=t["legend_rest"]),
+        Line2D([], [], color=WORK_COLORS[2], lw=0.7, alpha=0.55, label=t["legend_rest"]),
         Line2D([], [], color=PORTFOLIO_COLOR, lw=6, alpha=0.45, label=t["legend_portfolio"]),
     ]
     for _, row in top.iterrows():
