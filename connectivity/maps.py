@@ -454,6 +454,7 @@ _JS = r"""
     header.onAdd = function () {
       var box = el("div", "cx-box cx-header");
       box.appendChild(el("h1", null, d.title));
+      if (d.subtitle) { box.appendChild(el("p", null, d.subtitle)); }
       if (d.synthetic) { box.appendChild(el("p", "cx-synthetic", T.synthetic)); }
       box.appendChild(el("p", null, d.hint));
       L.DomEvent.disableClickPropagation(box);
@@ -690,9 +691,22 @@ def _check_access(access: pd.DataFrame) -> None:
 
 
 def _credits(data_source: str, attribution: Sequence[str], synthetic: bool) -> list[str]:
-    items = [a for a in attribution if a]
-    if data_source and data_source not in items:
-        items.append(data_source)
+    """Credits to show, HTML-escaped: the attribution, then what the data source adds.
+
+    Examples
+    --------
+    >>> _credits("© OpenStreetMap contributors; MINEDU", ["MINEDU"], False)
+    ['MINEDU', '© OpenStreetMap contributors']
+    >>> _credits("synthetic <sample> (seed 4; size 1)", [], True)
+    ['synthetic &lt;sample&gt; (seed 4; size 1)']
+    """
+    items = [a.strip() for a in attribution if a.strip()]
+    parts = [p.strip() for p in data_source.split("; ") if p.strip()]
+    if any(p in items for p in parts):
+        # the statement lists the credits (connectivity.pipeline joins them with "; ")
+        items += [p for p in parts if p not in items]
+    elif data_source.strip():
+        items.append(data_source.strip())
     if not synthetic and not any("OpenStreetMap" in a for a in items):
         items.insert(0, OSM_CREDIT)
     return [html.escape(a) for a in items]
@@ -897,6 +911,7 @@ def _common_payload(
     lang: Lang,
     *,
     title: str,
+    subtitle: str,
     hint: str,
     synthetic: bool,
     credits: list[str],
@@ -907,6 +922,7 @@ def _common_payload(
         "lang": lang,
         "t": dict(t),
         "title": title,
+        "subtitle": subtitle,
         "hint": hint,
         "synthetic": synthetic,
         "credits": credits,
@@ -974,7 +990,8 @@ def access_map(
     synthetic : bool
         The data are invented: the map says so in its header.
     title : str
-        Title shown in the header (default: a generic title in ``lang``).
+        The region's title, shown under the map's own title (e.g. the
+        ``[region] title`` of its config).
     lang : {"es", "en"}
         Language of the labels.
     thresholds_min : sequence of float
@@ -1003,7 +1020,8 @@ def access_map(
     payload = _common_payload(
         t,
         lang,
-        title=title or t["access_title"],
+        title=t["access_title"],
+        subtitle=title,
         hint=t["hint_access"],
         synthetic=synthetic,
         credits=_credits(data_source, attribution, synthetic),
@@ -1052,7 +1070,7 @@ def _add_groups(
     for i, (key, name, _, _) in enumerate(comm_layers):
         add(key, name, show=i == 0)
     add("markets", t["layer_markets"])
-    add("schools", t["layer_schools"])
+    add("schools", t["layer_schools"], show=not works)  # many: off where works are the subject
 
 
 # --------------------------------------------------------------------------- ranking adapter
@@ -1135,11 +1153,11 @@ def _works_view(result: Any, crs: Any) -> _WorksView:
         works["communities_gaining"] = counts.reindex(works.index).fillna(0).to_numpy()
     else:
         works["communities_gaining"] = works[ncomm]
-    person_cols = []
+    person_cols: list[tuple[str, str]] = []
     for v in VARIANTS:
-        col = _first(works.columns, f"{v}_person_min_saved", f"person_min_saved_{v}")
-        if col is not None:
-            person_cols.append((col, v))
+        found = _first(works.columns, f"{v}_person_min_saved", f"person_min_saved_{v}")
+        if found is not None:
+            person_cols.append((found, v))
     return _WorksView(
         works=works,
         gains=gains,
@@ -1376,7 +1394,8 @@ def investments_map(
     payload = _common_payload(
         t,
         lang,
-        title=title or t["investments_title"],
+        title=t["investments_title"],
+        subtitle=title,
         hint=t["hint_investments"],
         synthetic=synthetic,
         credits=_credits(data_source, attribution, synthetic),
@@ -1589,7 +1608,9 @@ def overview_png(
         fontsize=7,
         frameon=False,
     )
-    heading = title or t["png_title"].format(n=min(top_n, len(works)))
+    heading = t["png_title"].format(n=min(top_n, len(works)))
+    if title:
+        heading = f"{heading} · {title}"
     fig.text(0.01, 0.965, heading, fontsize=13, weight="bold", parse_math=False)
     if synthetic:
         fig.text(
