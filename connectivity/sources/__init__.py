@@ -11,6 +11,10 @@ Modules (import the one you need; this package imports none of them):
   from files;
 * :mod:`connectivity.sources.elevation` — a DEM, read from a GeoTIFF or
   interpolated from contour lines.
+
+Point loaders never drop a row silently: the rows they could not use are
+logged and kept, by reason, in ``gdf.attrs["load_report"]``
+(:func:`connectivity.sources.population.load_report` makes it a table).
 """
 
 from __future__ import annotations
