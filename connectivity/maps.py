@@ -413,7 +413,7 @@ _JS = r"""
           interactive: false}).addTo(routeLayer);
       }
       if (C.routeAfter && C.routeAfter[i]) {
-        L.polyline(C.routeAfter[i].map(seg), {color: "#00a6d6", weight: 4, opacity: 1,
+        L.polyline(C.routeAfter[i].map(seg), {color: "#ff7f00", weight: 4, opacity: 1,
           dashArray: "8 6", interactive: false}).addTo(routeLayer);
       }
     }
