@@ -391,7 +391,7 @@ def test_remote_raster_is_read_by_window(
     assert got and all(r.status == 206 and r.range for r in got)
     assert "range=bytes=" in caplog.text  # the server logs every range it serves
     sent = server.bytes_sent("/population.tif")
-    assert 0 < sent < 0.3 * size, (sent, size)
+    assert 0 < sent < 0.35 * size, (sent, size)  # the window holds ~13% of the cells
     local = pop.communities_from_raster(served / "population.tif", region=SAMPLE_PART)
     assert remote.drop(columns="geometry").equals(local.drop(columns="geometry"))
     assert remote.geometry.geom_equals(local.geometry).all()

@@ -835,7 +835,6 @@ def communities_from_raster(
         GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR",
         GDAL_HTTP_TIMEOUT=timeout,
         GDAL_HTTP_CONNECTTIMEOUT=timeout,
-        CPL_VSIL_CURL_ALLOWED_EXTENSIONS=".tif,.tiff,.TIF,.TIFF,.vrt,.img",
     )
     parts: list[pd.DataFrame] = []
     try:
