@@ -363,7 +363,10 @@ def _walk_times_s(
     if dem_path is None:
         lengths = shapely.length(geoms)
         return lengths / (flat_kph * _MS_PER_KPH), np.zeros(len(edges))
-    dense = shapely.segmentize(geoms, max_segment_length=step_m)
+    # zero-length ways exist in OSM (two nodes at one spot); GEOS cannot segmentize them
+    dense = geoms.copy()
+    has_length = shapely.length(geoms) > 0
+    dense[has_length] = shapely.segmentize(geoms[has_length], max_segment_length=step_m)
     coords, index = shapely.get_coordinates(dense, return_index=True)
     z = _sample_dem(dem_path, coords[:, 0], coords[:, 1], edges.crs)
     same = index[1:] == index[:-1]

@@ -305,3 +305,29 @@ def test_river_crossing_without_bridge_is_cut_in_the_wet_season_like_a_ford():
     # without waterways nothing is flagged
     plain = _build(g, comm)
     assert not plain.edges["unbridged_crossing"].any()
+
+
+def test_zero_length_way_between_two_nodes_at_one_spot_gets_zero_time(tmp_path):
+    # real OSM has these (Cusco: a footway between two nodes with equal coordinates)
+    dem = tmp_path / "dem.tif"
+    with rasterio.open(
+        dem,
+        "w",
+        driver="GTiff",
+        height=50,
+        width=50,
+        count=1,
+        dtype="float32",
+        crs=CRS,
+        transform=from_origin(X0 - 1_000, Y0 + 1_000, 100, 100),
+        nodata=-9999,
+    ) as dst:
+        dst.write(np.full((1, 50, 50), 3000.0, dtype="float32"))
+    g = _graph(
+        {1: (0, 0), 2: (0, 0), 3: (1_000, 0)},
+        [(1, 2, {"highway": "footway"}), (2, 3, {"highway": "footway"})],
+    )
+    net = _build(g, _points([("c1", 1_000, 10, 5)], "community_id"), dem_path=dem)
+    zero = net.edges.xs((1, 2), level=("u", "v")).iloc[0]
+    assert zero["length_m"] == 0.0
+    assert zero["walk_time_s"] == 0.0 and zero["travel_time_s"] == 0.0
