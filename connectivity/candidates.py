@@ -450,33 +450,64 @@ def _classify_slope(slope_pct: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(slope_pct), cls, TERRAIN_CLASSES.index(DEFAULT_TERRAIN))
 
 
-def _segments(geom: shapely.Geometry, step_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Midpoint x, y and length of the pieces of a line cut every ``step_m``."""
-    parts = shapely.get_parts(shapely.segmentize(geom, max_segment_length=step_m))
-    coords, index = shapely.get_coordinates(parts, return_index=True)
-    same = index[1:] == index[:-1]
+def _terrain_lengths(geoms: Sequence[shapely.Geometry], terrain: _Terrain | None) -> np.ndarray:
+    """Length (m) of each line in each terrain class: shape ``(lines, classes)``.
+
+    Lines are cut about every DEM cell; each piece takes the class of the ground
+    at its middle.
+    """
+    n_cls = len(TERRAIN_CLASSES)
+    lines = np.asarray(geoms, dtype=object)
+    step = terrain.res if terrain is not None else 100.0
+    parts, line_of = shapely.get_parts(
+        shapely.segmentize(lines, max_segment_length=step), return_index=True
+    )
+    coords, part_of = shapely.get_coordinates(parts, return_index=True)
+    same = part_of[1:] == part_of[:-1]
     a, b = coords[:-1][same], coords[1:][same]
-    mid = (a + b) / 2.0
-    return mid[:, 0], mid[:, 1], np.hypot(*(b - a).T)
+    seg_line = line_of[part_of[:-1][same]]
+    if terrain is None:
+        cls = np.full(len(a), TERRAIN_CLASSES.index(DEFAULT_TERRAIN))
+    else:
+        mid = (a + b) / 2.0
+        cls = terrain.terrain_class(mid[:, 0], mid[:, 1])
+    out = np.bincount(
+        seg_line * n_cls + cls, weights=np.hypot(*(b - a).T), minlength=len(lines) * n_cls
+    )
+    return out.reshape(len(lines), n_cls)
+
+
+def _price_lines(
+    geoms: Sequence[shapely.Geometry],
+    works: Sequence[Sequence[str]],
+    table: CostTable,
+    terrain: _Terrain | None,
+) -> tuple[np.ndarray, list[str]]:
+    """Cost of building ``works`` (cost key prefixes) along each line, and its main terrain."""
+    by_class = _terrain_lengths(geoms, terrain)
+    per_m: dict[tuple[str, ...], np.ndarray] = {}
+    rates = np.zeros_like(by_class)
+    for i, w in enumerate(works):
+        key = tuple(w)
+        if key not in per_m:
+            per_m[key] = np.array(
+                [sum(table.per_m(work, t) for work in key) for t in TERRAIN_CLASSES]
+            )
+        rates[i] = per_m[key]
+    cost = (by_class * rates).sum(axis=1)
+    main = [
+        TERRAIN_CLASSES[int(np.argmax(row))] if row.sum() > 0 else DEFAULT_TERRAIN
+        for row in by_class
+    ]
+    return cost, main
 
 
 def _price_line(
     geom: shapely.Geometry, works: Sequence[str], table: CostTable, terrain: _Terrain | None
 ) -> tuple[float, str]:
     """Cost of building ``works`` (cost key prefixes) along a line, and its main terrain."""
-    step = terrain.res if terrain is not None else 100.0
-    xs, ys, lengths = _segments(geom, step)
-    if terrain is None:
-        cls = np.full(len(xs), TERRAIN_CLASSES.index(DEFAULT_TERRAIN))
-    else:
-        cls = terrain.terrain_class(xs, ys)
-    total = 0.0
-    for work in works:
-        per_m = np.array([table.per_m(work, t) for t in TERRAIN_CLASSES])
-        total += float((lengths * per_m[cls]).sum())
-    by_class = np.bincount(cls, weights=lengths, minlength=len(TERRAIN_CLASSES))
-    main = TERRAIN_CLASSES[int(np.argmax(by_class))] if len(xs) else DEFAULT_TERRAIN
-    return total, main
+    cost, main = _price_lines([geom], [works], table, terrain)
+    return float(cost[0]), main[0]
 
 
 # -- small helpers ----------------------------------------------------------------------------
@@ -1078,21 +1109,26 @@ def upgrade_candidates(
     gain = _improves(new, base)
     at = network.nodes.loc[_ends(plans), ["x", "y"]].to_numpy(float)
     names = _nearest_names(network, list(shapely.points(at)))
+    targets = np.array([t for chain, t in plans for _ in chain.keys], dtype=object)
+    bounds = np.cumsum([0] + [len(chain.keys) for chain, _ in plans])
+    raised = np.logical_and.reduceat(new["road_class"].to_numpy() == targets, bounds[:-1])
+    gains = np.logical_or.reduceat(gain, bounds[:-1])
+    steps = [
+        [f"upgrade_{s}" for s in _STEPS if _RANK[chain.road_class] < _RANK[s] <= _RANK[target]]
+        for chain, target in plans
+    ]
+    prices, terrains = _price_lines([c.geometry for c, _ in plans], steps, table, terrain)
     rows: list[dict[str, Any]] = []
     row_work = np.full(len(base), None, dtype=object)
-    start = 0
     skipped = 0
     for p, (chain, target) in enumerate(
         tqdm(plans, desc="upgrades", unit="work", disable=not progress_enabled())
     ):
-        n = len(chain.keys)
-        part = slice(start, start + n)
-        start += n
-        if not (new["road_class"].iloc[part] == target).all() or not gain[part].any():
+        if not (raised[p] and gains[p]):
             skipped += 1
             continue
-        steps = [s for s in _STEPS if _RANK[chain.road_class] < _RANK[s] <= _RANK[target]]
-        cost, main = _price_line(chain.geometry, [f"upgrade_{s}" for s in steps], table, terrain)
+        cost, main = float(prices[p]), terrains[p]
+        part = slice(int(bounds[p]), int(bounds[p + 1]))
         work_id = f"UPG-{len(rows) + 1:05d}"
         row_work[part] = work_id
         place = _between(names[2 * p], names[2 * p + 1])
