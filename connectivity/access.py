@@ -213,7 +213,7 @@ def access_summary(
         of people within 2 km of an all-season road).
     """
     rows = [{"area": "region", **_summarise(access, thresholds_min)}]
-    if by is not None and by in access.columns:
+    if by is not None and by in access.columns and access[by].notna().any():
         for name, group in access.groupby(by, sort=True, dropna=False):
             rows.append({"area": f"{by}:{name}", **_summarise(group, thresholds_min)})
     return pd.DataFrame(rows)

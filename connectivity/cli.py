@@ -47,24 +47,26 @@ def _cmd_access(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_rank(args: argparse.Namespace) -> int:
+    from connectivity import pipeline
+
+    pipeline.run_rank(args.region)
+    return 0
+
+
+def _cmd_maps(args: argparse.Namespace) -> int:
+    from connectivity import pipeline
+
+    for path in pipeline.run_maps(args.region, lang=args.lang):
+        log.info("map written: %s", path)
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from connectivity import pipeline
 
     pipeline.run_all(args.region)
     return 0
-
-
-def _cmd_not_yet(stage: str, issue: str) -> Callable[[argparse.Namespace], int]:
-    def handler(args: argparse.Namespace) -> int:
-        log.error(
-            "the %s stage is not built yet (tracked in %s); "
-            "available now: sample, network, access, run",
-            stage,
-            issue,
-        )
-        return 3
-
-    return handler
 
 
 def _cmd_open(args: argparse.Namespace) -> int:
@@ -127,11 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     stages: list[tuple[str, str, Callable[[argparse.Namespace], int]]] = [
         ("network", "build the routable network and report its disconnected pieces", _cmd_network),
         ("access", "travel times from communities to markets and schools", _cmd_access),
-        (
-            "rank",
-            "rank candidate road works by access gained per sol",
-            _cmd_not_yet("rank", "issue 5"),
-        ),
+        ("rank", "rank candidate road works by access gained per sol", _cmd_rank),
         ("run", "run the whole pipeline for a region", _cmd_run),
         ("open", "open the generated maps in a browser", _cmd_open),
     ]
@@ -145,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write interactive HTML maps under maps/<region>/.",
     )
     p.add_argument("--lang", choices=["es", "en"], help="label language (default: region's)")
-    p.set_defaults(func=_cmd_not_yet("maps", "issue 6"))
+    p.set_defaults(func=_cmd_maps)
     return parser
 
 
@@ -160,8 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 on a user error (bad config, bad input), 3 for a
-        stage not built yet.
+        0 on success, 2 on a user error (bad config, bad input).
     """
     args = build_parser().parse_args(argv)
     configure_logging(args.verbose - args.quiet)

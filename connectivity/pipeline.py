@@ -12,13 +12,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
 import pandas as pd
 from shapely.geometry import box
+from tqdm.auto import tqdm
 
 from connectivity import access as access_mod
+from connectivity._logging import progress_enabled
 from connectivity.config import FacilitySection, RegionConfig, load_region_config, require_file
 from connectivity.errors import ConfigError
 from connectivity.network import RoadNetwork, SpeedTables, build_network
@@ -32,10 +35,14 @@ __all__ = [
     "build_region_network",
     "data_source_statement",
     "load_inputs",
+    "maps_stage",
     "prepare_region",
+    "rank_stage",
     "run_access",
     "run_all",
+    "run_maps",
     "run_network",
+    "run_rank",
 ]
 
 log = logging.getLogger(__name__)
@@ -118,9 +125,10 @@ def _load_graph(cfg: RegionConfig) -> tuple[nx.MultiDiGraph, Path | None]:
     if roads.path is not None:
         path = cfg.resolve(roads.path)
         if not path.is_file() and roads.url:
-            from connectivity._http import download_file
+            from connectivity._http import cached_download
 
-            download_file(roads.url, path)
+            log.info("%s not found: using the public download %s", path, roads.url)
+            path = cached_download(roads.url)
         path = require_file(path, what="roads.path", config=cfg)
         return osm.graph_from_osm_file(path), path
     if roads.place is not None:
@@ -213,7 +221,9 @@ def load_inputs(cfg: RegionConfig) -> RegionInputs:
                 f"{cfg.source_file}: population kind 'osm_places' needs roads from a local OSM file"
             )
         places = osm.features_from_osm_file(
-            osm_file, {"place": ["town", "village", "hamlet", "isolated_dwelling"]}
+            osm_file,
+            {"place": ["city", "town", "suburb", "village", "hamlet", "isolated_dwelling"]},
+            extra_tags=("population",),
         )
         buildings = osm.features_from_osm_file(osm_file, {"building": True})
         communities = population.communities_from_osm_places(places, buildings)
@@ -234,7 +244,12 @@ def load_inputs(cfg: RegionConfig) -> RegionInputs:
             elevation.dem_file_from_contours(contours, dem_path, resolution_m=elev.resolution_m)
         else:
             where = _location(cfg, elev.path, elev.url, "elevation")
-            dem_path = where if isinstance(where, Path) else None
+            if isinstance(where, Path):
+                dem_path = where
+            else:
+                from connectivity._http import cached_download
+
+                dem_path = cached_download(where)
     from connectivity.sources import osm as osm_source
 
     waterways = (
@@ -262,6 +277,15 @@ def load_inputs(cfg: RegionConfig) -> RegionInputs:
     )
 
 
+def _speed_tables(cfg: RegionConfig) -> SpeedTables:
+    return SpeedTables.with_overrides(
+        highway_kph=cfg.speeds.highway_kph,
+        surface_kph=cfg.speeds.surface_kph,
+        wet_factor=cfg.speeds.wet_factor,
+        walk_kph=cfg.speeds.walk_kph,
+    )
+
+
 def build_region_network(inputs: RegionInputs) -> RoadNetwork:
     """Build the routable network of a region from its loaded inputs.
 
@@ -274,12 +298,7 @@ def build_region_network(inputs: RegionInputs) -> RoadNetwork:
     RoadNetwork
     """
     cfg = inputs.config
-    tables = SpeedTables.with_overrides(
-        highway_kph=cfg.speeds.highway_kph,
-        surface_kph=cfg.speeds.surface_kph,
-        wet_factor=cfg.speeds.wet_factor,
-        walk_kph=cfg.speeds.walk_kph,
-    )
+    tables = _speed_tables(cfg)
     return build_network(
         inputs.graph,
         communities=inputs.communities,
@@ -343,6 +362,10 @@ class RegionRun:
         Per-community access (after :func:`access_stage`).
     summary : pandas.DataFrame or None
         Region and district summary (after :func:`access_stage`).
+    ranking : connectivity.ranking.RankingResult or None
+        Ranked works and programme (after :func:`rank_stage`).
+    works : connectivity.works.WorkSet or None
+        The candidate works (after :func:`rank_stage`).
     """
 
     config: RegionConfig
@@ -350,6 +373,8 @@ class RegionRun:
     network: RoadNetwork
     access: gpd.GeoDataFrame | None = None
     summary: pd.DataFrame | None = None
+    ranking: Any | None = None
+    works: Any | None = None
 
     @property
     def out_dir(self) -> Path:
@@ -436,6 +461,104 @@ def access_stage(run: RegionRun) -> RegionRun:
     return run
 
 
+def rank_stage(run: RegionRun) -> RegionRun:
+    """Generate candidate works, rank them and choose a programme under the budget.
+
+    Candidates come from :mod:`connectivity.candidates` (upgrades, new links,
+    bridges and the proposals file of the config); they are evaluated and the
+    programme chosen by :mod:`connectivity.ranking`. Works that need a new
+    node split an edge of the network first (no travel time changes), so the
+    run's network and access are replaced by the split ones. Writes
+    ``ranking.csv``, ``portfolio.csv``, ``gains.csv``, ``rejected_proposals.csv``
+    and ``ranking.gpkg``.
+
+    Parameters
+    ----------
+    run : RegionRun
+
+    Returns
+    -------
+    RegionRun
+        The same run with ``ranking`` and ``works`` set.
+    """
+    from connectivity import candidates, ranking
+
+    cfg = run.config
+    cand = cfg.candidates
+    network, works, rejected = candidates.generate_candidates(
+        run.network,
+        kinds=cand.generate,
+        dem_path=run.inputs.dem_path,
+        waterways=run.inputs.waterways,
+        proposals=cfg.resolve(cand.proposals),
+        costs=cfg.costs,
+        max_new_link_m=cand.max_new_link_m,
+        max_slope_pct=cand.max_slope_pct,
+        tables=_speed_tables(cfg),
+    )
+    if network is not run.network:
+        run.network = network
+        if run.access is not None:
+            run.access = access_mod.community_access(
+                network, thresholds_min=cfg.access.thresholds_min
+            ).sort_values("community_id", kind="stable")
+    result = ranking.rank_works(
+        network,
+        works,
+        budget=cfg.budget.amount if cfg.budget is not None else None,
+        thresholds_min=cfg.access.thresholds_min,
+        weights=cfg.ranking,
+    )
+    ranking.write_ranking_outputs(result, run.out_dir, data_source=run.data_source)
+    write_csv(rejected, run.out_dir / "rejected_proposals.csv", data_source=run.data_source)
+    run.ranking, run.works = result, works
+    return run
+
+
+def maps_stage(run: RegionRun, *, lang: str | None = None) -> list[Path]:
+    """Write the region's interactive maps (and the PNG overview) under ``maps/<region>/``.
+
+    Parameters
+    ----------
+    run : RegionRun
+        A run after :func:`access_stage` (and :func:`rank_stage` for the
+        investments map).
+    lang : {"es", "en"}, optional
+        Label language (default: the region's).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    from connectivity import maps
+    from connectivity.works import apply_works
+
+    if run.access is None:
+        run = access_stage(run)
+    assert run.access is not None
+    cfg = run.config
+    after = None
+    if run.ranking is not None and run.works is not None and len(run.ranking.portfolio):
+        after = apply_works(run.network, run.works, run.ranking.portfolio["work_id"].tolist())
+    language = lang or cfg.region.lang
+    return maps.write_maps(
+        run.network,
+        run.access,
+        out_dir=settings.maps_dir(cfg.region.name),
+        ranking=run.ranking,
+        after_network=after,
+        waterways=run.inputs.waterways,
+        top_n=cfg.ranking.top_n,
+        data_source=run.data_source,
+        attribution=cfg.region.attribution,
+        synthetic=cfg.region.synthetic,
+        title=cfg.region.title or cfg.region.name,
+        lang="en" if language == "en" else "es",
+        thresholds_min=cfg.access.thresholds_min,
+    )
+
+
 def run_network(region: str | Path) -> RoadNetwork:
     """Build a region's network and write its piece report (``network_pieces.csv``).
 
@@ -481,6 +604,51 @@ def run_all(region: str | Path) -> RegionRun:
     -------
     RegionRun
     """
-    run = access_stage(prepare_region(region))
-    log.info("ranking of road works and maps are not wired in yet (issues 5 and 6)")
+    stages = ["network", "access", "ranking", "maps"]
+    with tqdm(total=len(stages), desc="pipeline", disable=not progress_enabled()) as bar:
+        bar.set_postfix_str("network")
+        run = prepare_region(region)
+        bar.update()
+        bar.set_postfix_str("access")
+        access_stage(run)
+        bar.update()
+        bar.set_postfix_str("ranking")
+        rank_stage(run)
+        bar.update()
+        bar.set_postfix_str("maps")
+        maps_stage(run)
+        bar.update()
     return run
+
+
+def run_rank(region: str | Path) -> RegionRun:
+    """Rank a region's candidate works and choose its programme (see :func:`rank_stage`).
+
+    Parameters
+    ----------
+    region : str or Path
+        Region name or TOML path.
+
+    Returns
+    -------
+    RegionRun
+    """
+    return rank_stage(access_stage(prepare_region(region)))
+
+
+def run_maps(region: str | Path, *, lang: str | None = None) -> list[Path]:
+    """Compute everything the maps show and write them (see :func:`maps_stage`).
+
+    Parameters
+    ----------
+    region : str or Path
+        Region name or TOML path.
+    lang : {"es", "en"}, optional
+        Label language (default: the region's).
+
+    Returns
+    -------
+    list of Path
+    """
+    run = rank_stage(access_stage(prepare_region(region)))
+    return maps_stage(run, lang=lang)

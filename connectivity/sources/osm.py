@@ -838,6 +838,7 @@ def features_from_osm_file(
     tags: Tags,
     *,
     polygon: Area | None = None,
+    extra_tags: Sequence[str] = (),
 ) -> gpd.GeoDataFrame:
     """Features (markets, schools, places, buildings, …) of a local OSM file.
 
@@ -852,12 +853,15 @@ def features_from_osm_file(
         ``{"building": True}``.
     polygon : shapely Polygon/MultiPolygon or GeoDataFrame, optional
         Keep only features intersecting this area.
+    extra_tags : sequence of str
+        Other tag keys to keep as columns (e.g. ``("population",)``).
 
     Returns
     -------
     geopandas.GeoDataFrame
         EPSG:4326, one row per element, sorted by type then id; columns
-        ``osm_id``, ``osm_type``, one per key of ``tags``, ``name``,
+        ``osm_id``, ``osm_type``, one per key of ``tags``, ``name``, the
+        ``extra_tags``,
         ``geometry`` (points for nodes; lines, or polygons by osmnx's rule,
         for ways; multipolygons for multipolygon relations). Empty (with
         these columns) if nothing matches.
@@ -874,7 +878,7 @@ def features_from_osm_file(
     >>> len(schools), schools["osm_type"].value_counts().to_dict()
     (48, {'way': 33, 'node': 15})
     """
-    return _features_from_file(path, tags, polygon)
+    return _features_from_file(path, tags, polygon, tuple(extra_tags))
 
 
 def _waterways_frame(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
