@@ -33,11 +33,14 @@ vehicle roads is kept, so a track raised to afirmado keeps the track speed cap
 of :data:`connectivity.network.HIGHWAY_MAX_KPH`; tracks are not offered for
 paving (raise them to afirmado). Generated upgrades consider rural road classes
 only (:data:`UPGRADE_HIGHWAYS`): urban streets (residential, service) are left
-to proposals. A ford stays a ford (a bridge is its own work).
+to proposals; chains shorter than ``min_length_m`` (bits of road at junctions)
+and roads closed by ``access=no``/``private`` are not offered. A ford stays a
+ford (a bridge is its own work).
 
 **New links** (``NEW-0001`` …). Communities farther than ``min_gap_m`` (straight
 line) from any vehicle road, grouped when closer than ``cluster_m`` to each
-other, get one new road from the member nearest to a vehicle road. The road is
+other, get one new road from the member nearest to a vehicle road (or the next
+nearest, if no road within the limits leaves from it). The road is
 routed over the DEM by a least-cost search (:func:`scipy.sparse.csgraph.dijkstra`
 on the DEM grid, 16 neighbours per cell so switchbacks can follow the contour):
 a step is allowed only if its grade is at most ``max_slope_pct`` and costs its
@@ -57,6 +60,11 @@ a river). The edge's new weights are those with ``bridge=yes`` and no ford:
 it stays open in the wet season.
 
 **Proposals** (``PROP-<id>``): see :func:`proposals_from_file`.
+
+Besides :data:`connectivity.works.WORK_COLUMNS`, every work table has
+:data:`EXTRA_WORK_COLUMNS` (class before and after, main terrain, whether a
+bridge carries vehicles, the communities a new link was made for). Names and
+descriptions are in Spanish, the language of the planners who read them.
 
 Costs
 -----
@@ -1548,7 +1556,9 @@ def new_link_candidates(
     network : RoadNetwork
         A copy with the road edges the new roads meet split there.
     works : WorkSet
-        ``NEW-0001`` … sorted by the community id the road starts from; each
+        ``NEW-0001`` … sorted by the id of the cluster's community nearest to a
+        road (the road starts from it, or from the next nearest member when no
+        road within the limits can be found from it); each
         adds both directions of the new road between the community's node and
         the road node; ``community_ids`` lists the communities of the cluster.
     """
@@ -1573,31 +1583,40 @@ def new_link_candidates(
     ident = ids if ids is not None else np.array([str(i) for i in comm.index])
     xy = np.column_stack([shapely.get_x(pts[chosen]), shapely.get_y(pts[chosen])])
     label = _clusters(xy, cluster_m)
-    plans: list[tuple[int, list[int]]] = []
+    # each cluster: members by distance to a road (the nearest tried first), and by id
+    plans: list[tuple[list[int], list[int]]] = []
     for lab in np.unique(label):
         members = chosen[label == lab]
-        members = members[np.lexsort((ident[members], gap[members]))]
-        plans.append((int(members[0]), sorted(members.tolist(), key=lambda i: ident[i])))
-    plans.sort(key=lambda p: ident[p[0]])
+        by_gap = members[np.lexsort((ident[members], gap[members]))].tolist()
+        plans.append((by_gap, sorted(by_gap, key=lambda i: ident[i])))
+    plans.sort(key=lambda p: ident[p[0][0]])
     per_m = np.array([table.per_m("new_link", t) for t in TERRAIN_CLASSES])
     routes: list[tuple[int, list[int], shapely.LineString, EdgeKey, shapely.Point]] = []
     failed: Counter[str] = Counter()
-    for gate, members in tqdm(plans, desc="new links", unit="link", disable=not progress_enabled()):
-        found = _route_to_road(
-            terrain,
-            pts[gate],
-            tree,
-            veh_geoms,
-            per_m,
-            max_length_m=max_new_link_m,
-            max_grade=max_slope_pct / 100.0,
-        )
-        if isinstance(found, str):
-            failed[found] += 1
-            continue
-        line, j, road_pt = found
-        key = vehicle.index[j]
-        routes.append((gate, members, line, (int(key[0]), int(key[1]), int(key[2])), road_pt))
+    for by_gap, members in tqdm(
+        plans, desc="new links", unit="link", disable=not progress_enabled()
+    ):
+        reasons = []
+        for gate in by_gap:
+            found = _route_to_road(
+                terrain,
+                pts[gate],
+                tree,
+                veh_geoms,
+                per_m,
+                max_length_m=max_new_link_m,
+                max_grade=max_slope_pct / 100.0,
+            )
+            if not isinstance(found, str):
+                line, j, road_pt = found
+                key = vehicle.index[j]
+                routes.append(
+                    (gate, members, line, (int(key[0]), int(key[1]), int(key[2])), road_pt)
+                )
+                break
+            reasons.append(found)
+        else:
+            failed[reasons[0]] += 1
     split_net, road_nodes = split_edges(network, [(k, pt) for _, _, _, k, pt in routes])
     nodes = split_net.nodes
 
