@@ -639,3 +639,26 @@ def test_cusco_upgrades_and_bridges_validate(cusco: tuple[RoadNetwork, gpd.GeoDa
     both = WorkSet.concat([ups, bridges])
     both.validate(network)
     assert list(both.works.columns) == list(ups.works.columns)
+
+
+def test_generate_candidates_with_proposals_and_chosen_kinds(
+    sample: Sample, tmp_path: Path
+) -> None:
+    e = sample.network.edges
+    trocha = e[(e["road_class"] == "trocha") & (e["length_m"] > 300)].iloc[0].geometry
+    path = _write(
+        tmp_path,
+        [
+            _feature({"id": "a", "type": "upgrade", "cost": 1000.0}, trocha),
+            _feature({"id": "b", "type": "upgrade", "cost": -1.0}, trocha),
+        ],
+    )
+    network, works, rejected = generate_candidates(
+        sample.network, kinds=["bridge", "new_link"], proposals=path
+    )
+    works.validate(network)
+    assert {i[:4] for i in works.ids} == {"BRG-", "PROP"}  # no DEM: no new links
+    assert works.ids[-1] == "PROP-a" and works.ids[0] == "BRG-0001"
+    assert rejected.to_dict("records") == [{"proposal_id": "b", "reason": "negative cost (-1)"}]
+    with pytest.raises(ConfigError, match="ferry"):
+        generate_candidates(sample.network, kinds=["ferry"])
