@@ -442,7 +442,15 @@ def test_features_clipped_to_polygon(cusco_pbf: Path) -> None:
 
 def test_waterways(cusco_pbf: Path) -> None:
     rivers = osm.waterways_from_osm_file(cusco_pbf)
-    assert list(rivers.columns) == ["osm_id", "waterway", "name", "tunnel", "layer", "geometry"]
+    assert list(rivers.columns) == [
+        "osm_id",
+        "waterway",
+        "name",
+        "tunnel",
+        "layer",
+        "width",
+        "geometry",
+    ]
     assert rivers.crs.to_epsg() == 4326
     # the file holds 26 river/stream ways (15 streams, 11 rivers), no canal
     assert rivers["waterway"].value_counts().to_dict() == {"stream": 15, "river": 11}

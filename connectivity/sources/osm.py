@@ -208,7 +208,7 @@ _POLYGON_KEYS: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 #: Extra columns of the waterways layer (a stream in a culvert is no crossing).
-_WATERWAY_EXTRA = ("tunnel", "layer")
+_WATERWAY_EXTRA = ("tunnel", "layer", "width")
 
 Area: TypeAlias = "Polygon | MultiPolygon | gpd.GeoDataFrame | gpd.GeoSeries"
 Tags: TypeAlias = "Mapping[str, bool | str | Sequence[str]]"
@@ -887,6 +887,10 @@ def _waterways_frame(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if rings.any():
         ways.loc[rings, "geometry"] = ways.geometry[rings].exterior
     ways = ways[ways.geom_type == "LineString"]
+    # width as metres (a number; text such as "about 5" becomes NaN)
+    ways["width"] = pd.to_numeric(
+        ways["width"].astype(str).str.strip().str.removesuffix("m").str.strip(), errors="coerce"
+    )
     columns = ["osm_id", "waterway", "name", *_WATERWAY_EXTRA, "geometry"]
     out = gpd.GeoDataFrame(ways[columns].reset_index(drop=True), geometry="geometry")
     return out.set_crs(_EPSG_WGS84, allow_override=True)
@@ -920,7 +924,7 @@ def waterways_from_osm_file(
     geopandas.GeoDataFrame
         EPSG:4326 LineStrings, one per OSM way; columns ``osm_id``,
         ``waterway``, ``name``, ``tunnel`` (a stream in a culvert is no
-        crossing), ``layer``, ``geometry``.
+        crossing), ``layer``, ``width`` (m, as tagged), ``geometry``.
 
     Raises
     ------
