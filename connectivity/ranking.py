@@ -71,13 +71,17 @@ Ranking and portfolio
 ``work_id``; works that gain nothing last). :func:`select_portfolio` builds a
 programme under a budget greedily by score per unit of ``cost_net``, each step
 against the network *already improved* by the works chosen before (two works on
-the same route do not add up): it re-evaluates the best candidate with the same
-incremental search on the updated times and keeps the others' earlier scores as
-bounds (lazy greedy). The bound is exact when gains only shrink as works are
-added, which is the common case; works that only pay off *together* (each
-useless alone) can be under-valued — :func:`select_portfolio` with
-``lazy=False`` re-evaluates every work at every step. A budget below every
-work's net cost gives an empty programme and says so.
+the same route do not add up), with the same incremental search run on the
+updated times. Gains can shrink (two upgrades of one route) but also grow (two
+fords on one road: a bridge over one is worth little until the other is
+bridged), so earlier scores are not upper bounds. Instead, after each choice
+only the works whose score *can* have changed are evaluated again: those with
+a changed edge ending at a node the chosen work improved, or improving a node
+the chosen work improved or one its edges lead to (see :func:`_select` for why
+that is exact). The programme is the same as re-evaluating every work at every
+step (``lazy=False``). Its cumulative score equals the score of doing all its
+works at once. A budget below every work's net cost gives an empty programme
+and says so.
 """
 
 from __future__ import annotations
@@ -665,7 +669,7 @@ class _Engine:
         self.n_extra = 0
 
         comm = network.communities
-        for col in ("node_id", "population"):
+        for col in ("community_id", "node_id", "population"):
             if col not in comm.columns:
                 raise DataError(f"communities lack the {col!r} column")
         comm_pos = self.node_index.get_indexer(comm["node_id"])
@@ -677,15 +681,15 @@ class _Engine:
             pop = np.nan_to_num(pop, nan=0.0)
         if (pop < 0).any():
             raise DataError("communities have negative population")
-        self.pop = pop
+        self.pop = np.array(pop, dtype=np.float64)  # writable: one numba specialisation
         self.n_comm = len(comm)
         self.comm_node = comm_pos.astype(np.int64)
         by_node = np.argsort(comm_pos, kind="stable")
         self.node_comm = by_node.astype(np.int64)
         self.node_comm_ptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(comm_pos, minlength=n), out=self.node_comm_ptr[1:])
-        self.equity = _equity_weights(network.communities, weights)
-        self.thresholds = np.asarray(thresholds_min, dtype=np.float64)
+        self.equity = np.array(_equity_weights(network.communities, weights), dtype=np.float64)
+        self.thresholds = np.array(thresholds_min, dtype=np.float64)
 
         # scratch arrays of the kernel
         self.wk_first = np.full(n, -1, dtype=np.int64)
@@ -1517,7 +1521,8 @@ def _select(
     elif not len(ids):
         explanation = "No works to choose from."
     else:
-        pool = np.flatnonzero(cost_net <= budget)
+        slack = 1e-9 * max(budget, 1.0)  # sums of costs may round a hair above the budget
+        pool = np.flatnonzero(cost_net <= budget + slack)
         if not len(pool):
             cheapest = int(np.lexsort((tie, cost_net))[0])
             explanation = (
@@ -1559,7 +1564,7 @@ def _select(
             _, _, i, ver = heapq.heappop(heap)
             if not in_pool[i] or ver != version[i]:
                 continue  # chosen, unaffordable or re-evaluated since
-            if cost_net[i] > left:
+            if cost_net[i] > left + slack:
                 in_pool[i] = False
                 continue
             ev = engine.commit(changes, i)
@@ -1571,7 +1576,7 @@ def _select(
                 improved_by[c].append(ids[i])
             left -= cost_net[i]
             in_pool[i] = False
-            in_pool &= cost_net <= left
+            in_pool &= cost_net <= left + slack
             rows.append(
                 {
                     "order": len(rows) + 1,
@@ -1681,9 +1686,10 @@ def select_portfolio(
         Money available for ``cost_net``, in the work set's currency. None:
         no programme.
     lazy : bool
-        Keep earlier scores as upper bounds and re-evaluate only the best
-        candidate (fast; exact when gains only shrink). False re-evaluates
-        every remaining work at every step.
+        After each choice, evaluate again only the works whose score can have
+        changed (see :func:`_select`); the others keep their exact score.
+        False evaluates every remaining work at every step: slower, same
+        programme (a check for tests).
 
     Returns
     -------

@@ -457,6 +457,36 @@ def test_every_sample_work_equals_full_recomputation(sample_network, sample_work
     assert (after <= before).all() and (after < before).any(axis=1).all()
 
 
+@pytest.fixture(scope="module")
+def sample_candidates(sample_network, tmp_path_factory):
+    """The candidates module's works on the sample region (and its split network)."""
+    from connectivity.candidates import generate_candidates
+
+    files = generate_sample_region(tmp_path_factory.mktemp("sample"), seed=42, size=1.0)
+    network, works, rejected = generate_candidates(
+        sample_network,
+        dem_path=files.elevation_tif,
+        waterways=osm.waterways_from_osm_file(files.roads_osm),
+    )
+    assert rejected.empty
+    return network, works
+
+
+def test_generated_candidates_equal_full_recomputation(sample_candidates):
+    network, works = sample_candidates
+    assert set(works.works["work_type"]) == {"upgrade", "new_link", "bridge"}
+    fast = ranking.evaluate_works(network, works)
+    ids = works.ids[::4]  # a quarter of them (the recomputation is the slow part)
+    ref, ref_gains = ranking.evaluate_works_by_recomputation(network, works, ids=ids)
+    assert_tables_equal(fast.loc[ids], ref)
+    assert_gains_equal(ranking.work_gains(network, works.subset(ids)), ref_gains)
+    helps = fast[fast["people_benefited"] > 0].groupby("work_type").size()
+    assert (helps > 0).all() and len(helps) == 3
+    result = ranking.rank_works(network, works, budget=3_000_000)
+    assert 0 < result.portfolio["cost_net"].sum() <= 3_000_000
+    assert result.ranking["name"].str.len().gt(0).all()  # names a person reads
+
+
 def test_cusco_works_equal_full_recomputation(cusco_network):
     works = WorkSet.concat([route_works(cusco_network), hand_made_works(cusco_network, seed=3)])
     ids = works.ids[::5]  # a fifth of them (the recomputation is the slow part)
@@ -795,3 +825,33 @@ def test_rank_works_writes_tables_and_geopackage(sample_network, sample_works, t
     assert comm["gains"].sum() > 0
     prov = gpd.read_file(gpkg, layer="provenance")
     assert dict(zip(prov["key"], prov["value"], strict=True))["currency"] == "PEN"
+
+
+def test_quick_ranking_benchmark_runs_and_agrees(repo_root, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--quick",
+            "--only",
+            "ranking",
+            "--results-dir",
+            str(tmp_path),
+        ],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = {r["name"]: r for r in json.loads((tmp_path / "ranking.json").read_text())["results"]}
+    equal = [r for name, r in results.items() if name.startswith("max ")]
+    assert len(equal) == 2 and all(r["status"] == "PASS" and r["value"] <= 1e-6 for r in equal)
+    speed = [r for name, r in results.items() if name.startswith("speed-up")]
+    assert len(speed) == 1 and speed[0]["value"] > 1
