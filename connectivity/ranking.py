@@ -1628,7 +1628,8 @@ def _select(
             f"per {currency} of net cost, each measured on the network improved by the works "
             f"chosen before it."
         )
-    log.info("portfolio (%d evaluations): %s", n_evaluations, explanation)
+    level = logging.WARNING if budget is not None and programme.empty else logging.INFO
+    log.log(level, "portfolio (%d evaluations): %s", n_evaluations, explanation)
     communities_after = _communities_after(network, engine, improved_by)
     return Portfolio(
         programme=programme,
