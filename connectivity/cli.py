@@ -99,10 +99,22 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"connectivity {__version__}")
-    verbosity = argparse.ArgumentParser(add_help=False)
-    verbosity.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
-    verbosity.add_argument(
+    # -v/-q work before or after the subcommand (SUPPRESS keeps the subcommand's
+    # parser from resetting the ones given before it to 0).
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument(
         "-q", "--quiet", action="count", default=0, help="less log output, no progress bars"
+    )
+    verbosity = argparse.ArgumentParser(add_help=False)
+    verbosity.add_argument(
+        "-v", "--verbose", action="count", default=argparse.SUPPRESS, help="more log output"
+    )
+    verbosity.add_argument(
+        "-q",
+        "--quiet",
+        action="count",
+        default=argparse.SUPPRESS,
+        help="less log output, no progress bars",
     )
     region = argparse.ArgumentParser(add_help=False)
     region.add_argument(

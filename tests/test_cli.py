@@ -39,3 +39,12 @@ def test_unknown_region_is_a_clear_error_not_a_traceback(caplog):
     assert code == 2
     assert "region config not found" in caplog.text
     assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("argv", "verbose", "quiet"),
+    [(["-q", "run"], 0, 1), (["run", "-q"], 0, 1), (["-v", "access"], 1, 0), (["rank"], 0, 0)],
+)
+def test_verbosity_flags_work_before_or_after_the_subcommand(argv, verbose, quiet):
+    args = build_parser().parse_args(argv)
+    assert (args.verbose, args.quiet) == (verbose, quiet)
