@@ -32,10 +32,14 @@ def _with_source(frame: pd.DataFrame, data_source: str) -> pd.DataFrame:
 
 
 def _plain_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """Make columns writable by CSV/GDAL: lists become ';'-joined text, infinities stay inf."""
+    """Make columns writable by CSV/GDAL: lists become ';'-joined text, floats rounded to 1e-6."""
     out = frame.copy()
     for col in out.columns:
         if col == "geometry":
+            continue
+        if pd.api.types.is_float_dtype(out[col].dtype):
+            # plain decimals a spreadsheet reads (no 1.35e+06), to a micro-unit
+            out[col] = out[col].round(6)
             continue
         if out[col].dtype == object:
             out[col] = out[col].map(
@@ -66,7 +70,7 @@ def write_csv(frame: pd.DataFrame, path: Path, *, data_source: str, index: bool 
     plain = pd.DataFrame(frame).drop(columns="geometry", errors="ignore")
     table = _plain_columns(_with_source(plain, data_source))
     with atomic_path(path) as tmp:
-        table.to_csv(tmp, index=index, float_format="%.6g", lineterminator="\n")
+        table.to_csv(tmp, index=index, lineterminator="\n")
     log.info("wrote %s (%d rows)", path, len(table))
     return path
 
