@@ -472,14 +472,21 @@ def sample_candidates(sample_network, tmp_path_factory):
     return network, works
 
 
-def test_generated_candidates_equal_full_recomputation(sample_candidates):
+@pytest.mark.parametrize("part", range(4))
+def test_every_generated_candidate_equals_full_recomputation(sample_candidates, part):
+    """Every candidate of the sample region, in four parts so test workers share them."""
     network, works = sample_candidates
-    assert set(works.works["work_type"]) == {"upgrade", "new_link", "bridge"}
     fast = ranking.evaluate_works(network, works)
-    ids = works.ids[::4]  # a quarter of them (the recomputation is the slow part)
+    ids = works.ids[part::4]
     ref, ref_gains = ranking.evaluate_works_by_recomputation(network, works, ids=ids)
     assert_tables_equal(fast.loc[ids], ref)
     assert_gains_equal(ranking.work_gains(network, works.subset(ids)), ref_gains)
+
+
+def test_generated_candidates_rank_and_fill_a_budget(sample_candidates):
+    network, works = sample_candidates
+    assert set(works.works["work_type"]) == {"upgrade", "new_link", "bridge"}
+    fast = ranking.evaluate_works(network, works)
     helps = fast[fast["people_benefited"] > 0].groupby("work_type").size()
     assert (helps > 0).all() and len(helps) == 3
     result = ranking.rank_works(network, works, budget=3_000_000)

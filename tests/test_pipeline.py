@@ -1,0 +1,95 @@
+"""The whole pipeline on the synthetic sample region, as `make demo` runs it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from connectivity import pipeline
+from connectivity.cli import main
+from connectivity.settings import settings
+
+OUTPUTS = [
+    "network_pieces.csv",
+    "access_communities.csv",
+    "access_summary.csv",
+    "access.gpkg",
+    "ranking.csv",
+    "portfolio.csv",
+    "gains.csv",
+    "ranking.gpkg",
+    "rejected_proposals.csv",
+]
+MAPS = ["access.html", "investments.html", "investments.png"]
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory, repo_root: Path):
+    """A fresh project home holding only the sample region's config."""
+    root = tmp_path_factory.mktemp("home")
+    (root / "data" / "regions").mkdir(parents=True)
+    shutil.copy(repo_root / "data" / "regions" / "sample.toml", root / "data" / "regions")
+    old = settings.home
+    settings.home = root
+    yield root
+    settings.home = old
+
+
+@pytest.fixture(scope="module")
+def demo(home: Path):
+    return pipeline.run_all("sample")
+
+
+def test_demo_writes_every_output_labelled_synthetic(demo, home: Path):
+    out, maps = home / "outputs" / "sample", home / "maps" / "sample"
+    assert sorted(p.name for p in out.iterdir() if not p.name.endswith(".txt")) == sorted(OUTPUTS)
+    assert {p.name for p in maps.iterdir()} == set(MAPS)
+    for name in OUTPUTS:
+        if name.endswith(".csv"):
+            table = pd.read_csv(out / name)
+            if len(table):
+                assert table["data_source"].str.contains("synthetic sample region").all(), name
+    for name in ("access.html", "investments.html"):
+        html = (maps / name).read_text(encoding="utf-8")
+        assert "sintética" in html or "synthetic" in html.lower()
+        assert (maps / name).stat().st_size <= 10 * 2**20  # a province stays under 10 MB
+    assert (home / "data" / "sample" / "roads.osm").is_file()  # generated on demand
+
+
+def test_programme_fits_the_budget_and_gains_explain_it(demo, home: Path):
+    out = home / "outputs" / "sample"
+    portfolio = pd.read_csv(out / "portfolio.csv")
+    ranking = pd.read_csv(out / "ranking.csv")
+    gains = pd.read_csv(out / "gains.csv")
+    budget = demo.config.budget.amount
+    assert 0 < portfolio["cost_net"].sum() <= budget
+    assert portfolio["cumulative_cost_net"].is_monotonic_increasing
+    assert (portfolio["currency"] == "PEN").all() and (ranking["price_year"] == 2024).all()
+    assert ranking["rank"].tolist() == list(range(1, len(ranking) + 1))
+    assert ranking["work_id"].is_unique
+    # every work that helps someone has its communities listed with minutes before and after
+    helping = set(ranking.loc[ranking["communities_gaining"] > 0, "work_id"])
+    assert helping == set(gains["work_id"])
+    assert set(portfolio["work_id"]) <= set(ranking["work_id"])
+
+
+def test_same_input_gives_identical_tables(demo, home: Path):
+    out = home / "outputs" / "sample"
+    names = ["ranking.csv", "portfolio.csv", "gains.csv", "access_communities.csv"]
+    first = {n: (out / n).read_bytes() for n in names}
+    pipeline.run_rank("sample")
+    assert {n: (out / n).read_bytes() for n in names} == first
+
+
+def test_a_bad_region_config_stops_with_a_message_and_keeps_old_outputs(demo, home, caplog):
+    out = home / "outputs" / "sample"
+    before = (out / "ranking.csv").read_bytes()
+    bad = home / "data" / "regions" / "broken.toml"
+    text = (home / "data" / "regions" / "sample.toml").read_text(encoding="utf-8")
+    bad.write_text(text.replace('path = "../sample/roads.osm"', 'path = "../sample/nowhere.osm"'))
+    assert main(["-q", "rank", "--region", str(bad)]) == 2
+    assert "nowhere.osm" in caplog.text and "roads.path" in caplog.text
+    assert (out / "ranking.csv").read_bytes() == before
