@@ -48,3 +48,20 @@ def test_unknown_region_is_a_clear_error_not_a_traceback(caplog):
 def test_verbosity_flags_work_before_or_after_the_subcommand(argv, verbose, quiet):
     args = build_parser().parse_args(argv)
     assert (args.verbose, args.quiet) == (verbose, quiet)
+
+
+def test_open_prints_the_map_paths_when_there_is_no_browser(tmp_path, monkeypatch, capsys):
+    import webbrowser
+
+    from connectivity.settings import settings
+
+    monkeypatch.setattr(settings, "home", tmp_path)
+    assert main(["open", "--region", "sample"]) == 2  # no maps yet: a clear error
+    maps = tmp_path / "maps" / "sample"
+    maps.mkdir(parents=True)
+    (maps / "access.html").write_text("<html></html>")
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url) or False)
+    assert main(["open", "--region", "sample"]) == 0
+    assert opened == [(maps / "access.html").resolve().as_uri()]
+    assert capsys.readouterr().out.strip() == str((maps / "access.html").resolve())
