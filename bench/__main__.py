@@ -21,6 +21,7 @@ from typing import Any
 
 from bench import BenchReport, Result
 from connectivity._io import atomic_write_text
+from connectivity._logging import configure_logging
 
 BENCH_DIR = Path(__file__).resolve().parent
 
@@ -112,6 +113,8 @@ def to_json(report: BenchReport, args: argparse.Namespace, seconds: float) -> st
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # warnings only and no progress bars: the tables below are the output
+    configure_logging(-1)
     names = available()
     chosen = args.only or names
     unknown = sorted(set(chosen) - set(names))
