@@ -90,6 +90,19 @@ Files written by :func:`generate_sample_region`
     ``facility_id`` (``SCH0001``...), ``name``, ``kind`` (``"school"``),
     ``level`` (``"primaria"`` or ``"secundaria"``), ``lon``, ``lat``,
     ``community_id``.
+``proposals.geojson``
+    Road-work proposals as a community or municipality would bring them to a
+    participatory budget meeting, in the format
+    :func:`connectivity.candidates.proposals_from_file` reads (GeoJSON,
+    WGS84, 7 decimals): ``id`` (``PP-01``...), ``type`` (``upgrade``,
+    ``new_link``, ``bridge``), ``name`` (Spanish, "Propuesta comunal: ..."),
+    ``proposed_by``, ``cost`` (PEN, the orders of magnitude of the cost table
+    with some spread), ``cofinancing_share`` and ``cofinancing_by`` (a few),
+    ``to_class``, ``span_m`` (bridges), ``data_source``. Derived from the
+    generated roads: afirmado of tracks, a mule path widened into a trocha,
+    asphalt on a road to a district town, bridges at fords, new roads from
+    off-network hamlets. The last two are invalid on purpose (a negative cost,
+    a line outside the region) and named "Ejemplo de propuesta inválida: ...".
 ``metadata.json``
     Label, a "not real data" statement, seed, size, generator version, CRS,
     counts, bounding boxes (sorted keys, no time stamps).
@@ -111,7 +124,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -126,6 +139,7 @@ from scipy.ndimage import distance_transform_edt, gaussian_filter, zoom
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
 from scipy.spatial import cKDTree
+from shapely.ops import substring
 
 from connectivity._io import atomic_path
 from connectivity._sample_names import NamePool
@@ -163,7 +177,7 @@ _NOT_REAL_DATA_ES = (
     "aleatoria. No describe ningún lugar, camino, río, comunidad, mercado ni colegio reales."
 )
 #: Version of the generator; stored in metadata.json (files are re-used only if it matches).
-GENERATOR_VERSION = "1.0"
+GENERATOR_VERSION = "1.1"
 #: CRS of the rasters and of :func:`sample_road_network`.
 SAMPLE_CRS = "EPSG:32718"
 #: Cell size of ``elevation.tif`` (m).
@@ -225,7 +239,18 @@ _CROSS_STREAM = {
 _NO_CROSSING, _FORD, _BRIDGE = 0, 1, 2
 
 # random streams (one generator per step, so steps do not shift each other's draws)
-_S_TREE, _S_NODE, _S_COMM, _S_NAMES, _S_SPUR, _S_CROSS, _S_TAGS, _S_TERRAIN, _S_FAC = range(9)
+(
+    _S_TREE,
+    _S_NODE,
+    _S_COMM,
+    _S_NAMES,
+    _S_SPUR,
+    _S_CROSS,
+    _S_TAGS,
+    _S_TERRAIN,
+    _S_FAC,
+    _S_PROP,
+) = range(10)
 
 
 def _rng(seed: int, stream: int) -> np.random.Generator:
@@ -246,7 +271,7 @@ class SampleRegionFiles:
     directory : Path
         Folder holding all the files.
     roads_osm, elevation_tif, population_tif, communities_csv, markets_csv, schools_csv,
-    metadata_json : Path
+    proposals_geojson, metadata_json : Path
         The files (see the module documentation for their content).
     """
 
@@ -257,6 +282,7 @@ class SampleRegionFiles:
     communities_csv: Path
     markets_csv: Path
     schools_csv: Path
+    proposals_geojson: Path
     metadata_json: Path
 
     @classmethod
@@ -271,6 +297,7 @@ class SampleRegionFiles:
             communities_csv=d / "communities.csv",
             markets_csv=d / "markets.csv",
             schools_csv=d / "schools.csv",
+            proposals_geojson=d / "proposals.geojson",
             metadata_json=d / "metadata.json",
         )
 
@@ -288,6 +315,7 @@ class SampleRegionFiles:
             self.communities_csv,
             self.markets_csv,
             self.schools_csv,
+            self.proposals_geojson,
             self.readme_txt,
             self.metadata_json,
         ]
@@ -2186,6 +2214,380 @@ def _facilities(model: _Model, ids: list[str], rng: np.random.Generator) -> _Fac
     return _Facilities(markets=markets, schools=schools, market_xy=mxy, school_xy=sxy)
 
 
+# --------------------------------------------------------------------------------------
+# road-work proposals (files only)
+# --------------------------------------------------------------------------------------
+
+#: ``data_source`` of every proposal in ``proposals.geojson``.
+_PROPOSAL_SOURCE = f"{SAMPLE_LABEL} (invented proposals, not real)"
+#: Names of the two proposals written to be rejected (issue 5, "Bad input").
+_INVALID_NEGATIVE_COST = "Ejemplo de propuesta inválida: costo negativo"
+_INVALID_OUTSIDE = "Ejemplo de propuesta inválida: trazo fuera de la región"
+_INVALID_BY = "Ejemplo de rechazo (no es una propuesta real)"
+_ROAD_ES = {
+    _PATH: "el camino de herradura",
+    _TRACK: "la trocha",
+    _UNCL: "el camino vecinal",
+    _TERT: "la carretera",
+    _SEC: "la carretera",
+    _TRUNK: "la carretera troncal",
+    _RESID: "la calle",
+}
+
+
+@dataclass(frozen=True)
+class _Proposed:
+    """One proposal as written to ``proposals.geojson`` (geometry in ``SAMPLE_CRS``)."""
+
+    kind: str  # upgrade | new_link | bridge
+    name: str
+    proposed_by: str
+    geometry: shapely.Geometry
+    cost: float
+    to_class: str | None = None
+    span_m: float | None = None
+    share: float | None = None
+    share_by: str | None = None
+
+
+@dataclass(frozen=True)
+class _Stretches:
+    """Runs of ways of one class and name (a road "to X"), as polylines."""
+
+    lines: list[FloatArray]
+    cls: IntArray
+    ref: IntArray
+    length_m: FloatArray
+
+
+def _stretches(model: _Model) -> _Stretches:
+    ways = model.ways
+    base = ways.base
+    first = np.flatnonzero(np.r_[True, base[1:] != base[:-1]]) if len(base) else base
+    last = np.r_[first[1:], len(base)] - 1
+    lines: list[FloatArray] = []
+    for a, b in zip(first.tolist(), last.tolist(), strict=True):
+        idx = ways.idx[ways.ptr[a] : ways.ptr[b + 1]]
+        idx = idx[np.r_[True, idx[1:] != idx[:-1]]]  # ways of a run share their joints
+        lines.append(model.road_xy[idx])
+    length = np.array([float(np.hypot(*np.diff(p, axis=0).T).sum()) for p in lines])
+    return _Stretches(lines=lines, cls=ways.cls[first], ref=ways.ref[first], length_m=length)
+
+
+def _by_population(
+    candidates: IntArray, community: IntArray, population: IntArray, n: int
+) -> list[int]:
+    """Up to ``n`` candidates serving the most people, one per community, ties by index."""
+    order = candidates[np.lexsort((candidates, -population[community[candidates]]))]
+    out: list[int] = []
+    seen: set[int] = set()
+    for c in order.tolist():
+        if int(community[c]) not in seen:
+            seen.add(int(community[c]))
+            out.append(c)
+        if len(out) == n:
+            break
+    return out
+
+
+def _proposals(
+    model: _Model, communities: pd.DataFrame, dem: NDArray[np.float32], rng: np.random.Generator
+) -> list[_Proposed]:
+    """Road works a participatory budget meeting of the province might be handed.
+
+    Derived from the generated roads so that they make sense on the network:
+    afirmado of the tracks to the largest communities served by one, a mule
+    path widened into a trocha, asphalt for the first kilometres of a road to
+    a district town, footbridges at fords on mule paths, a vehicle bridge at a
+    ford on a track, new roads from off-network hamlets to the nearest vehicle
+    road; then two examples that must be rejected (a negative cost, a line
+    outside the region). Costs are the orders of magnitude of
+    :data:`connectivity.candidates.UNIT_COST_PER_KM` and ``BRIDGE_COST_PER_M``
+    for the terrain under the work (median DEM slope along it), times a random
+    factor between about 0.8 and 1.4, as estimates by different proposers vary.
+    """
+    # imported here: the generator itself does not need the planner's modules
+    from connectivity.candidates import (
+        BRIDGE_COST_PER_M,
+        TERRAIN_CLASSES,
+        TERRAIN_SLOPE_PCT,
+        UNIT_COST_PER_KM,
+    )
+
+    frame = model.frame
+    names = communities["name"].tolist()
+    district = communities["district"].tolist()
+    category = model.comm.category
+    population = model.comm.population
+    comm_xy = model.comm.xy
+    gy, gx = np.gradient(dem.astype(np.float64), DEM_CELL_M)
+    slope_pct = 100.0 * np.hypot(gx, gy)
+    n_dem = dem.shape[0]
+
+    def terrain(line: shapely.LineString) -> str:
+        pts = shapely.get_coordinates(shapely.segmentize(line, DEM_CELL_M))
+        col = np.clip(((pts[:, 0] - frame.x0) / DEM_CELL_M).astype(np.int64), 0, n_dem - 1)
+        row = np.clip(
+            ((frame.y0 + frame.side - pts[:, 1]) / DEM_CELL_M).astype(np.int64), 0, n_dem - 1
+        )
+        k = int(np.digitize(float(np.median(slope_pct[row, col])), TERRAIN_SLOPE_PCT, right=True))
+        return TERRAIN_CLASSES[k]
+
+    def price(line: shapely.LineString, work: str, low: float, high: float) -> float:
+        per_km = UNIT_COST_PER_KM[f"{work}_{terrain(line)}"]
+        return round(line.length / 1000.0 * per_km * rng.uniform(low, high), -3)
+
+    def share() -> float:
+        return round(float(rng.uniform(0.2, 0.5)) * 20) / 20  # 0.20, 0.25, ... 0.50
+
+    def people(i: int) -> str:
+        if category[i] == _TOWN:
+            return f"Municipalidad distrital de {names[i]}"
+        return f"Comunidad campesina de {names[i]}"
+
+    def heading(by: str) -> str:
+        return "Propuesta municipal" if by.startswith("Municipalidad") else "Propuesta comunal"
+
+    def oriented(s: int) -> shapely.LineString:
+        """Return the stretch drawn from its junction end to the community it serves."""
+        pts = st.lines[s]
+        to = comm_xy[int(st.ref[s])]
+        if np.hypot(*(pts[0] - to)) < np.hypot(*(pts[-1] - to)):
+            pts = pts[::-1]
+        return shapely.LineString(pts)
+
+    def from_place(point: FloatArray, not_this: int) -> str:
+        d = np.hypot(*(comm_xy - point).T)
+        d[not_this] = np.inf
+        i = int(np.argmin(d))
+        return names[i] if d[i] < 1500.0 else ""
+
+    st = _stretches(model)
+    to_community = st.ref >= 0
+    ref = np.where(to_community, st.ref, 0)
+    out: list[_Proposed] = []
+
+    # afirmado of tracks to the communities with most people
+    tracks = np.flatnonzero(
+        (st.cls == _TRACK) & to_community & (st.length_m >= 1500) & (st.length_m <= 8000)
+    )
+    chosen_tracks = _by_population(tracks, ref, population, 4)
+    for n, s in enumerate(chosen_tracks[:3]):
+        x = int(st.ref[s])
+        line = oriented(s)
+        start = from_place(np.asarray(line.coords[0]), x)
+        where = f"{start}–{names[x]}" if start else f"a {names[x]}"
+        by = people(x) if n < 2 else f"Municipalidad distrital de {district[x]}"
+        out.append(
+            _Proposed(
+                kind="upgrade",
+                name=f"{heading(by)}: afirmado de la trocha {where}",
+                proposed_by=by,
+                geometry=line,
+                cost=price(line, "upgrade_afirmado", 0.85, 1.3),
+                to_class="afirmado",
+                share=share() if n == 1 else None,
+                share_by=f"{people(x)} (faenas comunales)" if n == 1 else None,
+            )
+        )
+
+    # a mule path widened into a trocha carrozable
+    paths = np.flatnonzero(
+        (st.cls == _PATH) & to_community & (st.length_m >= 800) & (st.length_m <= 5000)
+    )
+    for s in _by_population(paths, ref, population, 1):
+        x = int(st.ref[s])
+        line = oriented(s)
+        out.append(
+            _Proposed(
+                kind="upgrade",
+                name=(
+                    f"{heading(people(x))}: ampliación a trocha carrozable del camino de "
+                    f"herradura a {names[x]}"
+                ),
+                proposed_by=people(x),
+                geometry=line,
+                cost=price(line, "upgrade_trocha", 0.8, 1.2),
+                to_class="trocha",
+                share=share(),
+                share_by=f"{people(x)} (mano de obra no calificada)",
+            )
+        )
+
+    # asphalt on the first kilometres of a gravel road to a district town
+    gravel = np.flatnonzero((st.cls == _SEC) & to_community & (st.length_m >= 2000))
+    for s in _by_population(gravel, ref, population, 1):
+        x = int(st.ref[s])
+        line = oriented(s)
+        part = ""
+        if line.length > 8000.0:
+            line = shapely.LineString(shapely.get_coordinates(substring(line, 0.0, 6000.0)))
+            part = ", primer tramo de 6 km"
+        out.append(
+            _Proposed(
+                kind="upgrade",
+                name=f"Propuesta municipal: asfaltado de la carretera a {names[x]}{part}",
+                proposed_by=f"Municipalidad provincial de {model.names.province}",
+                geometry=line,
+                cost=price(line, "upgrade_asfaltado", 0.9, 1.25),
+                to_class="asfaltado",
+                share=0.5,
+                share_by="Gobierno regional (convenio de cofinanciamiento)",
+            )
+        )
+
+    # bridges at fords: footbridges on mule paths, a vehicle bridge on a track
+    ways = model.ways
+    river_geoms = _line_geoms(model.rivers.xy, model.rivers.lines)
+    river_tree = shapely.STRtree(river_geoms) if len(river_geoms) else None
+    river_ref = model.rivers.lines.ref[model.rivers.lines.ptr[:-1]]
+    way_ref = np.where(ways.ref >= 0, ways.ref, 0)
+
+    def bridge(w: int, vehicle: bool) -> _Proposed:
+        x = int(ways.ref[w])
+        way = shapely.LineString(model.road_xy[ways.idx[ways.ptr[w] : ways.ptr[w + 1]]])
+        at = shapely.line_interpolate_point(way, 0.5, normalized=True)
+        river = ""
+        if river_tree is not None:
+            r = int(river_tree.query_nearest(at, all_matches=False)[0])
+            river = model.names.rivers.get(int(river_ref[r]), "")
+        over = f" sobre {'el' if river.startswith('Río') else 'la'} {river}" if river else ""
+        span = float(max(8 if vehicle else 6, round(way.length)))
+        unit = BRIDGE_COST_PER_M["vehicle" if vehicle else "foot"]
+        what, road = (
+            ("vehicular", "de la trocha") if vehicle else ("peatonal", "del camino de herradura")
+        )
+        by = f"Municipalidad distrital de {district[x]}" if vehicle else people(x)
+        return _Proposed(
+            kind="bridge",
+            name=f"{heading(by)}: puente {what} en el vado {road} a {names[x]}{over}",
+            proposed_by=by,
+            geometry=at,
+            cost=round(span * unit * rng.uniform(0.9, 1.4), -3),
+            span_m=span,
+        )
+
+    fords = ways.structure == _FORD
+    foot = np.flatnonzero(fords & (ways.cls == _PATH) & (ways.ref >= 0))
+    for n, w in enumerate(_by_population(foot, way_ref, population, 2)):
+        made = bridge(w, vehicle=False)
+        if n == 0:
+            by = f"Asociación de productores de {names[int(ways.ref[w])]}"
+            made = replace(made, share=share(), share_by=by)
+        out.append(made)
+    vehicle = np.flatnonzero(fords & (ways.cls == _TRACK) & (ways.ref >= 0))
+    out += [bridge(w, vehicle=True) for w in _by_population(vehicle, way_ref, population, 1)]
+
+    # new roads from off-network hamlets to the nearest vehicle road (the shortest ones)
+    drivable = (ways.cls >= _TRACK) & (ways.structure == _NO_CROSSING)
+    road_ways = np.flatnonzero(drivable)
+    hamlets = np.flatnonzero(model.comm.node < 0)
+    if len(road_ways) and len(hamlets):
+        geoms = _line_geoms(
+            model.road_xy,
+            _Lines(ways.ptr, ways.idx, ways.cls, ways.ref),
+        )[road_ways]
+        at = np.asarray(shapely.points(comm_xy[hamlets]), dtype=object)
+        (src, near), dist = shapely.STRtree(geoms).query_nearest(
+            at, all_matches=False, return_distance=True
+        )
+        for k in np.lexsort((hamlets[src], dist))[:2].tolist():
+            h, w = int(hamlets[src[k]]), int(road_ways[near[k]])
+            road = geoms[near[k]]
+            on_road = shapely.line_interpolate_point(
+                road, shapely.line_locate_point(road, at[src[k]])
+            )
+            end = shapely.get_coordinates(on_road)[0]
+            a = comm_xy[h]
+            d = end - a
+            bend = (a + end) / 2 + np.array([-d[1], d[0]]) * rng.uniform(-0.12, 0.12)
+            line = shapely.LineString([a, bend, end])
+            y = int(ways.ref[w])
+            road_name = _ROAD_ES[int(ways.cls[w])] + (f" a {names[y]}" if y >= 0 else "")
+            out.append(
+                _Proposed(
+                    kind="new_link",
+                    name=f"{heading(people(h))}: carretera nueva de {names[h]} hasta {road_name}",
+                    proposed_by=people(h),
+                    geometry=line,
+                    cost=price(line, "new_link", 0.85, 1.25),
+                    to_class="afirmado",
+                )
+            )
+
+    # two examples of what gets rejected
+    spare = chosen_tracks[3:] or chosen_tracks or list(range(len(st.lines)))
+    if spare:
+        bad = shapely.LineString(st.lines[spare[0]])
+        out.append(
+            _Proposed(
+                kind="upgrade",
+                name=_INVALID_NEGATIVE_COST,
+                proposed_by=_INVALID_BY,
+                geometry=bad,
+                cost=-price(bad, "upgrade_afirmado", 0.9, 1.1),
+                to_class="afirmado",
+            )
+        )
+    x1, yc = frame.x0 + frame.side, frame.y0 + frame.side / 2
+    outside = shapely.LineString([(x1 + 6000.0, yc), (x1 + 7500.0, yc + 600.0), (x1 + 9000.0, yc)])
+    out.append(
+        _Proposed(
+            kind="new_link",
+            name=_INVALID_OUTSIDE,
+            proposed_by=_INVALID_BY,
+            geometry=outside,
+            cost=round(3.0 * UNIT_COST_PER_KM["new_link_rolling"], -3),
+            to_class="afirmado",
+        )
+    )
+    return out
+
+
+def _geojson_geometry(geom: shapely.Geometry) -> dict[str, Any]:
+    lon, lat = _lonlat(shapely.get_coordinates(geom))
+    coords = [[x, y] for x, y in zip(lon.tolist(), lat.tolist(), strict=True)]
+    if shapely.get_type_id(geom) == 0:  # a Point
+        return {"type": "Point", "coordinates": coords[0]}
+    return {"type": "LineString", "coordinates": coords}
+
+
+def _proposals_text(model: _Model, proposals: list[_Proposed]) -> str:
+    """``proposals.geojson``: one feature per line, WGS84 with 7 decimals (RFC 7946)."""
+    width = max(2, len(str(len(proposals))))
+    features = []
+    for n, p in enumerate(proposals):
+        props = {
+            "id": f"PP-{n + 1:0{width}d}",
+            "type": p.kind,
+            "name": p.name,
+            "proposed_by": p.proposed_by,
+            "cost": int(p.cost),
+            "cofinancing_share": p.share,
+            "cofinancing_by": p.share_by,
+            "to_class": p.to_class,
+            "span_m": None if p.span_m is None else int(p.span_m),
+            "data_source": _PROPOSAL_SOURCE,
+        }
+        features.append(
+            json.dumps(
+                {"type": "Feature", "properties": props, "geometry": _geojson_geometry(p.geometry)},
+                ensure_ascii=False,
+            )
+        )
+    head = {
+        "type": "FeatureCollection",
+        "name": "proposals",
+        "description": (
+            f"{SAMPLE_LABEL} (seed {model.seed}, size {model.size:g}): road-work proposals "
+            f"invented for the demo, two of them invalid on purpose. {NOT_REAL_DATA} "
+            f"{_NOT_REAL_DATA_ES}"
+        ),
+    }
+    lead = json.dumps(head, ensure_ascii=False)[:-1]
+    return lead + ', "features": [\n' + ",\n".join(features) + "\n]}\n"
+
+
 def _osm_text(model: _Model, places: pd.DataFrame, fac: _Facilities) -> tuple[str, dict[str, Any]]:
     """OSM XML of the region and the counts for metadata.json."""
     road_lon, road_lat = _lonlat(model.road_xy)
@@ -2303,7 +2705,15 @@ def _readme(model: _Model) -> str:
         "to test and demonstrate the planner offline.\n\n"
         "Files / archivos: roads.osm (OpenStreetMap XML: roads, rivers, places, markets, "
         "schools), elevation.tif (DEM, EPSG:32718), population.tif (people per cell, "
-        "EPSG:32718), communities.csv, markets.csv, schools.csv, metadata.json.\n"
+        "EPSG:32718), communities.csv, markets.csv, schools.csv, proposals.geojson, "
+        "metadata.json.\n\n"
+        "ES: proposals.geojson reúne propuestas de obras viales inventadas, como las que una "
+        "comunidad o municipalidad presentaría a un presupuesto participativo; dos de ellas "
+        "son inválidas a propósito (costo negativo, trazo fuera de la región) para mostrar "
+        "cómo se rechazan.\n"
+        "EN: proposals.geojson holds invented road-work proposals such as a community or "
+        "municipality would bring to a participatory budget meeting; two are invalid on "
+        "purpose (negative cost, line outside the region) to show how they are rejected.\n"
     )
 
 
@@ -2341,6 +2751,7 @@ def _write_region(model: _Model, files: SampleRegionFiles) -> None:
     fac = _facilities(model, ids, _rng(model.seed, _S_FAC))
     pop = _population_raster(frame, comm)
     osm, counts = _osm_text(model, communities, fac)
+    proposals = _proposals(model, communities, dem, _rng(model.seed, _S_PROP))
 
     road_tree = shapely.STRtree(
         _line_geoms(
@@ -2371,6 +2782,8 @@ def _write_region(model: _Model, files: SampleRegionFiles) -> None:
     ):
         with atomic_path(path) as tmp:
             df.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
+    with atomic_path(files.proposals_geojson) as tmp:
+        tmp.write_text(_proposals_text(model, proposals), encoding="utf-8")
     with atomic_path(files.readme_txt) as tmp:
         tmp.write_text(_readme(model), encoding="utf-8")
 
@@ -2423,6 +2836,15 @@ def _write_region(model: _Model, files: SampleRegionFiles) -> None:
                 "total": len(fac.schools),
                 "primaria": int((fac.schools["level"] == "primaria").sum()),
                 "secundaria": int((fac.schools["level"] == "secundaria").sum()),
+            },
+            "proposals": {
+                "total": len(proposals),
+                **{
+                    kind: sum(p.kind == kind for p in proposals)
+                    for kind in ("upgrade", "new_link", "bridge")
+                },
+                "cofinanced": sum(p.share is not None for p in proposals),
+                "invalid_examples": sum(p.proposed_by == _INVALID_BY for p in proposals),
             },
         },
         "off_network_communities": off_network,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import osmnx as ox
@@ -24,7 +25,9 @@ import shapely
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
+from connectivity.candidates import BRIDGE_COST_PER_M, UNIT_COST_PER_KM, proposals_from_file
 from connectivity.errors import ConfigError
+from connectivity.network import build_network
 from connectivity.sample import (
     GENERATOR_VERSION,
     MAX_FILE_SIZE,
@@ -45,6 +48,7 @@ FILE_NAMES = [
     "communities.csv",
     "markets.csv",
     "schools.csv",
+    "proposals.geojson",
     "metadata.json",
     "README.txt",
 ]
@@ -524,6 +528,111 @@ def test_schools_are_in_towns_and_larger_villages(
     assert share.iloc[0] < 0.3 and share.iloc[2] > 0.85
     dist = np.hypot(*(_utm_lonlat(s) - _utm_lonlat(s, "lon_comm", "lat_comm")).T)
     assert dist.max() < 100.0
+
+
+# -- road-work proposals -----------------------------------------------------------------
+
+INVALID_PREFIX = "Ejemplo de propuesta inválida"
+# PEN per km (per metre of span for bridges) a proposal may cost: the cost table's range
+# over terrain classes, widened by the spread the generator puts on estimates
+PER_KM = {
+    (kind, to): [UNIT_COST_PER_KM[f"{key}_{t}"] for t in ("flat", "steep")]
+    for kind, to, key in (
+        ("upgrade", "trocha", "upgrade_trocha"),
+        ("upgrade", "afirmado", "upgrade_afirmado"),
+        ("upgrade", "asfaltado", "upgrade_asfaltado"),
+        ("new_link", "afirmado", "new_link"),
+    )
+}
+
+
+def _points(path: Path) -> gpd.GeoDataFrame:
+    frame = pd.read_csv(path)
+    return gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326"
+    )
+
+
+def test_proposals_file_is_a_labelled_plausible_municipal_list(
+    region: SampleRegionFiles, meta: dict[str, Any]
+) -> None:
+    raw = json.loads(region.proposals_geojson.read_text(encoding="utf-8"))
+    assert raw["type"] == "FeatureCollection" and "crs" not in raw  # RFC 7946: WGS84
+    assert SAMPLE_LABEL in raw["description"] and NOT_REAL_DATA in raw["description"]
+    props = gpd.read_file(region.proposals_geojson)
+    assert props.crs == "EPSG:4326"
+    assert 8 <= len(props) <= 12 == meta["counts"]["proposals"]["total"]
+    assert props["id"].is_unique and props["id"].str.fullmatch(r"PP-\d{2}").all()
+    assert (props["data_source"].str.startswith(SAMPLE_LABEL)).all()
+    assert props["name"].str.match(rf"(Propuesta (comunal|municipal)|{INVALID_PREFIX}): ").all()
+    invalid = props["name"].str.startswith(INVALID_PREFIX)
+    assert invalid.sum() == 2 == meta["counts"]["proposals"]["invalid_examples"]
+    good = props[~invalid]
+    assert set(good["type"]) == {"upgrade", "new_link", "bridge"}
+    assert good["name"].str.contains("puente peatonal").any()
+    assert good["name"].str.contains("puente vehicular").any()
+    assert good["name"].str.contains("asfaltado").any()
+    shares = good["cofinancing_share"].dropna()
+    assert 3 <= len(shares) == good["cofinancing_by"].notna().sum()
+    assert shares.between(0.2, 0.5).all()
+    # costs of the order of the cost table, with some spread
+    length_km = good.to_crs(SAMPLE_CRS).length.to_numpy() / 1000.0
+    for (_, row), km in zip(good.iterrows(), length_km, strict=True):
+        if row["type"] == "bridge":
+            unit = [BRIDGE_COST_PER_M["vehicle" if "vehicular" in row["name"] else "foot"]]
+            per = row["cost"] / row["span_m"]
+            assert 5 <= row["span_m"] <= 60, row["name"]
+        else:
+            unit = PER_KM[(row["type"], row["to_class"])]
+            per = row["cost"] / km
+            assert 1.0 <= km <= 8.0, row["name"]
+        assert 0.8 * min(unit) <= per <= 1.4 * max(unit), (row["name"], per)
+
+
+def test_proposals_through_the_candidates_module(region: SampleRegionFiles) -> None:
+    """The shipped file evaluates on the sample network: 2 rejected by name, the rest works."""
+    from connectivity.sources import osm
+
+    waterways = osm.waterways_from_osm_file(region.roads_osm)
+    network = build_network(
+        osm.graph_from_osm_file(region.roads_osm),
+        communities=_points(region.communities_csv),
+        markets=_points(region.markets_csv),
+        schools=_points(region.schools_csv),
+        dem_path=region.elevation_tif,
+        crs=SAMPLE_CRS,
+        waterways=waterways,
+    )
+    props = gpd.read_file(region.proposals_geojson).set_index("id")
+    split, works, rejected = proposals_from_file(
+        region.proposals_geojson, network, dem_path=region.elevation_tif, waterways=waterways
+    )
+    works.validate(split)
+    invalid = props.index[props["name"].str.startswith(INVALID_PREFIX)].tolist()
+    valid = [i for i in props.index if i not in invalid]
+    assert works.ids == [f"PROP-{i}" for i in valid]
+    reasons = dict(zip(rejected["proposal_id"], rejected["reason"], strict=True))
+    assert sorted(reasons) == sorted(invalid)
+    assert "negative cost" in reasons[props.index[props["name"].str.contains("costo negativo")][0]]
+    outside = props.index[props["name"].str.contains("fuera de la región")][0]
+    assert reasons[outside] == "geometry outside the region of the network"
+    w = works.works.set_axis([i.removeprefix("PROP-") for i in works.ids])
+    given = props.loc[valid]
+    assert (w["work_type"] == given["type"]).all() and (w["name"] == given["name"]).all()
+    np.testing.assert_array_equal(w["cost"], given["cost"].astype(float))
+    share = given["cofinancing_share"].fillna(0.0)
+    np.testing.assert_allclose(w["cost_net"], given["cost"] * (1 - share))
+    upgrades = given["type"] == "upgrade"
+    assert (w.loc[upgrades, "class_after"] == given.loc[upgrades, "to_class"]).all()
+    # each upgrade was matched over most of its drawn line
+    drawn_m = given[upgrades].to_crs(SAMPLE_CRS).length
+    assert (w.loc[upgrades, "length_m"] > 0.8 * drawn_m).all()
+    # every work changes edges: replaced for upgrades and bridges, two added for a new road
+    changes = works.changes.groupby("work_id")["action"].agg(set)
+    for i, kind in given["type"].items():
+        assert changes[f"PROP-{i}"] == ({"add"} if kind == "new_link" else {"replace"}), i
+    vehicle_bridge = given["name"].str.contains("puente vehicular")
+    assert w.loc[vehicle_bridge, "description"].str.contains("puente vehicular").all()
 
 
 # -- the network frames for benchmarks ------------------------------------------------------
