@@ -1796,7 +1796,7 @@ def _check_proposal(
     if math.isnan(cost) and not estimate_missing_cost:
         return "missing cost"
     if cost < 0:
-        return f"negative cost ({cost:g})"
+        return f"negative cost ({cost:,.0f})"
     share = _number(row.get("cofinancing_share"))
     if share is None or not (math.isnan(share) or 0.0 <= share <= 1.0):
         return f"cofinancing_share must be between 0 and 1 (got {row.get('cofinancing_share')!r})"

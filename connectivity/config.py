@@ -25,7 +25,9 @@ Schema
     ``kind``: ``"points"`` (CSV/GeoJSON/GeoPackage), ``"raster"`` (GeoTIFF,
     local or URL) or ``"osm_places"``; ``path``/``url``; for CSV the column
     names ``lon_column``, ``lat_column``, ``population_column``, ``id_column``,
-    ``name_column``, ``district_column``; ``csv_separator``.
+    ``name_column``, ``district_column``; ``csv_separator``; ``extra_columns``
+    (other columns to keep, e.g. a poverty rate for ``ranking.equity_column``,
+    which is kept automatically).
 ``[markets]``, ``[schools]``
     ``kind``: ``"file"`` or ``"osm"``; for files the same column keys as
     population; for OSM ``osm_tags`` (e.g. ``{amenity = ["marketplace"]}``).
@@ -160,6 +162,7 @@ class PopulationSection(_TableColumns):
     kind: Literal["points", "raster", "osm_places"] = "points"
     population_column: str = "population"
     district_column: str | None = None
+    extra_columns: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _needs_location(self) -> PopulationSection:

@@ -177,6 +177,15 @@ def _load_facilities(
     )
 
 
+def _community_columns(cfg: RegionConfig) -> list[str]:
+    """Columns of the population file to keep: the configured ones and the equity column."""
+    keep = list(cfg.population.extra_columns)
+    equity = cfg.ranking.equity_column
+    if equity and equity not in keep:
+        keep.append(equity)
+    return keep
+
+
 def load_inputs(cfg: RegionConfig) -> RegionInputs:
     """Read and validate every input of a region (generating the sample if needed).
 
@@ -208,6 +217,7 @@ def load_inputs(cfg: RegionConfig) -> RegionInputs:
             district_column=pop.district_column,
             csv_separator=pop.csv_separator,
             region=area,
+            extra_columns=_community_columns(cfg),
         )
     elif pop.kind == "raster":
         communities = population.communities_from_raster(

@@ -82,7 +82,9 @@ Files written by :func:`generate_sample_region`
 ``communities.csv``
     ``community_id`` (``SMP0001``...), ``name``, ``district``, ``category``
     (town/village/hamlet), ``population`` (int >= 1), ``lon``, ``lat``
-    (WGS84), ``elevation_m`` (int, from the DEM).
+    (WGS84), ``elevation_m`` (int, from the DEM), ``poverty_rate`` (invented
+    share of poor people of the community's district, 0.20-0.80, higher in
+    higher districts).
 ``markets.csv``
     ``facility_id`` (``MKT001``...), ``name``, ``kind`` (``"market"``),
     ``lon``, ``lat``, ``community_id``.
@@ -177,7 +179,7 @@ _NOT_REAL_DATA_ES = (
     "aleatoria. No describe ningún lugar, camino, río, comunidad, mercado ni colegio reales."
 )
 #: Version of the generator; stored in metadata.json (files are re-used only if it matches).
-GENERATOR_VERSION = "1.1"
+GENERATOR_VERSION = "1.2"
 #: CRS of the rasters and of :func:`sample_road_network`.
 SAMPLE_CRS = "EPSG:32718"
 #: Cell size of ``elevation.tif`` (m).
@@ -2717,6 +2719,23 @@ def _readme(model: _Model) -> str:
     )
 
 
+def _district_poverty(communities: pd.DataFrame) -> pd.Series:
+    """Invent a poverty rate per district: higher where the district lies higher.
+
+    Share of people below the poverty line (0..1), between 0.20 and 0.80,
+    linear in the district's population-weighted mean elevation. Invented like
+    everything else here; it exists so the equity weight of the ranking can be
+    shown on the sample (``[ranking] equity_column``).
+    """
+    weighted = communities["elevation_m"] * communities["population"]
+    by_district = communities.assign(w=weighted).groupby("district")
+    mean_elev = by_district["w"].sum() / by_district["population"].sum()
+    low, high = float(mean_elev.min()), float(mean_elev.max())
+    share = (mean_elev - low) / (high - low) if high > low else mean_elev * 0.0
+    rate = (0.20 + 0.60 * share).round(2)
+    return communities["district"].map(rate).astype(float)
+
+
 def _write_region(model: _Model, files: SampleRegionFiles) -> None:
     comm = model.comm
     frame = model.frame
@@ -2748,6 +2767,7 @@ def _write_region(model: _Model, files: SampleRegionFiles) -> None:
             "elevation_m": elevation,
         }
     )
+    communities["poverty_rate"] = _district_poverty(communities)
     fac = _facilities(model, ids, _rng(model.seed, _S_FAC))
     pop = _population_raster(frame, comm)
     osm, counts = _osm_text(model, communities, fac)

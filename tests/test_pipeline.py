@@ -93,3 +93,25 @@ def test_a_bad_region_config_stops_with_a_message_and_keeps_old_outputs(demo, ho
     assert main(["-q", "rank", "--region", str(bad)]) == 2
     assert "nowhere.osm" in caplog.text and "roads.path" in caplog.text
     assert (out / "ranking.csv").read_bytes() == before
+
+
+def test_equity_weight_from_the_population_file_reaches_the_scores(demo, home: Path):
+    """The sample's (invented) district poverty rate weighs its people in the score."""
+    out = home / "outputs" / "sample"
+    access = pd.read_csv(out / "access_communities.csv")
+    assert access["poverty_rate"].between(0.2, 0.8).all()
+    weighted = demo.ranking.ranking["score"]
+    explanation = (out / "ranking_explanation.txt").read_text(encoding="utf-8")
+    assert "equity weight 1 + 1 x poverty_rate" in explanation
+    cfg = home / "data" / "regions" / "plain.toml"
+    text = (home / "data" / "regions" / "sample.toml").read_text(encoding="utf-8")
+    plain_text = text.replace("equity_strength = 1.0", "equity_strength = 0.0")
+    # its own region name, so its outputs do not replace the demo's
+    cfg.write_text(plain_text.replace('name = "sample"', 'name = "sample_plain"'))
+    plain = pipeline.run_rank(cfg).ranking.ranking["score"]
+    helped = weighted[weighted > 0].index
+    ratio = weighted[helped] / plain[helped]
+    # each work's score grows by 1 + p for the people it helps: between 1.2 and 1.8 times
+    outside = ratio[~ratio.between(1.2 - 1e-9, 1.8 + 1e-9)]
+    assert outside.empty, outside
+    assert ratio.nunique() > 1

@@ -461,8 +461,16 @@ def test_communities_are_a_few_towns_and_many_hamlets(
         "lon",
         "lat",
         "elevation_m",
+        "poverty_rate",
     ]
     assert 200 <= len(c) <= 600  # "a few hundred communities"
+    # the invented poverty rate: one value per district, higher in higher districts
+    assert c["poverty_rate"].between(0.2, 0.8).all()
+    assert c.groupby("district")["poverty_rate"].nunique().eq(1).all()
+    by_district = c.groupby("district").agg(
+        rate=("poverty_rate", "first"), z=("elevation_m", "mean")
+    )
+    assert by_district["rate"].corr(by_district["z"]) > 0.5
     assert c["community_id"].is_unique and c["name"].is_unique
     assert c["community_id"].str.fullmatch(r"SMP\d{4}").all()
     assert set(c["category"]) == {"town", "village", "hamlet"}

@@ -141,6 +141,25 @@ def test_all_ayacucho_villages_load_and_unusable_rows_are_reported(
     np.testing.assert_array_equal(villages.geometry.y, kept["latitud"].astype(float))
 
 
+def test_extra_columns_are_kept_or_named_when_missing(ayacucho_csv: Path) -> None:
+    villages = pop.communities_from_points(
+        ayacucho_csv, **AYACUCHO_COLUMNS, extra_columns=["altitud", "categoria"]
+    )
+    assert list(villages.columns) == [
+        "community_id",
+        "name",
+        "population",
+        "district",
+        "altitud",
+        "categoria",
+        "geometry",
+    ]
+    city = villages.set_index("community_id").loc["0501020001"]
+    assert city["categoria"] == "pueblo" and float(city["altitud"]) == pytest.approx(3251.3)
+    with pytest.raises(DataError, match="no column\\(s\\) 'pobreza' to keep"):
+        pop.communities_from_points(ayacucho_csv, **AYACUCHO_COLUMNS, extra_columns=["pobreza"])
+
+
 def test_ayacucho_villages_inside_a_province(ayacucho_csv: Path, shared_data: Path) -> None:
     provinces = gpd.read_file(shared_data / "peru" / "limites_provincial.geojson")
     huamanga = provinces[provinces["FIRST_IDPR"] == "0501"]

@@ -558,6 +558,7 @@ def communities_from_points(
     csv_separator: str = ",",
     region: Region = None,
     layer: str | None = None,
+    extra_columns: Sequence[str] = (),
 ) -> gpd.GeoDataFrame:
     """Communities from a table of points: CSV, GeoJSON or GeoPackage.
 
@@ -584,12 +585,16 @@ def communities_from_points(
         ``"outside region"``.
     layer : str, optional
         Layer of a multi-layer file (GeoPackage); default the first.
+    extra_columns : sequence of str
+        Other columns of the file to keep (e.g. a poverty rate used as an
+        equity weight by :mod:`connectivity.ranking`).
 
     Returns
     -------
     geopandas.GeoDataFrame
         EPSG:4326 points, file order, columns ``community_id``, ``name``,
-        ``population`` (float > 0), ``district``, ``geometry``; the dropped
+        ``population`` (float > 0), ``district``, the ``extra_columns``,
+        ``geometry``; the dropped
         rows by reason in ``attrs["load_report"]`` (see :func:`load_report`).
 
     Raises
@@ -629,11 +634,18 @@ def communities_from_points(
         population_column=population_column,
         district_column=district_column,
         layer=layer,
+        keep_columns=bool(extra_columns),
     )
     gdf = gdf.rename(columns={"id": "community_id"})
     if district_column is None:
         gdf.insert(3, "district", None)
-    gdf = gdf[[*_OUTPUT_COLUMNS, "geometry"]]
+    missing = [c for c in extra_columns if c not in gdf.columns]
+    if missing:
+        raise DataError(
+            f"{report.source}: no column(s) {', '.join(map(repr, missing))} to keep "
+            f"(columns: {', '.join(c for c in gdf.columns if c != 'geometry')})"
+        )
+    gdf = gdf[[*_OUTPUT_COLUMNS, *extra_columns, "geometry"]]
     gdf.attrs["load_report"] = report.records()
     log.info("%s: %d communities, %.0f people", report.source, len(gdf), gdf["population"].sum())
     return gdf
