@@ -115,3 +115,26 @@ def test_equity_weight_from_the_population_file_reaches_the_scores(demo, home: P
     outside = ratio[~ratio.between(1.2 - 1e-9, 1.8 + 1e-9)]
     assert outside.empty, outside
     assert ratio.nunique() > 1
+
+
+def test_cusco_real_data_end_to_end(tmp_path, repo_root: Path, shared_data: Path, monkeypatch):
+    """`make demo REGION=cusco`: the real OSM network, MINEDU schools, contour DEM."""
+    monkeypatch.setattr(settings, "home", tmp_path)
+    run = pipeline.run_all(repo_root / "data" / "regions" / "cusco.toml")
+    out, maps = tmp_path / "outputs" / "cusco", tmp_path / "maps" / "cusco"
+    assert {p.name for p in maps.iterdir()} == set(MAPS)
+    assert all((maps / n).stat().st_size <= 10 * 2**20 for n in MAPS)
+    ranking = pd.read_csv(out / "ranking.csv")
+    assert len(ranking) > 100 and {"upgrade", "bridge"} <= set(ranking["work_type"])
+    source = ranking["data_source"].iloc[0]
+    assert "OpenStreetMap contributors" in source and "synthetic" not in source
+    access = pd.read_csv(out / "access_communities.csv")
+    # OSM places with estimated population, labelled as such
+    assert set(access["population_source"]) <= {
+        "osm_tag",
+        "estimate_from_buildings",
+        "place_type_minimum",
+    }
+    assert len(run.network.pieces) > 1  # the real network is in pieces, reported not dropped
+    portfolio = pd.read_csv(out / "portfolio.csv")
+    assert 0 < portfolio["cost_net"].sum() <= run.config.budget.amount
