@@ -61,6 +61,7 @@ def community_access(
     *,
     thresholds_min: Sequence[int] = (30, 60, 120),
     graph: routing.RoutingGraph | None = None,
+    rai_distance_m: float = RAI_DISTANCE_M,
 ) -> gpd.GeoDataFrame:
     """Minutes from every community to its nearest market and school.
 
@@ -73,6 +74,10 @@ def community_access(
         Thresholds (minutes) for the ``within`` flags.
     graph : routing.RoutingGraph, optional
         A routing graph already built from ``network`` (built here if absent).
+    rai_distance_m : float
+        Distance to an all-season road that counts as access for the Rural
+        Access Index (2 km in its World Bank definition; the region config's
+        ``access.all_season_buffer_m``).
 
     Returns
     -------
@@ -110,7 +115,7 @@ def community_access(
         dry, wet = out[f"{kind}_dry_min"], out[f"{kind}_wet_min"]
         out[f"{kind}_cut_off_wet"] = np.isfinite(dry) & ~np.isfinite(wet)
     out["all_season_road_m"] = _distance_to_all_season_road(network, out)
-    out["within_2km_all_season"] = out["all_season_road_m"] <= RAI_DISTANCE_M
+    out["near_all_season_road"] = out["all_season_road_m"] <= rai_distance_m
     log.info(
         "access computed for %d communities (%d cut off from every market in the wet season)",
         len(out),
@@ -180,7 +185,7 @@ def _summarise(group: pd.DataFrame, thresholds_min: Sequence[int]) -> dict[str, 
                 row[f"{kind}_{season}_people_within_{t}min"] = float(pop[minutes <= t].sum())
         row[f"{kind}_people_cut_off_wet"] = float(pop[group[f"{kind}_cut_off_wet"]].sum())
     total = pop.sum()
-    near = pop[group["within_2km_all_season"].to_numpy(dtype=bool)].sum()
+    near = pop[group["near_all_season_road"].to_numpy(dtype=bool)].sum()
     row["rural_access_index"] = float(near / total) if total > 0 else float("nan")
     return row
 
@@ -210,7 +215,8 @@ def access_summary(
         to market and school in each season (means over people who can reach
         one; the unreachable are counted apart), people within each threshold,
         people cut off in the wet season, and the Rural Access Index (share
-        of people within 2 km of an all-season road).
+        of people within ``rai_distance_m`` of an all-season road, column
+        ``near_all_season_road`` of :func:`community_access`).
     """
     rows = [{"area": "region", **_summarise(access, thresholds_min)}]
     if by is not None and by in access.columns and access[by].notna().any():

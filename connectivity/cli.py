@@ -70,7 +70,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_open(args: argparse.Namespace) -> int:
-    maps_dir = settings.maps_dir(args.region)
+    from connectivity.config import load_region_config
+
+    # the maps folder is named after the region's name in its config, not the TOML path
+    maps_dir = settings.maps_dir(load_region_config(args.region).region.name)
     pages = sorted(maps_dir.glob("*.html"))
     if not pages:
         log.error("no maps in %s: run `make maps REGION=%s` first", maps_dir, args.region)

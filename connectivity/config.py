@@ -39,7 +39,10 @@ Schema
     ``wet_factor``, ``walk_kph``.
 ``[access]``
     ``thresholds_min`` (list of int), ``max_connector_m`` (communities farther
-    from a road are flagged ``far_from_road``), ``all_season_buffer_m``.
+    from a road are flagged ``far_from_road``), ``all_season_buffer_m``
+    (distance to an all-season road counted as access by the Rural Access
+    Index; 2000 m in its definition; every community counts, so list only
+    rural ones in the population file if the index must be strictly rural).
 ``[costs]``
     ``currency``, ``price_year``, ``unit_cost_per_km`` (keys as in
     ``connectivity.candidates.UNIT_COST_PER_KM``), ``bridge_cost_per_m``

@@ -438,7 +438,9 @@ def access_stage(run: RegionRun) -> RegionRun:
     """
     cfg, network = run.config, run.network
     thresholds = cfg.access.thresholds_min
-    communities = access_mod.community_access(network, thresholds_min=thresholds)
+    communities = access_mod.community_access(
+        network, thresholds_min=thresholds, rai_distance_m=cfg.access.all_season_buffer_m
+    )
     summary = access_mod.access_summary(communities, thresholds_min=thresholds)
     source = run.data_source
     communities = communities.sort_values("community_id", kind="stable")
@@ -510,7 +512,9 @@ def rank_stage(run: RegionRun) -> RegionRun:
         run.network = network
         if run.access is not None:
             run.access = access_mod.community_access(
-                network, thresholds_min=cfg.access.thresholds_min
+                network,
+                thresholds_min=cfg.access.thresholds_min,
+                rai_distance_m=cfg.access.all_season_buffer_m,
             ).sort_values("community_id", kind="stable")
     result = ranking.rank_works(
         network,

@@ -107,7 +107,7 @@ def test_threshold_flags_and_all_season_distance(access):
     # all-season road = the paved road; the path's end is 5 km from its end
     assert access.loc["path", "all_season_road_m"] == pytest.approx(5_000.0)
     assert access.loc["road", "all_season_road_m"] == pytest.approx(0.0)
-    assert access.loc["trocha", "within_2km_all_season"] == False  # noqa: E712 (3 km)
+    assert access.loc["trocha", "near_all_season_road"] == False  # noqa: E712 (3 km)
 
 
 def test_summary_weighs_by_population(access):

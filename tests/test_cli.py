@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
@@ -50,12 +51,17 @@ def test_verbosity_flags_work_before_or_after_the_subcommand(argv, verbose, quie
     assert (args.verbose, args.quiet) == (verbose, quiet)
 
 
-def test_open_prints_the_map_paths_when_there_is_no_browser(tmp_path, monkeypatch, capsys):
+def test_open_prints_the_map_paths_when_there_is_no_browser(
+    tmp_path, monkeypatch, capsys, repo_root
+):
     import webbrowser
 
     from connectivity.settings import settings
 
     monkeypatch.setattr(settings, "home", tmp_path)
+    regions = tmp_path / "data" / "regions"
+    regions.mkdir(parents=True)
+    shutil.copy(repo_root / "data" / "regions" / "sample.toml", regions)
     assert main(["open", "--region", "sample"]) == 2  # no maps yet: a clear error
     maps = tmp_path / "maps" / "sample"
     maps.mkdir(parents=True)
@@ -64,4 +70,7 @@ def test_open_prints_the_map_paths_when_there_is_no_browser(tmp_path, monkeypatc
     monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url) or False)
     assert main(["open", "--region", "sample"]) == 0
     assert opened == [(maps / "access.html").resolve().as_uri()]
+    assert capsys.readouterr().out.strip() == str((maps / "access.html").resolve())
+    # a region given as a TOML path finds the maps of the region named inside it
+    assert main(["open", "--region", str(regions / "sample.toml")]) == 0
     assert capsys.readouterr().out.strip() == str((maps / "access.html").resolve())
