@@ -55,8 +55,9 @@ Schema
     ``market_weight``, ``school_weight`` (weights of the two destinations),
     ``wet_weight`` (share of the wet season, 0..1), ``equity_column`` (a
     community column, e.g. a poverty rate in 0..1) and ``equity_strength``
-    (people count ``1 + strength * value`` times), ``top_n`` (works
-    highlighted on maps).
+    (people count ``1 + strength * value`` times), ``unreachable_cap_min``
+    (minutes counted for a community with no route, and the most a trip can
+    count; 480 = 8 h), ``top_n`` (works highlighted on maps).
 ``[budget]``
     ``amount`` in ``costs.currency``.
 
@@ -251,6 +252,7 @@ class RankingSection(_Section):
     wet_weight: Annotated[float, Field(ge=0, le=1)] = 0.5
     equity_column: str | None = None
     equity_strength: Annotated[float, Field(ge=0)] = 0.0
+    unreachable_cap_min: PositiveFloat = 480.0
     top_n: Annotated[int, Field(gt=0)] = 20
 
 

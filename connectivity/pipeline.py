@@ -522,6 +522,7 @@ def rank_stage(run: RegionRun) -> RegionRun:
         budget=cfg.budget.amount if cfg.budget is not None else None,
         thresholds_min=cfg.access.thresholds_min,
         weights=cfg.ranking,
+        cap_min=cfg.ranking.unreachable_cap_min,
     )
     ranking.write_ranking_outputs(result, run.out_dir, data_source=run.data_source)
     write_csv(rejected, run.out_dir / "rejected_proposals.csv", data_source=run.data_source)

@@ -86,6 +86,15 @@ def test_bad_values_are_rejected(tmp_path):
     neg = MINIMAL + "\n[budget]\namount = -5\n"
     with pytest.raises(ConfigError, match=r"key 'budget\.amount'.*greater than 0"):
         load_region_config(_write(tmp_path, neg))
+    cap = MINIMAL + "\n[ranking]\nunreachable_cap_min = 0\n"
+    with pytest.raises(ConfigError, match=r"key 'ranking\.unreachable_cap_min'"):
+        load_region_config(_write(tmp_path, cap))
+    wet = MINIMAL + "\n[ranking]\nwet_weight = 1.5\n"
+    with pytest.raises(ConfigError, match=r"key 'ranking\.wet_weight'"):
+        load_region_config(_write(tmp_path, wet))
+    kind = MINIMAL + '\n[candidates]\ngenerate = ["tunnel"]\n'
+    with pytest.raises(ConfigError, match=r"key 'candidates\.generate\.0'"):
+        load_region_config(_write(tmp_path, kind))
 
 
 def test_missing_required_section(tmp_path):
