@@ -138,3 +138,22 @@ def test_cusco_real_data_end_to_end(tmp_path, repo_root: Path, shared_data: Path
     assert len(run.network.pieces) > 1  # the real network is in pieces, reported not dropped
     portfolio = pd.read_csv(out / "portfolio.csv")
     assert 0 < portfolio["cost_net"].sum() <= run.config.budget.amount
+
+
+@pytest.mark.parametrize("name", ["access.html", "investments.html"])
+def test_demo_maps_load_cleanly_in_chromium(demo, home: Path, name: str):
+    """The maps `make maps` writes (not only the test-built ones) open without errors."""
+    from browser import open_page
+
+    html = home / "maps" / "sample" / name
+    with open_page(html) as (page, log):
+        overlays = page.eval_on_selector_all(
+            ".leaflet-control-layers-overlays label", "els => els.map(e => e.textContent.trim())"
+        )
+        legend = page.inner_text(".cx-legend")
+        shot = Path("test-artifacts") / f"demo_{name.replace('.html', '.png')}"
+        shot.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(shot))
+    assert log.console_errors == [] and log.page_errors == [] and log.dialogs == []
+    assert log.external_requests == []  # everything but the background tiles is in the file
+    assert len(overlays) >= 5 and legend.strip()
