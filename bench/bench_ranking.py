@@ -18,13 +18,28 @@ works are made here by a simple seeded generator: upgrades of runs of 1-5
 road segments (both directions twice as fast; 90% on low-class roads, 10% on
 secondary/tertiary roads, whose upgrade changes bigger areas), bridges over fords
 (wet-season time made finite) and new links between nearby unconnected nodes.
+
+* Real pipeline: the ``rank`` stage as ``connectivity run`` does it. The
+  synthetic sample region (``data/regions/sample.toml`` with a larger
+  ``[sample] size``, in a temporary home) is generated, loaded and built with
+  :func:`connectivity.pipeline.load_inputs` and
+  :func:`connectivity.pipeline.build_region_network`; its works come from
+  :func:`connectivity.candidates.generate_candidates` with the arguments of
+  :func:`connectivity.pipeline.rank_stage`; then
+  :func:`connectivity.ranking.evaluate_works` on all of them,
+  :func:`connectivity.ranking.rank_works` with the config's budget and
+  weights, and full recomputation of a sample (target >= 100x per work,
+  identical results).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import re
+import tempfile
 import time
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -32,10 +47,11 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from bench import BenchReport, PeakRss, PeakTraced, timed
-from connectivity import ranking
+from connectivity import candidates, pipeline, ranking
 from connectivity.errors import ConfigError
 from connectivity.network import RoadNetwork
-from connectivity.sample import sample_road_network
+from connectivity.sample import generate_sample_region, sample_road_network
+from connectivity.settings import settings
 from connectivity.works import WorkSet
 
 CRS = "EPSG:32718"
@@ -59,13 +75,19 @@ FULL = {
     "big_nodes": 1_000_000,
     "works": 10_000,
     "recompute": 100,
+    "sample_size": 5.0,  # about 11,000 routing nodes, generated in about 45 s
+    "real_recompute": 100,
 }
 QUICK = {
     "base_nodes": 5_000,
     "big_nodes": 20_000,
     "works": 500,
     "recompute": 20,
+    "sample_size": 1.0,
+    "real_recompute": 20,
 }
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_TOML = REPO / "data" / "regions" / "sample.toml"
 TARGET_BASE_S = 20.0
 TARGET_BIG_S = 60.0
 TARGET_SPEEDUP = 100.0
@@ -388,7 +410,7 @@ def run(args: argparse.Namespace) -> BenchReport:
         note=f"{per_ref * 1000:.1f} ms per work",
     )
     report.add(
-        "incremental, per work (10,000-work run incl. setup)",
+        f"incremental, per work ({n:,}-work run incl. setup)",
         per_fast * 1000,
         "ms",
     )
@@ -462,4 +484,152 @@ def run(args: argparse.Namespace) -> BenchReport:
         f"{int((table['people_benefited'] > 0).sum()):,} works benefit someone; "
         f"max communities gaining {table['communities_gaining'].max()}"
     )
+    del network, works, table
+    real_pipeline(report, float(cfg["sample_size"]), int(cfg["real_recompute"]), apply)
     return report
+
+
+# -- the real rank stage ------------------------------------------------------------------
+
+
+def real_pipeline(report: BenchReport, size: float, n_recompute: int, apply: bool) -> None:
+    """The rank stage on the sample region of ``[sample] size = size``, in a temporary home."""
+    skip = "" if apply else "quick run: target not applied"
+    old_home = settings.home
+    with tempfile.TemporaryDirectory(prefix="bench-ranking-") as tmp:
+        home = Path(tmp)
+        regions = home / "data" / "regions"
+        regions.mkdir(parents=True)
+        text, count = re.subn(
+            r"(?m)^size\s*=.*$", f"size = {size:g}", SAMPLE_TOML.read_text(encoding="utf-8")
+        )
+        if count != 1:
+            raise ConfigError(f"{SAMPLE_TOML}: expected one 'size =' line, found {count}")
+        toml = regions / "sample.toml"
+        toml.write_text(text, encoding="utf-8")
+        settings.home = home
+        try:
+            _real_pipeline(report, toml, n_recompute, apply, skip)
+        finally:
+            settings.home = old_home
+
+
+def _real_pipeline(
+    report: BenchReport, toml: Path, n_recompute: int, apply: bool, skip: str
+) -> None:
+    def verdict(ok: bool) -> bool | None:
+        return ok if apply else None
+
+    cfg = pipeline.load_region_config(toml)
+    assert cfg.sample is not None and cfg.sample_dir is not None
+    with timed() as t_gen:  # load_inputs then finds the files and does not regenerate them
+        generate_sample_region(cfg.sample_dir, seed=cfg.sample.seed, size=cfg.sample.size)
+    with timed() as t_load:
+        inputs = pipeline.load_inputs(cfg)
+    with timed() as t_build:
+        base = pipeline.build_region_network(inputs)
+    report.context["real pipeline region"] = (
+        f"data/regions/sample.toml with [sample] size = {cfg.sample.size:g}, seed "
+        f"{cfg.sample.seed}: generated in {t_gen[0]:.1f} s, inputs loaded in {t_load[0]:.1f} s, "
+        f"network built in {t_build[0]:.1f} s: {len(base.nodes):,} nodes, {len(base.edges):,} "
+        f"edges, {len(base.communities):,} communities, {len(base.markets)} markets, "
+        f"{len(base.schools)} schools"
+    )
+    cand = cfg.candidates
+    with timed() as t_cand:  # the arguments of pipeline.rank_stage
+        network, works, rejected = candidates.generate_candidates(
+            base,
+            kinds=cand.generate,
+            dem_path=inputs.dem_path,
+            waterways=inputs.waterways,
+            proposals=cfg.resolve(cand.proposals),
+            costs=cfg.costs,
+            max_new_link_m=cand.max_new_link_m,
+            max_slope_pct=cand.max_slope_pct,
+            tables=pipeline._speed_tables(cfg),
+        )
+    kinds = works.works["work_type"].value_counts().to_dict()
+    report.context["real pipeline works"] = (
+        f"{len(works):,} works {kinds} ({len(rejected)} proposals rejected), "
+        f"{len(works.changes):,} edge changes; network after edge splits: "
+        f"{len(network.nodes):,} nodes, {len(network.edges):,} edges"
+    )
+    report.add(
+        f"real pipeline: generate_candidates ({len(works):,} works)",
+        t_cand[0],
+        "s",
+    )
+    thresholds = cfg.access.thresholds_min
+    with timed() as t_eval:
+        table = ranking.evaluate_works(
+            network, works, thresholds_min=thresholds, weights=cfg.ranking
+        )
+    n = len(works)
+    report.add(
+        f"real pipeline: evaluate_works, {n:,} works, {len(network.nodes):,} nodes",
+        t_eval[0],
+        "s",
+        note=f"{t_eval[0] / n * 1000:.2f} ms per work incl. setup",
+    )
+    budget = cfg.budget.amount if cfg.budget is not None else None
+    with timed() as t_rank:
+        result = ranking.rank_works(
+            network, works, budget=budget, thresholds_min=thresholds, weights=cfg.ranking
+        )
+    report.add(
+        f"real pipeline: rank_works, budget {budget or 0:,.0f} {cfg.costs.currency}",
+        t_rank[0],
+        "s",
+        note=(
+            f"{len(result.portfolio)} works chosen for "
+            f"{result.portfolio['cost_net'].sum():,.0f}; evaluation, gains, portfolio"
+        ),
+    )
+    gaining = table[table["people_benefited"] > 0]
+    report.context["real pipeline results"] = (
+        f"{len(gaining):,} of {n:,} works benefit someone "
+        f"({gaining['work_type'].value_counts().to_dict()}); "
+        f"max communities gaining {table['communities_gaining'].max()}"
+    )
+    rng = np.random.default_rng(5)
+    size = min(n_recompute, n)
+    sample = sorted(rng.choice(works.ids, size=size, replace=False).tolist())
+    with timed() as t_ref:
+        ref, ref_gains = ranking.evaluate_works_by_recomputation(
+            network, works, thresholds_min=thresholds, weights=cfg.ranking, ids=sample
+        )
+    per_ref = t_ref[0] / len(sample)
+    per_fast = t_eval[0] / n
+    report.add(
+        f"real pipeline: full recomputation, {len(sample)} works",
+        t_ref[0],
+        "s",
+        note=f"{per_ref * 1000:.1f} ms per work",
+    )
+    ratio = per_ref / per_fast
+    report.add(
+        "real pipeline: speed-up per work, incremental vs recomputation",
+        ratio,
+        "x",
+        f">= {TARGET_SPEEDUP:g}x",
+        verdict(ratio >= TARGET_SPEEDUP),
+        skip,
+    )
+    diff = max_table_diff(table.loc[sample], ref)
+    report.add(
+        f"real pipeline: max diff of all measures vs recomputation ({len(sample)} works)",
+        diff,
+        "rel",
+        "<= 1e-9",
+        diff <= 1e-9,
+        "relative to max(1, |value|); inf if rows, columns or unreachable sets differ",
+    )
+    fast_gains = ranking.work_gains(network, works.subset(sample), weights=cfg.ranking)
+    gdiff = max_gains_diff(fast_gains, ref_gains)
+    report.add(
+        f"real pipeline: max |diff| of community minutes ({len(ref_gains):,} gains)",
+        gdiff,
+        "s",
+        f"<= {TOL:g} s",
+        gdiff <= TOL,
+    )
