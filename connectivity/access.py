@@ -9,7 +9,8 @@ Per community (columns of :func:`community_access`), for each facility kind
 * ``{kind}_dry_min``, ``{kind}_wet_min`` — minutes to the nearest one over the
   whole network (drive where a vehicle passes, walk elsewhere), dry and wet
   season; ``{kind}_dry_id`` / ``{kind}_wet_id`` — which one;
-* ``{kind}_walk_dry_min``, ``{kind}_walk_wet_min`` — walking only;
+* ``{kind}_walk_dry_min``, ``{kind}_walk_wet_min`` — walking only, with
+  ``{kind}_walk_{season}_id`` and ``{kind}_walk_{season}_within_{T}min``;
 * ``{kind}_dry_within_{T}min`` / ``{kind}_wet_within_{T}min`` for each threshold;
 * ``{kind}_cut_off_wet`` — reachable in the dry season, not in the wet one.
 
@@ -107,10 +108,9 @@ def community_access(
         )
         minutes = nearest["time_s"].to_numpy(dtype=float) / 60.0
         out[f"{kind}_{mode}{season}_min"] = minutes
-        if mode == "":
-            out[f"{kind}_{season}_id"] = nearest["facility"].to_numpy()
-            for t in thresholds_min:
-                out[f"{kind}_{season}_within_{t}min"] = minutes <= t
+        out[f"{kind}_{mode}{season}_id"] = nearest["facility"].to_numpy()
+        for t in thresholds_min:
+            out[f"{kind}_{mode}{season}_within_{t}min"] = minutes <= t
     for kind in FACILITY_KINDS:
         dry, wet = out[f"{kind}_dry_min"], out[f"{kind}_wet_min"]
         out[f"{kind}_cut_off_wet"] = np.isfinite(dry) & ~np.isfinite(wet)
@@ -165,14 +165,21 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     return float(np.asarray(values)[order][np.searchsorted(cum, cum[-1] / 2.0)])
 
 
-def _summarise(group: pd.DataFrame, thresholds_min: Sequence[int]) -> dict[str, float]:
+def _summarise(group: pd.DataFrame, thresholds_min: Sequence[int]) -> dict[str, float | int]:
     pop = group["population"].to_numpy(dtype=float)
     row: dict[str, float] = {
-        "communities": float(len(group)),
+        "communities": len(group),
         "population": float(pop.sum()),
     }
     for kind in FACILITY_KINDS:
         for season in SEASONS:
+            walk = group[f"{kind}_walk_{season}_min"].to_numpy(dtype=float)
+            walk_ok = np.isfinite(walk)
+            row[f"{kind}_walk_{season}_mean_min"] = (
+                float(np.average(walk[walk_ok], weights=pop[walk_ok]))
+                if pop[walk_ok].sum() > 0
+                else float("nan")
+            )
             minutes = group[f"{kind}_{season}_min"].to_numpy(dtype=float)
             ok = np.isfinite(minutes)
             w = pop[ok]
@@ -213,7 +220,8 @@ def access_summary(
         One row for the region (``area == "region"``) then one per group:
         communities, population, population-weighted mean and median minutes
         to market and school in each season (means over people who can reach
-        one; the unreachable are counted apart), people within each threshold,
+        one; the unreachable are counted apart; walking only as
+        ``{kind}_walk_{season}_mean_min``), people within each threshold,
         people cut off in the wet season, and the Rural Access Index (share
         of people within ``rai_distance_m`` of an all-season road, column
         ``near_all_season_road`` of :func:`community_access`).

@@ -89,6 +89,9 @@ def test_minutes_to_market_match_hand_computation(access):
     assert access.loc["trocha", "market_dry_id"] == "M1"
     # walking only: 15 km at 5 km/h on flat ground
     assert access.loc["path", "market_walk_dry_min"] == pytest.approx(15_000 / (5 / 3.6) / 60)
+    assert access.loc["path", "market_walk_dry_id"] == "M1"
+    assert not access.loc["path", "market_walk_dry_within_120min"]  # 180 min on foot
+    assert access.loc["town", "market_walk_dry_within_30min"]
 
 
 def test_unreachable_is_inf_with_no_facility_never_zero(access):
@@ -119,6 +122,12 @@ def test_summary_weighs_by_population(access):
     ok = np.isfinite(reach)
     assert region["market_dry_mean_min"] == pytest.approx(np.average(reach[ok], weights=pop[ok]))
     assert region["market_dry_unreachable_people"] == 30
+    assert region["communities"] == len(access)
+    walk = access["market_walk_dry_min"].to_numpy()
+    ok_walk = np.isfinite(walk)
+    assert region["market_walk_dry_mean_min"] == pytest.approx(
+        np.average(walk[ok_walk], weights=pop[ok_walk])
+    )
     assert region["market_dry_people_within_30min"] == pytest.approx(pop[reach <= 30].sum())
     # RAI: town (0 m) and road (0 m) are within 2 km of the paved road
     assert region["rural_access_index"] == pytest.approx(1200 / 1380)
