@@ -112,7 +112,7 @@ class RegionSection(_Section):
     title: str = ""
     synthetic: bool = False
     lang: Literal["es", "en"] = "es"
-    crs: str = "auto"
+    crs: str = Field(default_factory=lambda: settings.default_crs)
     attribution: list[str] = Field(default_factory=list)
 
 

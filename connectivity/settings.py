@@ -17,6 +17,9 @@ Environment variables
     Cache folder for downloads (default: ``<home>/data/cache``).
 ``CONNECTIVITY_HTTP_TIMEOUT_S``
     Timeout in seconds for every HTTP request (default: 180).
+``CONNECTIVITY_CRS``
+    Projected CRS used when a region config leaves ``[region] crs`` out
+    (default ``"auto"``: the UTM zone of the region's roads).
 """
 
 from __future__ import annotations
@@ -46,6 +49,11 @@ class Settings:
         Overpass API endpoint used for online OpenStreetMap queries.
     sample_seed : int
         Default seed of the synthetic sample region.
+    default_crs : str
+        CRS for lengths and areas when a region config gives none:
+        ``"auto"`` (estimate the UTM zone of the data) or any CRS pyproj
+        accepts, e.g. ``"EPSG:32718"``. Unprojected CRSs are refused where
+        lengths are computed.
     """
 
     home: Path = field(default_factory=_home_from_env)
@@ -54,6 +62,7 @@ class Settings:
     )
     overpass_url: str = "https://overpass-api.de/api"
     sample_seed: int = 42
+    default_crs: str = field(default_factory=lambda: os.environ.get("CONNECTIVITY_CRS", "auto"))
     _cache_dir: Path | None = field(default=None, repr=False)
 
     @property

@@ -129,3 +129,11 @@ def test_require_file_names_the_key_and_config(tmp_path):
     assert "roads.path: file not found" in str(err.value)
     assert "demo.toml" in str(err.value)
     assert isinstance(err.value, FileNotFoundError)
+
+
+def test_default_crs_comes_from_settings(tmp_path, monkeypatch):
+    from connectivity.settings import settings
+
+    assert load_region_config(_write(tmp_path, MINIMAL)).region.crs == "auto"
+    monkeypatch.setattr(settings, "default_crs", "EPSG:32718")
+    assert load_region_config(_write(tmp_path, MINIMAL)).region.crs == "EPSG:32718"
