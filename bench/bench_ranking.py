@@ -569,7 +569,7 @@ def _real_pipeline(
         f"real pipeline: evaluate_works, {n:,} works, {len(network.nodes):,} nodes",
         t_eval[0],
         "s",
-        note=f"{t_eval[0] / n * 1000:.2f} ms per work incl. setup",
+        note=f"{t_eval[0] / n * 1000:.3g} ms per work incl. setup",
     )
     budget = cfg.budget.amount if cfg.budget is not None else None
     with timed() as t_rank:
