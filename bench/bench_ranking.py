@@ -546,7 +546,7 @@ def _real_pipeline(
             costs=cfg.costs,
             max_new_link_m=cand.max_new_link_m,
             max_slope_pct=cand.max_slope_pct,
-            tables=pipeline._speed_tables(cfg),
+            tables=pipeline.region_speed_tables(cfg),
         )
     kinds = works.works["work_type"].value_counts().to_dict()
     report.context["real pipeline works"] = (

@@ -38,6 +38,7 @@ __all__ = [
     "maps_stage",
     "prepare_region",
     "rank_stage",
+    "region_speed_tables",
     "run_access",
     "run_all",
     "run_maps",
@@ -287,7 +288,17 @@ def load_inputs(cfg: RegionConfig) -> RegionInputs:
     )
 
 
-def _speed_tables(cfg: RegionConfig) -> SpeedTables:
+def region_speed_tables(cfg: RegionConfig) -> SpeedTables:
+    """Speed tables of a region: the defaults with its ``[speeds]`` overrides.
+
+    Parameters
+    ----------
+    cfg : RegionConfig
+
+    Returns
+    -------
+    SpeedTables
+    """
     return SpeedTables.with_overrides(
         highway_kph=cfg.speeds.highway_kph,
         surface_kph=cfg.speeds.surface_kph,
@@ -308,7 +319,7 @@ def build_region_network(inputs: RegionInputs) -> RoadNetwork:
     RoadNetwork
     """
     cfg = inputs.config
-    tables = _speed_tables(cfg)
+    tables = region_speed_tables(cfg)
     return build_network(
         inputs.graph,
         communities=inputs.communities,
@@ -506,7 +517,7 @@ def rank_stage(run: RegionRun) -> RegionRun:
         costs=cfg.costs,
         max_new_link_m=cand.max_new_link_m,
         max_slope_pct=cand.max_slope_pct,
-        tables=_speed_tables(cfg),
+        tables=region_speed_tables(cfg),
     )
     if network is not run.network:
         run.network = network
