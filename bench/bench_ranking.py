@@ -268,7 +268,9 @@ def generate_works(network: RoadNetwork, n_works: int, seed: int) -> WorkSet:
         wid = f"BRG{w:06d}"
         for f in both_ways(e):
             t = weights[f]
-            rows.append((wid, "replace", u[f], v[f], k[f], t[0], t[0] * 1.2, t[2], t[2] * 1.2))
+            # the twin found by (v, u) may be a parallel edge that is no ford: never slower
+            new = np.minimum(t, [t[0], t[0] * 1.2, t[2], t[2] * 1.2])
+            rows.append((wid, "replace", u[f], v[f], k[f], *map(float, new)))
         works.append((wid, "bridge", 0.0, 60_000.0 + 3000.0 * float(edges["length_m"].iloc[e])))
     nodes = network.nodes
     xy = nodes[["x", "y"]].to_numpy()
