@@ -294,6 +294,31 @@ def _heap_pop(keys: np.ndarray, nodes: np.ndarray, size: int) -> tuple[float, in
 
 
 @_jit
+def _relax(
+    y: int,
+    cand: float,
+    d: np.ndarray,
+    nd: np.ndarray,
+    heap_keys: np.ndarray,
+    heap_nodes: np.ndarray,
+    size: int,
+    touched: np.ndarray,
+    n_touched: int,
+) -> tuple[int, int]:
+    """Lower ``nd[y]`` to ``cand`` if that improves it; record a first lowering in ``touched``.
+
+    Returns the new heap size and touched count.
+    """
+    if cand < nd[y]:
+        if nd[y] == d[y]:
+            touched[n_touched] = y
+            n_touched += 1
+        nd[y] = cand
+        size = _heap_push(heap_keys, heap_nodes, size, cand, y)
+    return size, n_touched
+
+
+@_jit
 def _search(
     seed_nodes: np.ndarray,
     seed_keys: np.ndarray,
@@ -326,48 +351,28 @@ def _search(
     size = 0
     n_touched = 0
     for i in range(n_seeds):
-        a = seed_nodes[i]
-        key = seed_keys[i]
-        if key < nd[a]:
-            if nd[a] == d[a]:
-                touched[n_touched] = a
-                n_touched += 1
-            nd[a] = key
-            size = _heap_push(heap_keys, heap_nodes, size, key, a)
+        size, n_touched = _relax(
+            seed_nodes[i], seed_keys[i], d, nd, heap_keys, heap_nodes, size, touched, n_touched
+        )
     while size > 0:
         key, x, size = _heap_pop(heap_keys, heap_nodes, size)
         if key > nd[x]:
             continue  # stale entry
         for p in range(indptr[x], indptr[x + 1]):
-            y = tails[p]
-            cand = key + w[p]
-            if cand < nd[y]:
-                if nd[y] == d[y]:
-                    touched[n_touched] = y
-                    n_touched += 1
-                nd[y] = cand
-                size = _heap_push(heap_keys, heap_nodes, size, cand, y)
+            size, n_touched = _relax(
+                tails[p], key + w[p], d, nd, heap_keys, heap_nodes, size, touched, n_touched
+            )
         j = ex_first[x]
         while j >= 0:
-            y = ex_tail[j]
-            cand = key + ex_w[j]
-            if cand < nd[y]:
-                if nd[y] == d[y]:
-                    touched[n_touched] = y
-                    n_touched += 1
-                nd[y] = cand
-                size = _heap_push(heap_keys, heap_nodes, size, cand, y)
+            size, n_touched = _relax(
+                ex_tail[j], key + ex_w[j], d, nd, heap_keys, heap_nodes, size, touched, n_touched
+            )
             j = ex_next[j]
         j = wk_first[x]
         while j >= 0:
-            y = wk_tail[j]
-            cand = key + wk_w[j]
-            if cand < nd[y]:
-                if nd[y] == d[y]:
-                    touched[n_touched] = y
-                    n_touched += 1
-                nd[y] = cand
-                size = _heap_push(heap_keys, heap_nodes, size, cand, y)
+            size, n_touched = _relax(
+                wk_tail[j], key + wk_w[j], d, nd, heap_keys, heap_nodes, size, touched, n_touched
+            )
             j = wk_next[j]
     return n_touched
 
