@@ -491,7 +491,7 @@ def rank_stage(run: RegionRun) -> RegionRun:
     bridges and the proposals file of the config); they are evaluated and the
     programme chosen by :mod:`connectivity.ranking`. Works that need a new
     node split an edge of the network first (no travel time changes), so the
-    run's network and access are replaced by the split ones. Writes
+    run's network is replaced by the split one (its access stays valid). Writes
     ``ranking.csv``, ``portfolio.csv``, ``gains.csv``, ``rejected_proposals.csv``
     and ``ranking.gpkg``.
 
@@ -519,14 +519,9 @@ def rank_stage(run: RegionRun) -> RegionRun:
         max_slope_pct=cand.max_slope_pct,
         tables=region_speed_tables(cfg),
     )
-    if network is not run.network:
-        run.network = network
-        if run.access is not None:
-            run.access = access_mod.community_access(
-                network,
-                thresholds_min=cfg.access.thresholds_min,
-                rai_distance_m=cfg.access.all_season_buffer_m,
-            ).sort_values("community_id", kind="stable")
+    # Splits change no travel time and leave the communities as they were, so the
+    # access already computed stays valid for the split network.
+    run.network = network
     result = ranking.rank_works(
         network,
         works,
