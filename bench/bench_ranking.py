@@ -39,6 +39,7 @@ import math
 import re
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -357,6 +358,45 @@ def max_gains_diff(fast: pd.DataFrame, ref: pd.DataFrame) -> float:
     return worst
 
 
+def add_equality_rows(
+    report: BenchReport,
+    prefix: str,
+    ratio: float,
+    fast: pd.DataFrame,
+    ref: pd.DataFrame,
+    fast_gains: pd.DataFrame,
+    ref_gains: pd.DataFrame,
+    verdict: Callable[[bool], bool | None],
+    skip: str,
+) -> None:
+    """Report the speed-up and the equality of incremental and recomputed results."""
+    report.add(
+        f"{prefix}speed-up per work, incremental vs recomputation",
+        ratio,
+        "x",
+        f">= {TARGET_SPEEDUP:g}x",
+        verdict(ratio >= TARGET_SPEEDUP),
+        skip,
+    )
+    diff = max_table_diff(fast, ref)
+    report.add(
+        f"{prefix}max diff of all measures vs recomputation ({len(ref)} works)",
+        diff,
+        "rel",
+        "<= 1e-9",
+        diff <= 1e-9,
+        "relative to max(1, |value|); inf if rows, columns or unreachable sets differ",
+    )
+    gdiff = max_gains_diff(fast_gains, ref_gains)
+    report.add(
+        f"{prefix}max |diff| of community minutes vs recomputation ({len(ref_gains):,} gains)",
+        gdiff,
+        "s",
+        f"<= {TOL:g} s",
+        gdiff <= TOL,
+    )
+
+
 def run(args: argparse.Namespace) -> BenchReport:
     cfg = QUICK if args.quick else FULL
     apply = not args.quick
@@ -416,32 +456,9 @@ def run(args: argparse.Namespace) -> BenchReport:
         per_fast * 1000,
         "ms",
     )
-    ratio = per_ref / per_fast
-    report.add(
-        "speed-up per work, incremental vs recomputation",
-        ratio,
-        "x",
-        f">= {TARGET_SPEEDUP:g}x",
-        verdict(ratio >= TARGET_SPEEDUP),
-        skip,
-    )
-    diff = max_table_diff(table.loc[sample], ref)
-    report.add(
-        f"max diff of all measures vs recomputation ({len(sample)} works)",
-        diff,
-        "rel",
-        "<= 1e-9",
-        diff <= 1e-9,
-        "relative to max(1, |value|); inf if rows, columns or unreachable sets differ",
-    )
     fast_gains = ranking.work_gains(network, works.subset(sample))
-    gdiff = max_gains_diff(fast_gains, ref_gains)
-    report.add(
-        f"max |diff| of community minutes vs recomputation ({len(ref_gains):,} gains)",
-        gdiff,
-        "s",
-        f"<= {TOL:g} s",
-        gdiff <= TOL,
+    add_equality_rows(
+        report, "", per_ref / per_fast, table.loc[sample], ref, fast_gains, ref_gains, verdict, skip
     )
     del network, works, table, ref, ref_gains, fast_gains
 
@@ -608,30 +625,15 @@ def _real_pipeline(
         "s",
         note=f"{per_ref * 1000:.1f} ms per work",
     )
-    ratio = per_ref / per_fast
-    report.add(
-        "real pipeline: speed-up per work, incremental vs recomputation",
-        ratio,
-        "x",
-        f">= {TARGET_SPEEDUP:g}x",
-        verdict(ratio >= TARGET_SPEEDUP),
-        skip,
-    )
-    diff = max_table_diff(table.loc[sample], ref)
-    report.add(
-        f"real pipeline: max diff of all measures vs recomputation ({len(sample)} works)",
-        diff,
-        "rel",
-        "<= 1e-9",
-        diff <= 1e-9,
-        "relative to max(1, |value|); inf if rows, columns or unreachable sets differ",
-    )
     fast_gains = ranking.work_gains(network, works.subset(sample), weights=cfg.ranking)
-    gdiff = max_gains_diff(fast_gains, ref_gains)
-    report.add(
-        f"real pipeline: max |diff| of community minutes ({len(ref_gains):,} gains)",
-        gdiff,
-        "s",
-        f"<= {TOL:g} s",
-        gdiff <= TOL,
+    add_equality_rows(
+        report,
+        "real pipeline: ",
+        per_ref / per_fast,
+        table.loc[sample],
+        ref,
+        fast_gains,
+        ref_gains,
+        verdict,
+        skip,
     )
