@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BenchReport", "PeakRss", "Result", "timed"]
+__all__ = ["BenchReport", "PeakRss", "PeakTraced", "Result", "sample_provinces", "timed"]
 
 
 @dataclass
@@ -175,3 +175,87 @@ class PeakTraced:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         self.peak_bytes = max(peak - self._start, 0)
+
+
+def sample_provinces(
+    n_nodes: int, seed: int, columns: tuple[str, ...] = ("highway", "length_m")
+) -> tuple[Any, Any, str]:
+    """Synthetic road network of about ``n_nodes`` graph nodes, and how it was made.
+
+    One :func:`connectivity.sample.sample_road_network` province, scaled to the
+    node count measured on a ``size=1`` probe. When the size needed is beyond
+    the generator's range, several provinces (seeds ``seed``, ``seed+1``, ...)
+    are laid side by side, ids and x shifted, each joined to the next by a
+    two-way secondary road.
+
+    Returns
+    -------
+    nodes, edges : pandas.DataFrame
+        Nodes with ``x``, ``y``; edges indexed by ``(u, v, key)`` with the
+        given ``columns`` (no geometry).
+    label : str
+        What the network is, for the report.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from connectivity.errors import ConfigError
+    from connectivity.sample import sample_road_network
+
+    probe, _ = sample_road_network(size=1.0, seed=seed)
+    size = n_nodes / len(probe)
+    tiles = 1
+    while True:
+        try:
+            parts = [sample_road_network(size=size / tiles, seed=seed + i) for i in range(tiles)]
+            break
+        except ConfigError:
+            if tiles >= 16:
+                raise
+            tiles += 1
+    id_step = np.int64(10**12)
+    all_nodes, all_edges = [], []
+    x_shift = 0.0
+    previous_east: tuple[int, float, float] | None = None
+    for i, (nodes, edges) in enumerate(parts):
+        nodes = pd.DataFrame(nodes[["x", "y"]]).copy()
+        nodes["x"] += x_shift - nodes["x"].min()
+        nodes.index = nodes.index.to_numpy(dtype=np.int64) + i * id_step
+        u, v, k = (edges.index.get_level_values(j).to_numpy() for j in range(3))
+        edges = pd.DataFrame(edges[list(columns)]).copy()
+        edges.index = pd.MultiIndex.from_arrays(
+            [u.astype(np.int64) + i * id_step, v.astype(np.int64) + i * id_step, k],
+            names=["u", "v", "key"],
+        )
+        west = int(nodes["x"].idxmin())
+        if previous_east is not None:
+            east_id, ex, ey = previous_east
+            wx, wy = nodes.loc[west, ["x", "y"]]
+            length = float(np.hypot(wx - ex, wy - ey))
+            link = pd.DataFrame(
+                {c: [None, None] for c in columns},
+                index=pd.MultiIndex.from_tuples(
+                    [(east_id, west, 0), (west, east_id, 0)], names=["u", "v", "key"]
+                ),
+            )
+            link["highway"] = "secondary"
+            link["length_m"] = length
+            all_edges.append(link)
+        east = int(nodes["x"].idxmax())
+        previous_east = (east, float(nodes.loc[east, "x"]), float(nodes.loc[east, "y"]))
+        x_shift = float(nodes["x"].max()) + 1000.0
+        all_nodes.append(nodes)
+        all_edges.append(edges)
+    label = f"connectivity.sample.sample_road_network(size={size / tiles:.3g}, seed={seed})"
+    if tiles > 1:
+        label = (
+            f"{tiles} synthetic sample provinces side by side, each "
+            f"sample_road_network(size={size / tiles:.3g}, seed={seed}..{seed + tiles - 1}), "
+            f"joined by a two-way road between neighbours (size {size:.3g} is beyond the "
+            f"generator's range)"
+        )
+    else:
+        label += " (synthetic)"
+    nodes_all = pd.concat(all_nodes)
+    nodes_all.index.name = "node_id"
+    return nodes_all, pd.concat(all_edges), label

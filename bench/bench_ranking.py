@@ -47,11 +47,11 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from bench import BenchReport, PeakRss, PeakTraced, timed
+from bench import BenchReport, PeakRss, PeakTraced, sample_provinces, timed
 from connectivity import candidates, pipeline, ranking
 from connectivity.errors import ConfigError
 from connectivity.network import RoadNetwork
-from connectivity.sample import generate_sample_region, sample_road_network
+from connectivity.sample import generate_sample_region
 from connectivity.settings import settings
 from connectivity.works import WorkSet
 
@@ -99,63 +99,9 @@ TOL = 1e-6
 # -- network ----------------------------------------------------------------------------
 
 
-def _provinces(n_nodes: int, seed: int) -> tuple[list[tuple[pd.DataFrame, pd.DataFrame]], str]:
-    """Sample provinces with about ``n_nodes`` graph nodes in all."""
-    probe, _ = sample_road_network(size=1.0, seed=seed)
-    size = n_nodes / len(probe)
-    tiles = 1
-    while True:
-        try:
-            parts = [sample_road_network(size=size / tiles, seed=seed + i) for i in range(tiles)]
-            break
-        except ConfigError:
-            if tiles >= 16:
-                raise
-            tiles += 1
-    label = f"sample_road_network(size={size / tiles:.3g}, seed={seed}"
-    label += f"..{seed + tiles - 1}) x {tiles} side by side)" if tiles > 1 else ") (synthetic)"
-    return parts, label
-
-
 def build_network(n_nodes: int, seed: int) -> tuple[RoadNetwork, str]:
     """A synthetic RoadNetwork of about ``n_nodes`` nodes (no edge geometry)."""
-    parts, label = _provinces(n_nodes, seed)
-    id_step = np.int64(10**12)
-    node_frames, edge_frames = [], []
-    x_shift = 0.0
-    previous_east: tuple[int, float, float] | None = None
-    for i, (nodes, edges) in enumerate(parts):
-        nodes = pd.DataFrame(nodes[["x", "y"]]).copy()
-        nodes["x"] += x_shift - nodes["x"].min()
-        nodes.index = nodes.index.to_numpy(dtype=np.int64) + i * id_step
-        u, v, k = (edges.index.get_level_values(j).to_numpy() for j in range(3))
-        edges = pd.DataFrame(edges[["highway", "ford", "length_m"]]).copy()
-        edges.index = pd.MultiIndex.from_arrays(
-            [u.astype(np.int64) + i * id_step, v.astype(np.int64) + i * id_step, k],
-            names=["u", "v", "key"],
-        )
-        west = int(nodes["x"].idxmin())
-        if previous_east is not None:
-            east_id, ex, ey = previous_east
-            wx, wy = nodes.loc[west, ["x", "y"]]
-            length = float(np.hypot(wx - ex, wy - ey))
-            edge_frames.append(
-                pd.DataFrame(
-                    {"highway": "secondary", "ford": None, "length_m": [length, length]},
-                    index=pd.MultiIndex.from_tuples(
-                        [(east_id, west, 0), (west, east_id, 0)], names=["u", "v", "key"]
-                    ),
-                )
-            )
-        east = int(nodes["x"].idxmax())
-        previous_east = (east, float(nodes.loc[east, "x"]), float(nodes.loc[east, "y"]))
-        x_shift = float(nodes["x"].max()) + 1000.0
-        node_frames.append(nodes)
-        edge_frames.append(edges)
-    del parts
-    nodes = pd.concat(node_frames)
-    edges = pd.concat(edge_frames)
-    nodes.index.name = "node_id"
+    nodes, edges, label = sample_provinces(n_nodes, seed, ("highway", "ford", "length_m"))
     highway = edges["highway"].map(lambda h: h[0] if isinstance(h, list) else h)
     kph = highway.map({h: s for h, (s, _) in SPEED_KPH.items()}).fillna(20.0).to_numpy()
     wet = highway.map({h: f for h, (_, f) in SPEED_KPH.items()}).fillna(1.5).to_numpy()

@@ -22,14 +22,13 @@ import argparse
 import math
 import statistics
 import time
-from collections.abc import Callable
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from bench import BenchReport, PeakRss, PeakTraced, timed
+from bench import BenchReport, PeakRss, PeakTraced, sample_provinces, timed
 from connectivity import routing
 
 WEIGHT = "travel_time_s"
@@ -82,130 +81,17 @@ TOL = 1e-6
 # -- road networks ----------------------------------------------------------------------
 
 
-def _sample_module() -> Callable[..., tuple[pd.DataFrame, pd.DataFrame]] | None:
-    try:
-        from connectivity.sample import sample_road_network
-    except ImportError:
-        return None
-    return sample_road_network
-
-
 def road_network(n_nodes: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """Nodes and edges of about ``n_nodes`` graph nodes, with ``travel_time_s``.
 
-    The sample generator's node count per unit of ``size`` is measured on a
-    probe (``size=1``). When the size needed is beyond the generator's range,
-    several sample provinces (seeds ``seed``, ``seed+1``, ...) are laid side by
-    side and joined by a two-way road between neighbouring ones. Edge
-    geometries are dropped: the searches timed here do not use them.
+    The network comes from :func:`bench.sample_provinces`. Edge geometries are
+    dropped: the searches timed here do not use them.
     """
-    sample = _sample_module()
-    if sample is None:
-        nodes, edges = _numpy_grid(n_nodes, seed)
-        label = (
-            f"FALLBACK numpy grid graph made in bench_routing.py (connectivity.sample not "
-            f"available), seed {seed}"
-        )
-        return nodes, edges, label
-    from connectivity.errors import ConfigError
-
-    probe_nodes, _ = sample(size=1.0, seed=seed)
-    size = n_nodes / len(probe_nodes)
-    tiles = 1
-    while True:
-        try:
-            parts = [sample(size=size / tiles, seed=seed + i) for i in range(tiles)]
-            break
-        except ConfigError:
-            if tiles >= 16:
-                raise
-            tiles += 1
-    nodes, edges = _side_by_side(parts)
+    nodes, edges, label = sample_provinces(n_nodes, seed)
     highway = edges["highway"].map(lambda h: h[0] if isinstance(h, list) else h)
     kph = highway.map(SPEED_KPH).fillna(DEFAULT_KPH).to_numpy(dtype=float)
     edges = edges.assign(travel_time_s=edges["length_m"].to_numpy(dtype=float) / (kph / 3.6))
-    label = f"connectivity.sample.sample_road_network(size={size / tiles:.3g}, seed={seed})"
-    if tiles > 1:
-        label = (
-            f"{tiles} synthetic sample provinces side by side, each "
-            f"sample_road_network(size={size / tiles:.3g}, seed={seed}..{seed + tiles - 1}), "
-            f"joined by a two-way road between neighbours (size {size:.3g} is beyond the "
-            f"generator's range)"
-        )
-    else:
-        label += " (synthetic)"
     return nodes, edges, label
-
-
-def _side_by_side(
-    parts: list[tuple[pd.DataFrame, pd.DataFrame]],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Lay sample networks side by side (ids and x shifted), each joined to the next.
-
-    Keeps node ``x``, ``y`` and edge ``highway``, ``length_m`` (no geometry).
-    """
-    id_step = np.int64(10**12)
-    all_nodes: list[pd.DataFrame] = []
-    all_edges: list[pd.DataFrame] = []
-    x_shift = 0.0
-    previous_east: tuple[int, float, float] | None = None
-    for i, (nodes, edges) in enumerate(parts):
-        nodes = pd.DataFrame(nodes[["x", "y"]]).copy()
-        nodes["x"] += x_shift - nodes["x"].min()
-        nodes.index = nodes.index.to_numpy(dtype=np.int64) + i * id_step
-        u, v, k = (edges.index.get_level_values(j).to_numpy() for j in range(3))
-        edges = pd.DataFrame(edges[["highway", "length_m"]]).copy()
-        edges.index = pd.MultiIndex.from_arrays(
-            [u.astype(np.int64) + i * id_step, v.astype(np.int64) + i * id_step, k],
-            names=["u", "v", "key"],
-        )
-        west = int(nodes["x"].idxmin())
-        if previous_east is not None:
-            east_id, ex, ey = previous_east
-            wx, wy = nodes.loc[west, ["x", "y"]]
-            length = float(np.hypot(wx - ex, wy - ey))
-            link = pd.DataFrame(
-                {"highway": ["secondary", "secondary"], "length_m": [length, length]},
-                index=pd.MultiIndex.from_tuples(
-                    [(east_id, west, 0), (west, east_id, 0)], names=["u", "v", "key"]
-                ),
-            )
-            all_edges.append(link)
-        east = int(nodes["x"].idxmax())
-        previous_east = (east, float(nodes.loc[east, "x"]), float(nodes.loc[east, "y"]))
-        x_shift = float(nodes["x"].max()) + 1000.0
-        all_nodes.append(nodes)
-        all_edges.append(edges)
-    return pd.concat(all_nodes), pd.concat(all_edges)
-
-
-def _numpy_grid(n_nodes: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """FALLBACK only: a jittered grid road graph, 65% of links kept, both directions."""
-    rng = np.random.default_rng(seed)
-    side = math.ceil(math.sqrt(n_nodes))
-    n = side * side
-    ids = np.int64(3_000_000_000) + 7 * np.arange(n, dtype=np.int64)
-    gx, gy = np.meshgrid(np.arange(side), np.arange(side))
-    x = gx.ravel() * 100.0 + rng.normal(0, 15, n)
-    y = gy.ravel() * 100.0 + rng.normal(0, 15, n)
-    z = 3000.0 + 400.0 * np.sin(x / 5000.0) * np.cos(y / 7000.0)
-    grid = np.arange(n).reshape(side, side)
-    a = np.concatenate([grid[:, :-1].ravel(), grid[:-1, :].ravel()])
-    b = np.concatenate([grid[:, 1:].ravel(), grid[1:, :].ravel()])
-    keep = rng.random(len(a)) < 0.65
-    a, b = a[keep], b[keep]
-    u = np.concatenate([a, b])
-    v = np.concatenate([b, a])
-    length = np.hypot(x[u] - x[v], y[u] - y[v])
-    kph = rng.choice([60.0, 40.0, 25.0, 15.0, 4.5], size=len(a), p=[0.05, 0.1, 0.3, 0.35, 0.2])
-    slope = (z[v] - z[u]) / length
-    time_s = length / (np.concatenate([kph, kph]) / 3.6) * (1.0 + np.clip(slope, 0, None) * 5)
-    nodes = pd.DataFrame({"x": x, "y": y}, index=pd.Index(ids, name="osmid"))
-    index = pd.MultiIndex.from_arrays(
-        [ids[u], ids[v], np.zeros(len(u), dtype=np.int64)], names=["u", "v", "key"]
-    )
-    edges = pd.DataFrame({"length_m": length, "travel_time_s": time_s}, index=index)
-    return nodes, edges
 
 
 def pick(nodes: pd.DataFrame, k: int, rng: np.random.Generator) -> np.ndarray:
