@@ -9,7 +9,7 @@ LANG_OPT := $(if $(MAPLANG),--lang $(MAPLANG),)
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo sample network access rank maps open test check lint typecheck bench clean
+.PHONY: help install browser demo sample network access rank maps open test check lint typecheck bench clean
 
 help: ## Show this help
 	@echo "connectivity — rural road investment planner"
@@ -46,7 +46,18 @@ maps: install ## Interactive HTML maps for REGION under maps/REGION/
 open: install ## Open the generated maps of REGION in a browser (prints paths if none)
 	$(PY) -m connectivity open --region $(REGION)
 
-test: install ## Run the test suite
+browser: ## Install Debian's headless Chromium if missing (the map tests open the maps in it)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium (Debian package) for the map tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing: install it (Debian: sudo apt-get install chromium); the map tests need it" >&2; \
+	    exit 1; \
+	  fi; }
+
+test: install browser ## Run the test suite (installs Chromium for the map tests if missing)
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: install ## ruff (lint + format check)
