@@ -24,7 +24,7 @@ secondary/tertiary roads, whose upgrade changes bigger areas), bridges over ford
   ``[sample] size``, in a temporary home) is generated, loaded and built with
   :func:`connectivity.pipeline.load_inputs` and
   :func:`connectivity.pipeline.build_region_network`; its works come from
-  :func:`connectivity.candidates.generate_candidates` with the arguments of
+  :func:`connectivity.works.generate_candidates` with the arguments of
   :func:`connectivity.pipeline.rank_stage`; then
   :func:`connectivity.ranking.evaluate_works` on all of them,
   :func:`connectivity.ranking.rank_works` with the config's budget and
@@ -48,12 +48,12 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from bench import BenchReport, PeakRss, PeakTraced, sample_provinces, timed
-from connectivity import candidates, pipeline, ranking
+from connectivity import pipeline, ranking
 from connectivity.errors import ConfigError
 from connectivity.network import RoadNetwork
 from connectivity.sample import generate_sample_region
 from connectivity.settings import settings
-from connectivity.works import WorkSet
+from connectivity.works import WorkSet, generate_candidates
 
 CRS = "EPSG:32718"
 #: Dry-season speed (km/h) and wet-season slow-down by OSM highway class.
@@ -502,7 +502,7 @@ def _real_pipeline(
     )
     cand = cfg.candidates
     with timed() as t_cand:  # the arguments of pipeline.rank_stage
-        network, works, rejected = candidates.generate_candidates(
+        network, works, rejected = generate_candidates(
             base,
             kinds=cand.generate,
             dem_path=inputs.dem_path,

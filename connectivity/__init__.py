@@ -4,9 +4,31 @@ Travel times from farming communities to markets and schools over a road
 network built from OpenStreetMap, and the road works (surface upgrades, new
 links, bridges, proposals) that improve them most per sol spent.
 
-The stages are modules, read in pipeline order: :mod:`connectivity.sample`
-(synthetic sample region), :mod:`connectivity.config` (region TOML),
-:mod:`connectivity.routing` (fast travel times; importable on its own).
+One package or module per stage, in pipeline order (each imports only the
+stages before it):
+
+* :mod:`connectivity.config` — the region TOML, validated (with
+  :mod:`connectivity.settings` for folders and defaults, and
+  :mod:`connectivity.errors` for the exceptions every stage raises);
+* :mod:`connectivity.sources` — roads, population, markets, schools and
+  elevation, from OpenStreetMap, files or rasters;
+* :mod:`connectivity.network` — the routable network: speeds by road class,
+  season and slope, communities joined to the nearest edge;
+* :mod:`connectivity.routing` — fast travel times on arrays (nearest facility,
+  OD matrices, isochrones, routes): the API other tools import;
+* :mod:`connectivity.access` — minutes from each community to its market and
+  school, and the region's summaries;
+* :mod:`connectivity.works` — candidate road works (upgrades, new links,
+  bridges, proposals) and their costs, as changes to the network;
+* :mod:`connectivity.ranking` — the access each work gives, exactly and fast,
+  its score, and the programme under the budget;
+* :mod:`connectivity.maps` — interactive HTML maps and a printable overview;
+  :mod:`connectivity.tables` writes every CSV and GeoPackage;
+* :mod:`connectivity.pipeline` chains the stages for a region and
+  :mod:`connectivity.cli` is the command line.
+
+:mod:`connectivity.sample` generates the synthetic sample region (invented
+data) that the demo, the tests and the benchmarks run on.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ Schema
     rural ones in the population file if the index must be strictly rural).
 ``[costs]``
     ``currency``, ``price_year``, ``unit_cost_per_km`` (keys as in
-    ``connectivity.candidates.UNIT_COST_PER_KM``), ``bridge_cost_per_m``
+    ``connectivity.works.UNIT_COST_PER_KM``), ``bridge_cost_per_m``
     (``foot`` / ``vehicle``).
 ``[candidates]``
     ``generate`` (work types to generate: ``upgrade``, ``new_link``,
@@ -236,7 +236,7 @@ _ALL_WORK_KINDS: tuple[WorkKind, ...] = ("upgrade", "new_link", "bridge")
 
 
 class CandidatesSection(_Section):
-    """Which road works to consider (see ``connectivity.candidates``)."""
+    """Which road works to consider (see ``connectivity.works``)."""
 
     generate: list[WorkKind] = Field(default_factory=lambda: list(_ALL_WORK_KINDS))
     proposals: str | None = None

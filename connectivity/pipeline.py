@@ -487,7 +487,7 @@ def access_stage(run: RegionRun) -> RegionRun:
 def rank_stage(run: RegionRun) -> RegionRun:
     """Generate candidate works, rank them and choose a programme under the budget.
 
-    Candidates come from :mod:`connectivity.candidates` (upgrades, new links,
+    Candidates come from :mod:`connectivity.works` (upgrades, new links,
     bridges and the proposals file of the config); they are evaluated and the
     programme chosen by :mod:`connectivity.ranking`. Works that need a new
     node split an edge of the network first (no travel time changes), so the
@@ -504,11 +504,12 @@ def rank_stage(run: RegionRun) -> RegionRun:
     RegionRun
         The same run with ``ranking`` and ``works`` set.
     """
-    from connectivity import candidates, ranking
+    from connectivity import ranking
+    from connectivity.works import generate_candidates
 
     cfg = run.config
     cand = cfg.candidates
-    network, works, rejected = candidates.generate_candidates(
+    network, works, rejected = generate_candidates(
         run.network,
         kinds=cand.generate,
         dem_path=run.inputs.dem_path,

@@ -1,4 +1,4 @@
-"""Smoke test of the benchmark runner: ``python -m bench --quick`` runs and answers agree."""
+"""Smoke tests of the benchmark runner: ``python -m bench --quick`` runs and answers agree."""
 
 from __future__ import annotations
 
@@ -34,6 +34,17 @@ def test_quick_routing_bench_runs_and_answers_are_equal(repo_root: Path, tmp_pat
     assert len(speedups) == 2 and all(isinstance(r["value"], float) for r in speedups)
     assert all(r["status"] == "-" for r in speedups)  # speed targets not applied when quick
     assert {"big graph", "baseline graph"} <= set(payload["context"])
+
+
+def test_quick_ranking_benchmark_runs_and_agrees(repo_root: Path, tmp_path: Path) -> None:
+    proc = run_bench(repo_root, "--quick", "--only", "ranking", "--results-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = {r["name"]: r for r in json.loads((tmp_path / "ranking.json").read_text())["results"]}
+    equal = [r for name, r in results.items() if "max " in name]
+    assert len(equal) == 4 and all(r["status"] == "PASS" and r["value"] <= 1e-6 for r in equal)
+    speed = [r for name, r in results.items() if "speed-up" in name]
+    assert len(speed) == 2 and all(r["value"] > 1 for r in speed)
+    assert any(name.startswith("real pipeline: rank_works") for name in results)
 
 
 def test_unknown_benchmark_is_refused(repo_root: Path, tmp_path: Path) -> None:

@@ -9,10 +9,13 @@ portfolio within a budget.
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import re
 import struct
+import tomllib
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,6 +28,7 @@ from browser import click_latlng, open_page
 from connectivity import maps
 from connectivity.access import community_access
 from connectivity.errors import DataError
+from connectivity.maps.encoding import _encode_lines, _Segments
 from connectivity.network import RoadNetwork, build_network
 from connectivity.sample import generate_sample_region
 from connectivity.sources.osm import graph_from_osm_file, waterways_from_osm_file
@@ -466,7 +470,7 @@ def test_encoded_lines_decode_to_the_rounded_coordinates() -> None:
         shapely.LineString(np.c_[-74 + rng.random(n) * 0.5, -13.5 + rng.random(n) * 0.5])
         for n in (2, 5, 17)
     ]
-    encoded = maps._encode_lines(np.array(lines, dtype=object))
+    encoded = _encode_lines(np.array(lines, dtype=object))
     for line, enc in zip(lines, encoded, strict=True):
         steps = np.cumsum(np.asarray(enc).reshape(-1, 2), axis=0) * 1e-5  # (lat, lon)
         expected = np.round(shapely.get_coordinates(line)[:, ::-1], 5)
@@ -474,13 +478,31 @@ def test_encoded_lines_decode_to_the_rounded_coordinates() -> None:
 
 
 def test_routes_use_the_edges_of_the_route(region: Region) -> None:
-    segs = maps._Segments.from_edges(region.network.edges)
+    segs = _Segments.from_edges(region.network.edges)
     # both directions of a two-way edge are the same segment
     (u, v, k) = next(iter(segs.lookup))
     twins = [key for key in segs.lookup if key[:2] == (v, u)]
     assert any(segs.lookup[t] == segs.lookup[(u, v, k)] for t in twins) or not twins
     n_undirected = len({frozenset(x[:2]) for x in region.network.edges.index})
     assert n_undirected <= len(segs.coords) <= len(region.network.edges)
+
+
+def test_packaged_assets_are_inlined_in_the_written_maps(written: dict[str, Path]) -> None:
+    # the drawing script and style sheet are package data, found through importlib.resources
+    assets = importlib.resources.files("connectivity.maps") / "assets"
+    names = sorted(p.name for p in assets.iterdir() if p.name.endswith((".js", ".css")))
+    assert names == ["draw.js", "maps.css"]
+    pages = [written[n].read_text(encoding="utf-8") for n in ("access.html", "investments.html")]
+    for name in names:
+        text = (assets / name).read_text(encoding="utf-8")
+        assert "window.connectivityMaps" in text or ".cx-legend" in text
+        tag = "script" if name.endswith(".js") else "style"
+        for page in pages:
+            assert f"<{tag}>\n{text}</{tag}>" in page, name
+    # pyproject.toml ships them in the wheel
+    pyproject = tomllib.loads((ARTIFACTS.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = pyproject["tool"]["setuptools"]["package-data"]["connectivity.maps"]
+    assert all(any(fnmatch(f"assets/{n}", g) for g in globs) for n in names)
 
 
 def test_bad_inputs_are_named(region: Region) -> None:

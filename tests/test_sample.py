@@ -25,7 +25,6 @@ import shapely
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-from connectivity.candidates import BRIDGE_COST_PER_M, UNIT_COST_PER_KM, proposals_from_file
 from connectivity.errors import ConfigError
 from connectivity.network import build_network
 from connectivity.sample import (
@@ -39,6 +38,7 @@ from connectivity.sample import (
     generate_sample_region,
     sample_road_network,
 )
+from connectivity.works import BRIDGE_COST_PER_M, UNIT_COST_PER_KM, proposals_from_file
 
 SEED = 42
 FILE_NAMES = [

@@ -2,15 +2,33 @@
 
 Modules (import the one you need; this package imports none of them):
 
-* :mod:`connectivity.sources.osm` — OpenStreetMap roads (osmnx graph), waterways
-  and facilities, from a local ``.osm``/``.osm.pbf`` file or online (place name,
-  polygon, bbox) through the Overpass API;
-* :mod:`connectivity.sources.population` — communities with population, from
-  points (CSV, GeoJSON, GeoPackage) or a population raster;
+* :mod:`connectivity.sources.osm` — OpenStreetMap, from a local
+  ``.osm``/``.osm.pbf`` file or online (place name, polygon, bbox) through the
+  Overpass API; its public names are re-exported by the package:
+
+  * :mod:`~connectivity.sources.osm.roads` — the road graph (osmnx), with
+    its highway filter, clipping and simplification;
+  * :mod:`~connectivity.sources.osm.features` — features (markets, schools,
+    places, buildings) and waterways as GeoDataFrames;
+  * ``osm._input`` — OSM file checks and reading, areas (polygon, bbox,
+    place name);
+
+* :mod:`connectivity.sources.population` — communities with population;
+  its public names are re-exported by the package:
+
+  * :mod:`~connectivity.sources.population.points` — from points (CSV,
+    GeoJSON, GeoPackage), and the load report as a table;
+  * :mod:`~connectivity.sources.population.raster` — from a population
+    raster, local or remote (read by windows);
+  * :mod:`~connectivity.sources.population.osm_places` — from OSM places,
+    with population tagged or estimated from building counts;
+
 * :mod:`connectivity.sources.facilities` — markets and schools, from OSM tags or
   from files;
 * :mod:`connectivity.sources.elevation` — a DEM, read from a GeoTIFF or
-  interpolated from contour lines.
+  interpolated from contour lines;
+* ``_points`` — reading and checking point tables (columns, coordinates,
+  dropped rows by reason), shared by ``population`` and ``facilities``.
 
 Point loaders never drop a row silently: the rows they could not use are
 logged and kept, by reason, in ``gdf.attrs["load_report"]``
@@ -18,3 +36,5 @@ logged and kept, by reason, in ``gdf.attrs["load_report"]``
 """
 
 from __future__ import annotations
+
+__all__: list[str] = []

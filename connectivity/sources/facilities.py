@@ -38,14 +38,14 @@ import numpy as np
 import pandas as pd
 
 from connectivity.errors import CrsError, DataError, EmptyRegionError
-from connectivity.sources.population import (
+from connectivity.sources._points import (
     DUPLICATED_ID,
+    LoadReport,
     Region,
-    _check_columns,
-    _load_points,
-    _points_of,
-    _Report,
-    _texts,
+    as_points,
+    check_columns,
+    clean_texts,
+    load_points,
 )
 
 __all__ = ["facilities_from_file", "facilities_from_osm"]
@@ -118,7 +118,7 @@ def facilities_from_file(
     (781, ['facility_id', 'name', 'kind', 'geometry'])
     """
     kind = _check_kind(kind)
-    gdf, report = _load_points(
+    gdf, report = load_points(
         where,
         what=f"{kind}s",
         id_column=id_column,
@@ -180,9 +180,9 @@ def facilities_from_osm(features: gpd.GeoDataFrame, *, kind: str) -> gpd.GeoData
         raise DataError(f"features: expected a GeoDataFrame, got {type(features).__name__}")
     if features.crs is None:
         raise CrsError("features: the layer has no CRS")
-    _check_columns(list(features.columns), ["osm_id", "osm_type"], "OSM features", ",")
+    check_columns(list(features.columns), ["osm_id", "osm_type"], "OSM features", ",")
     source = f"OSM {kind} features"
-    report = _Report(source, f"{kind}s")
+    report = LoadReport(source, f"{kind}s")
     total = len(features)
     has_geometry = ~(features.geometry.isna() | features.geometry.is_empty).to_numpy()
     report.add("missing geometry", int((~has_geometry).sum()))
@@ -196,7 +196,7 @@ def facilities_from_osm(features: gpd.GeoDataFrame, *, kind: str) -> gpd.GeoData
     report.add(DUPLICATED_ID, int(duplicated.sum()))
     found, ids = found[~duplicated], ids[~duplicated]
     names = (
-        _texts(found["name"]).to_numpy()
+        clean_texts(found["name"]).to_numpy()
         if "name" in found.columns
         else np.full(len(found), None, dtype=object)
     )
@@ -206,7 +206,7 @@ def facilities_from_osm(features: gpd.GeoDataFrame, *, kind: str) -> gpd.GeoData
         | {c: found[c].to_numpy() for c in rest}
     )
     out = gpd.GeoDataFrame(
-        frame, geometry=_points_of(found).to_crs(_EPSG_WGS84).to_numpy(), crs=_EPSG_WGS84
+        frame, geometry=as_points(found).to_crs(_EPSG_WGS84).to_numpy(), crs=_EPSG_WGS84
     )
     report.log(total, "features")
     out.attrs["load_report"] = report.records()

@@ -1,63 +1,27 @@
-"""Travel times on a road graph: nearest facility, OD matrices, isochrones, routes.
+"""The routing graph: a road graph held as compact arrays, and its builders.
 
-The module other tools import. A road graph is built once into compact arrays
-(:class:`RoutingGraph`: one CSR matrix per weight and direction, node ids
-mapped to ``0..n-1``) and every query is answered with
-:func:`scipy.sparse.csgraph.dijkstra`:
+A road graph is built once into a :class:`RoutingGraph` (one CSR matrix per
+weight and direction, node ids mapped to ``0..n-1``) by
+:func:`routing_graph_from_networkx`, :func:`routing_graph_from_gdfs` or the
+core builder :func:`routing_graph_from_arrays`.
 
-* :func:`nearest_facility` — time from many origins to the nearest facility of
-  one kind, and which facility, in ONE multi-source search run from the
-  facilities over the reversed graph (time is measured origin → facility, and
-  edges may be one-way or direction-dependent: walking uphill is slower);
-* :func:`od_matrix` — origin-destination times;
-* :func:`nodes_within` — nodes within a time of a set of sources (isochrones);
-* :func:`routes_to_nearest_facility` — the path itself: node sequence, edge
-  keys and a LineString built from the edge geometries (straight segments
-  between nodes where an edge has none), for explanations and maps.
-
-Conventions
------------
 * A graph holds several weights (edge columns such as ``travel_time_s``,
-  ``travel_time_wet_s``, ``length_m``) over the same nodes. Each query names
-  one. Results are in that weight's unit: the ``time_s`` columns hold metres
-  when the weight is ``length_m``.
+  ``travel_time_wet_s``, ``length_m``) over the same nodes.
 * Parallel edges keep the minimum of each weight; the edge that gives it is
   remembered (the first in input order on ties) for path geometry.
 * An edge whose weight is ``inf`` or NaN (impassable, e.g. in the wet season)
   is absent for that weight. Zero weights are real edges (they are stored as
   explicit entries, which :mod:`scipy.sparse.csgraph` treats as edges).
   Negative weights are refused.
-* Unreachable is explicit: time ``inf``, ``reachable`` False and facility
-  ``<NA>``, never 0.
-* Node ids are the caller's (any hashable, usually int64 OSM ids); results
-  come back in them.
-
-Examples
---------
->>> import networkx as nx
->>> G = nx.MultiDiGraph(
-...     [
-...         ("a", "b", {"travel_time_s": 60.0}),
-...         ("b", "a", {"travel_time_s": 90.0}),  # uphill back
-...         ("b", "c", {"travel_time_s": 30.0}),
-...     ]
-... )
->>> graph = routing_graph_from_networkx(G, weights=["travel_time_s"])
->>> table = nearest_facility(graph, ["a", "c"], {"school 1": "b"}, weight="travel_time_s")
->>> table  # doctest: +NORMALIZE_WHITESPACE
-        time_s  facility facility_node  reachable
-origin
-a         60.0  school 1             b       True
-c          inf      <NA>          <NA>      False
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -65,16 +29,12 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy.sparse import csr_array
-from scipy.sparse.csgraph import dijkstra
 
 from connectivity.errors import RoutingError
 
 __all__ = [
+    "NodeId",
     "RoutingGraph",
-    "nearest_facility",
-    "nodes_within",
-    "od_matrix",
-    "routes_to_nearest_facility",
     "routing_graph_from_arrays",
     "routing_graph_from_gdfs",
     "routing_graph_from_networkx",
@@ -84,16 +44,8 @@ log = logging.getLogger(__name__)
 
 #: Node ids of the caller's graph: any hashable (OSM ids are int64).
 NodeId = Hashable
-#: Facilities: ``{facility_id: node_id}``, a Series of node ids indexed by
-#: facility id, or plain node ids (then each facility id is its node id).
-Facilities = Mapping[Hashable, Hashable] | pd.Series | Iterable[Hashable]
-#: Origins, destinations or sources: node ids; a Series keeps its index.
-Nodes = pd.Series | pd.Index | np.ndarray | Iterable[Hashable]
 
 _INT32_MAX = np.iinfo(np.int32).max
-#: Largest dense block (cells) an OD matrix search holds at once (8 bytes each).
-_OD_BLOCK_CELLS = 1 << 24
-_SCIPY_NO_NODE = -9999
 
 
 @dataclass(frozen=True, eq=False)
@@ -326,6 +278,7 @@ def routing_graph_from_arrays(
 
     Examples
     --------
+    >>> from connectivity.routing import od_matrix
     >>> g = routing_graph_from_arrays(
     ...     [10, 20, 30], [10, 20, 20], [20, 30, 30],
     ...     weights={"length_m": [100.0, 50.0, 40.0]},
@@ -470,6 +423,7 @@ def routing_graph_from_networkx(graph: nx.Graph, *, weights: str | Sequence[str]
     Examples
     --------
     >>> import networkx as nx
+    >>> from connectivity.routing import od_matrix
     >>> G = nx.MultiDiGraph()
     >>> G.add_edge(1, 2, travel_time_s=10.0, length_m=100.0)
     0
@@ -621,440 +575,3 @@ def _id_array(ids: Any) -> np.ndarray:
         return ids
     values = ids if isinstance(ids, pd.Index) else pd.Index(list(ids), tupleize_cols=False)
     return values.to_numpy(dtype=object if values.dtype.kind not in "iufb" else None)
-
-
-def _node_list(nodes: Nodes, what: str) -> tuple[np.ndarray, pd.Index]:
-    """Node ids of a query input and the index its results get."""
-    if isinstance(nodes, pd.Series):
-        return nodes.to_numpy(), nodes.index
-    if isinstance(nodes, str | bytes) or not isinstance(nodes, Iterable):
-        raise RoutingError(f"{what} must be a sequence of node ids, got {type(nodes).__name__}")
-    ids = _id_array(nodes)
-    if ids.ndim != 1:
-        raise RoutingError(f"{what} must be a flat sequence of node ids (got {ids.ndim}-D)")
-    return ids, pd.Index(ids, name=what, tupleize_cols=False)
-
-
-def _facility_table(facilities: Facilities) -> tuple[pd.Index, np.ndarray]:
-    """Facility ids and their node ids, in input order."""
-    if isinstance(facilities, pd.Series):
-        ids, node_ids = facilities.index, facilities.to_numpy()
-    elif isinstance(facilities, Mapping):
-        ids = pd.Index(list(facilities.keys()), tupleize_cols=False)
-        node_ids = _id_array(list(facilities.values()))
-    elif isinstance(facilities, str | bytes) or not isinstance(facilities, Iterable):
-        raise RoutingError(
-            "facilities must be a mapping facility_id -> node id, a Series or node ids, "
-            f"got {type(facilities).__name__}"
-        )
-    else:
-        node_ids = _id_array(facilities)
-        ids = pd.Index(node_ids, tupleize_cols=False)
-    if len(node_ids) == 0:
-        raise RoutingError("the facility set is empty: give at least one facility node")
-    return ids, node_ids
-
-
-def _with_missing(values: pd.Index | np.ndarray, pos: np.ndarray, index: pd.Index) -> pd.Series:
-    """``values[pos]`` with ``<NA>`` where ``pos < 0`` (nullable ints, else objects)."""
-    arr = np.asarray(values)
-    ok = pos >= 0
-    taken = arr[pos[ok]]
-    if arr.dtype.kind in "iu":
-        filled = np.zeros(len(pos), dtype=arr.dtype)
-        filled[ok] = taken
-        return pd.Series(pd.arrays.IntegerArray(filled, ~ok), index=index)
-    out = np.empty(len(pos), dtype=object)
-    out[:] = pd.NA
-    out[ok] = taken
-    # dtype=object: pandas would otherwise infer "str" and turn <NA> into NaN
-    return pd.Series(out, index=index, dtype=object)
-
-
-# -- queries ----------------------------------------------------------------------------
-
-
-def _nearest_search(
-    graph: RoutingGraph, weight: str, facilities: Facilities
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Index, np.ndarray]:
-    """One multi-source search from the facilities over the reversed graph.
-
-    Returns, for every node, the time to the nearest facility and the next
-    hop toward it (original direction; -9999 at facilities and unreachable
-    nodes), the facility reached (position in the facility table, -1 if
-    none); then the facility ids and the node position of each facility.
-    """
-    arrays = graph._weight(weight)
-    fac_ids, fac_nodes = _facility_table(facilities)
-    fac_pos = graph._positions(fac_nodes, "facility")
-    # several facilities may share a node: the first in input order stands for it
-    sources, first_fac = np.unique(fac_pos, return_index=True)
-    dist, next_hop, source = dijkstra(
-        arrays.reverse, directed=True, indices=sources, min_only=True, return_predecessors=True
-    )
-    # facility table position per node: via the source node reached
-    fac_at_node = np.full(graph.n_nodes, -1, dtype=np.int64)
-    fac_at_node[sources] = first_fac
-    reached = source >= 0
-    node_fac = np.full(graph.n_nodes, -1, dtype=np.int64)
-    node_fac[reached] = fac_at_node[source[reached]]
-    return dist, next_hop, node_fac, fac_ids, fac_pos
-
-
-def nearest_facility(
-    graph: RoutingGraph, origins: Nodes, facilities: Facilities, *, weight: str
-) -> pd.DataFrame:
-    """Time from each origin to its nearest facility, and which facility.
-
-    One multi-source Dijkstra search from all facilities over the reversed
-    graph answers every origin at once; the time is origin → facility.
-
-    Parameters
-    ----------
-    graph : RoutingGraph
-        The road graph.
-    origins : sequence of node ids, or pandas.Series of node ids
-        Where trips start (e.g. communities' nodes). A Series keeps its index
-        in the result; other inputs give an index of the node ids named
-        ``origin``. Repeated ids are fine.
-    facilities : mapping, Series or sequence of node ids
-        ``{facility_id: node_id}`` (several facilities may share a node; the
-        first in input order is reported), a Series of node ids indexed by
-        facility id, or plain node ids (each is its own facility id).
-    weight : str
-        Weight to minimise, e.g. ``"travel_time_s"``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed like ``origins``, columns ``time_s`` (float, in the weight's
-        unit; ``inf`` if no facility can be reached), ``facility`` (facility
-        id or ``<NA>``), ``facility_node`` (its node id or ``<NA>``) and
-        ``reachable`` (bool).
-
-    Raises
-    ------
-    RoutingError
-        Unknown weight, unknown origin or facility node ids, empty facility set.
-
-    Examples
-    --------
-    >>> import networkx as nx
-    >>> G = nx.MultiDiGraph([(1, 2, {"t": 5.0}), (2, 3, {"t": 0.0}), (3, 1, {"t": 4.0})])
-    >>> g = routing_graph_from_networkx(G, weights="t")
-    >>> table = nearest_facility(g, [1, 2, 3], {"market A": 3, "market B": 3}, weight="t")
-    >>> table  # doctest: +NORMALIZE_WHITESPACE
-            time_s  facility  facility_node  reachable
-    origin
-    1          5.0  market A              3       True
-    2          0.0  market A              3       True
-    3          0.0  market A              3       True
-    """
-    origin_ids, result_index = _node_list(origins, "origin")
-    dist, _, node_fac, fac_ids, fac_pos = _nearest_search(graph, weight, facilities)
-    pos = graph._positions(origin_ids, "origin")
-    time_s = dist[pos]
-    fac = node_fac[pos]
-    fac_node_pos = np.where(fac >= 0, fac_pos[np.maximum(fac, 0)], -1)
-    result = pd.DataFrame(
-        {
-            "time_s": time_s,
-            "facility": _with_missing(fac_ids, fac, result_index),
-            "facility_node": _with_missing(graph.node_ids, fac_node_pos, result_index),
-            "reachable": np.isfinite(time_s),
-        },
-        index=result_index,
-    )
-    log.debug(
-        "nearest facility (%s): %d origins, %d facilities, %d unreachable",
-        weight,
-        len(result),
-        len(fac_ids),
-        int((~result["reachable"]).sum()),
-    )
-    return result
-
-
-def od_matrix(
-    graph: RoutingGraph, origins: Nodes, destinations: Nodes, *, weight: str
-) -> pd.DataFrame:
-    """Origin-destination matrix of shortest times.
-
-    Searches run from whichever side has fewer distinct nodes (forward from
-    the origins, or over the reversed graph from the destinations), in blocks
-    that bound memory.
-
-    Parameters
-    ----------
-    graph : RoutingGraph
-        The road graph.
-    origins, destinations : sequence of node ids, or pandas.Series of node ids
-        A Series keeps its index (rows for origins, columns for destinations);
-        other inputs are indexed by the node ids (``origin``/``destination``).
-    weight : str
-        Weight to minimise.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Origins as rows, destinations as columns, float times in the weight's
-        unit; ``inf`` where the destination cannot be reached.
-
-    Raises
-    ------
-    RoutingError
-        Unknown weight or node ids.
-
-    Examples
-    --------
-    >>> import networkx as nx
-    >>> G = nx.MultiDiGraph([(1, 2, {"t": 5.0}), (2, 3, {"t": 1.0}), (3, 2, {"t": 2.0})])
-    >>> g = routing_graph_from_networkx(G, weights="t")
-    >>> od_matrix(g, [1, 3], [2, 3, 1], weight="t")  # doctest: +NORMALIZE_WHITESPACE
-    destination    2    3    1
-    origin
-    1            5.0  6.0  0.0
-    3            2.0  0.0  inf
-    """
-    arrays = graph._weight(weight)
-    o_ids, o_index = _node_list(origins, "origin")
-    d_ids, d_index = _node_list(destinations, "destination")
-    o_pos = graph._positions(o_ids, "origin")
-    d_pos = graph._positions(d_ids, "destination")
-    uo, o_inv = np.unique(o_pos, return_inverse=True)
-    ud, d_inv = np.unique(d_pos, return_inverse=True)
-    forward = len(uo) <= len(ud)
-    src, dst = (uo, ud) if forward else (ud, uo)
-    matrix = arrays.forward if forward else arrays.reverse
-    block = np.empty((len(src), len(dst)), dtype=np.float64)
-    rows_per_search = max(1, _OD_BLOCK_CELLS // max(graph.n_nodes, 1))
-    for start in range(0, len(src), rows_per_search):
-        chunk = src[start : start + rows_per_search]
-        dist = dijkstra(matrix, directed=True, indices=chunk, min_only=False)
-        block[start : start + len(chunk)] = np.atleast_2d(dist)[:, dst]
-    if not forward:
-        block = block.T
-    values = (
-        block[np.ix_(o_inv.ravel(), d_inv.ravel())]
-        if block.size
-        else np.full((len(o_pos), len(d_pos)), np.inf)
-    )
-    return pd.DataFrame(values, index=o_index, columns=d_index)
-
-
-def nodes_within(
-    graph: RoutingGraph,
-    sources: Nodes,
-    *,
-    weight: str,
-    max_time_s: float,
-    direction: Literal["from", "to"] = "from",
-) -> pd.Series:
-    """Nodes within a time of a set of sources (an isochrone), with their times.
-
-    Parameters
-    ----------
-    graph : RoutingGraph
-        The road graph.
-    sources : sequence of node ids
-        Start (or, with ``direction="to"``, end) nodes; the time of a node is
-        to or from the nearest of them.
-    weight : str
-        Weight to sum.
-    max_time_s : float
-        Threshold, inclusive, in the weight's unit (``inf`` for all reachable
-        nodes).
-    direction : {"from", "to"}
-        ``"from"``: time from the sources to each node; ``"to"``: time from
-        each node to the sources (e.g. nodes within an hour of a market).
-
-    Returns
-    -------
-    pandas.Series
-        Times (name ``time_s``) indexed by node id (name ``node``), in
-        increasing order of time; sources are included with time 0.
-
-    Raises
-    ------
-    RoutingError
-        Unknown weight or node ids, empty sources, negative or NaN threshold,
-        unknown direction.
-
-    Examples
-    --------
-    >>> import networkx as nx
-    >>> G = nx.MultiDiGraph([(1, 2, {"t": 5.0}), (2, 3, {"t": 6.0}), (4, 1, {"t": 1.0})])
-    >>> g = routing_graph_from_networkx(G, weights="t")
-    >>> nodes_within(g, [1], weight="t", max_time_s=10.0)
-    node
-    1    0.0
-    2    5.0
-    Name: time_s, dtype: float64
-    >>> nodes_within(g, [1], weight="t", max_time_s=10.0, direction="to").index.tolist()
-    [1, 4]
-    """
-    arrays = graph._weight(weight)
-    if direction not in ("from", "to"):
-        raise RoutingError(f"direction must be 'from' or 'to', got {direction!r}")
-    try:
-        limit = float(max_time_s)
-    except (TypeError, ValueError) as exc:
-        raise RoutingError(f"max_time_s must be a number, got {max_time_s!r}") from exc
-    if math.isnan(limit) or limit < 0:
-        raise RoutingError(f"max_time_s must be >= 0, got {max_time_s!r}")
-    ids, _ = _node_list(sources, "source")
-    if len(ids) == 0:
-        raise RoutingError("the source set is empty: give at least one node")
-    pos = np.unique(graph._positions(ids, "source"))
-    matrix = arrays.forward if direction == "from" else arrays.reverse
-    dist = dijkstra(matrix, directed=True, indices=pos, min_only=True, limit=limit)
-    inside = np.flatnonzero(dist <= limit)
-    inside = inside[np.argsort(dist[inside], kind="stable")]
-    index = pd.Index(graph.node_ids[inside], name="node")
-    return pd.Series(dist[inside], index=index, name="time_s")
-
-
-def routes_to_nearest_facility(
-    graph: RoutingGraph, origins: Nodes, facilities: Facilities, *, weight: str
-) -> gpd.GeoDataFrame:
-    """Find the path from each origin to its nearest facility, with its geometry.
-
-    Same search as :func:`nearest_facility`, plus the shortest-path tree.
-
-    Parameters
-    ----------
-    graph : RoutingGraph
-        The road graph.
-    origins : sequence of node ids, or pandas.Series of node ids
-        As in :func:`nearest_facility`.
-    facilities : mapping, Series or sequence of node ids
-        As in :func:`nearest_facility`.
-    weight : str
-        Weight to minimise.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        Indexed like ``origins``; the columns of :func:`nearest_facility`,
-        plus ``nodes`` (list of node ids from the origin to the facility's
-        node), ``edges`` (list of ``(u, v, key)`` of the edges used: the
-        fastest of parallel edges under ``weight``) and ``geometry`` (a
-        LineString from the edges' geometries oriented along the path, or
-        straight segments between nodes where an edge has none; None when
-        the facility is unreachable, the origin is on the facility's node, or
-        the graph has no coordinates). CRS of the graph.
-
-    Raises
-    ------
-    RoutingError
-        As :func:`nearest_facility`.
-
-    Examples
-    --------
-    >>> import networkx as nx
-    >>> G = nx.MultiDiGraph()
-    >>> G.add_nodes_from([(1, {"x": 0.0, "y": 0.0}), (2, {"x": 3.0, "y": 0.0}),
-    ...                   (3, {"x": 3.0, "y": 4.0})])
-    >>> G.add_edges_from([(1, 2, {"t": 3.0}), (2, 3, {"t": 4.0})])
-    [0, 0]
-    >>> g = routing_graph_from_networkx(G, weights="t")
-    >>> route = routes_to_nearest_facility(g, [1], {"school": 3}, weight="t").iloc[0]
-    >>> route["nodes"], route["edges"], route["time_s"]
-    ([1, 2, 3], [(1, 2, 0), (2, 3, 0)], np.float64(7.0))
-    >>> route["geometry"].wkt
-    'LINESTRING (0 0, 3 0, 3 4)'
-    """
-    arrays = graph._weight(weight)
-    origin_ids, result_index = _node_list(origins, "origin")
-    dist, next_hop, node_fac, fac_ids, fac_pos = _nearest_search(graph, weight, facilities)
-    pos = graph._positions(origin_ids, "origin")
-    fac = node_fac[pos]
-    fac_node_pos = np.where(fac >= 0, fac_pos[np.maximum(fac, 0)], -1)
-    forward = arrays.forward
-    n = graph.n_nodes
-    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(forward.indptr))
-    entry_key = rows * n + forward.indices.astype(np.int64)  # sorted: CSR is row/col ordered
-    node_lists: list[list[Hashable]] = []
-    edge_lists: list[list[tuple[Hashable, Hashable, Hashable]]] = []
-    geometries: list[shapely.LineString | None] = []
-    cache: dict[int, tuple[list[Hashable], list[tuple[Hashable, Hashable, Hashable]], Any]] = {}
-    for p in pos.tolist():
-        if p not in cache:
-            cache[p] = _route_from(graph, arrays, p, next_hop, dist, entry_key)
-        route_nodes, route_edges, geom = cache[p]
-        node_lists.append(route_nodes)
-        edge_lists.append(route_edges)
-        geometries.append(geom)
-    time_s = dist[pos]
-    result = gpd.GeoDataFrame(
-        {
-            "time_s": time_s,
-            "facility": _with_missing(fac_ids, fac, result_index),
-            "facility_node": _with_missing(graph.node_ids, fac_node_pos, result_index),
-            "reachable": np.isfinite(time_s),
-            "nodes": pd.Series(node_lists, index=result_index, dtype=object).to_numpy(),
-            "edges": pd.Series(edge_lists, index=result_index, dtype=object).to_numpy(),
-        },
-        geometry=gpd.GeoSeries(geometries, index=result_index, crs=graph.crs).to_numpy(),
-        index=result_index,
-        crs=graph.crs,
-    )
-    log.debug("routes to nearest facility (%s): %d origins", weight, len(result))
-    return result
-
-
-def _route_from(
-    graph: RoutingGraph,
-    arrays: _WeightArrays,
-    start: int,
-    next_hop: np.ndarray,
-    dist: np.ndarray,
-    entry_key: np.ndarray,
-) -> tuple[list[Hashable], list[tuple[Hashable, Hashable, Hashable]], Any]:
-    """Node ids, edge keys and geometry of the tree path from ``start``."""
-    if not np.isfinite(dist[start]):
-        return [], [], None
-    path = [start]
-    while next_hop[path[-1]] != _SCIPY_NO_NODE:
-        path.append(int(next_hop[path[-1]]))
-    steps = np.asarray(path, dtype=np.int64)
-    a, b = steps[:-1], steps[1:]
-    entries = np.searchsorted(entry_key, a * graph.n_nodes + b)
-    edge_rows = arrays.edge_row[entries]
-    ids = graph.node_ids
-    node_list = ids[steps].tolist()
-    edge_list = list(
-        zip(ids[a].tolist(), ids[b].tolist(), graph._edge_keys[edge_rows].tolist(), strict=True)
-    )
-    return node_list, edge_list, _path_geometry(graph, a, b, edge_rows)
-
-
-def _path_geometry(
-    graph: RoutingGraph, a: np.ndarray, b: np.ndarray, edge_rows: np.ndarray
-) -> shapely.LineString | None:
-    if len(a) == 0:
-        return None
-    xy = graph._xy
-    pieces: list[np.ndarray] = []
-    for i, row in enumerate(edge_rows.tolist()):
-        geom = graph._edge_geometry[row] if graph._edge_geometry is not None else None
-        coords: np.ndarray | None = None
-        if geom is not None and not shapely.is_empty(geom):
-            coords = shapely.get_coordinates(geom)
-            if xy is not None and np.isfinite(xy[a[i]]).all():
-                # edge geometries may run v -> u (osmnx keeps the way's direction)
-                d_first = np.hypot(*(coords[0] - xy[a[i]]))
-                d_last = np.hypot(*(coords[-1] - xy[a[i]]))
-                if d_last < d_first:
-                    coords = coords[::-1]
-        elif xy is not None and np.isfinite(xy[[a[i], b[i]]]).all():
-            coords = xy[[a[i], b[i]]]
-        if coords is None:
-            return None
-        if pieces and np.array_equal(pieces[-1][-1], coords[0]):
-            coords = coords[1:]
-        pieces.append(coords)
-    line = np.concatenate(pieces)
-    if len(line) < 2:
-        line = np.vstack([line, line])
-    return shapely.LineString(line)

@@ -1,0 +1,54 @@
+"""Interactive maps (folium) and a static overview (matplotlib) a planner opens and shares.
+
+Two self-contained HTML maps and one PNG are written per region by
+:func:`write_maps`: ``access.html`` (:func:`access_map`), ``investments.html``
+(:func:`investments_map`) and ``investments.png`` (:func:`overview_png`).
+The HTML works without any network connection (only the OpenStreetMap
+background tiles come from the web), and every text from the data is put into
+the page as text, never as HTML.
+
+Modules
+-------
+access
+    The access map: communities coloured by minutes to the nearest market or
+    school, dry or wet season; clicking one draws its route to market.
+investments
+    The investments map: works by rank, the chosen portfolio, the
+    communities' minutes before and after, and who gains from each work.
+overview
+    The static PNG of the ranked works, for printed reports.
+write
+    :func:`write_maps`, which writes all three files of a region atomically.
+works_view
+    What the maps read from a ranking result, in fixed column names.
+payload
+    Input checks, credits and the JSON payload (roads, rivers, facilities,
+    communities and routes) the drawing script builds the layers from.
+page
+    The HTML page: Leaflet and the package's ``assets/draw.js`` and
+    ``assets/maps.css`` inlined, layer groups, deterministic element ids.
+encoding
+    Compact coordinates, the names table, road segments and script-safe JSON.
+style
+    Colours and line styles, and the travel-time colour classes.
+text
+    The maps' labels in Spanish and English.
+"""
+
+from __future__ import annotations
+
+from connectivity.maps.access import access_map
+from connectivity.maps.investments import MAX_GAIN_ROWS, investments_map
+from connectivity.maps.overview import overview_png
+from connectivity.maps.style import MINUTE_BINS, ROAD_STYLE
+from connectivity.maps.write import write_maps
+
+__all__ = [
+    "MAX_GAIN_ROWS",
+    "MINUTE_BINS",
+    "ROAD_STYLE",
+    "access_map",
+    "investments_map",
+    "overview_png",
+    "write_maps",
+]

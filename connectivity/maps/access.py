@@ -1,0 +1,112 @@
+"""The access map: minutes from every community to its nearest market and school.
+
+``access.html`` (:func:`access_map`): communities as circles sized by
+population and coloured by minutes to the nearest market or school, in the
+dry or the wet season (four layers, one shown at a time), roads coloured by
+surface class, markets and schools, rivers, a legend, a scale bar and a layer
+control. Clicking a community shows its times and draws its route to the
+nearest market.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import folium
+import geopandas as gpd
+
+from connectivity.maps.encoding import _Names, _Segments
+from connectivity.maps.page import _map_page
+from connectivity.maps.payload import (
+    _check_access,
+    _check_lang,
+    _community_payload,
+    _map_payload,
+)
+from connectivity.maps.style import MINUTE_BINS, _check_bins
+from connectivity.maps.text import Lang, labels
+from connectivity.network import RoadNetwork
+
+__all__ = ["access_map"]
+
+log = logging.getLogger(__name__)
+
+
+def access_map(
+    network: RoadNetwork,
+    access: gpd.GeoDataFrame,
+    *,
+    waterways: gpd.GeoDataFrame | None = None,
+    data_source: str = "",
+    attribution: Sequence[str] = (),
+    synthetic: bool = False,
+    title: str = "",
+    lang: Lang = "es",
+    thresholds_min: Sequence[float] = MINUTE_BINS,
+    routes: bool = True,
+) -> folium.Map:
+    """Map of travel times from every community to its nearest market and school.
+
+    Parameters
+    ----------
+    network : RoadNetwork
+        The region's network (roads, markets, schools; projected CRS).
+    access : geopandas.GeoDataFrame
+        Output of :func:`connectivity.access.community_access`.
+    waterways : geopandas.GeoDataFrame, optional
+        Rivers as lines (any CRS), e.g. from
+        :func:`connectivity.sources.osm.waterways_from_osm_file`.
+    data_source : str
+        Provenance statement shown in the attribution.
+    attribution : sequence of str
+        Credits of every data source used (plain text).
+    synthetic : bool
+        The data are invented: the map says so in its header.
+    title : str
+        The region's title, shown under the map's own title (e.g. the
+        ``[region] title`` of its config).
+    lang : {"es", "en"}
+        Language of the labels.
+    thresholds_min : sequence of float
+        Upper bounds of the colour classes (minutes); one more class is open.
+    routes : bool
+        Store each community's route to its market, drawn when it is clicked.
+
+    Returns
+    -------
+    folium.Map
+        Layers: OpenStreetMap or no background; roads; rivers; markets;
+        schools; communities coloured by minutes to market / school in the
+        dry / wet season (one shown at a time).
+
+    Raises
+    ------
+    DataError
+        Missing columns, unknown language or bad thresholds.
+    """
+    lang = _check_lang(lang)
+    _check_access(access)
+    bins = _check_bins(thresholds_min)
+    t = labels(lang)
+    names = _Names()
+    segments = _Segments.from_edges(network.edges)
+    payload = _map_payload(
+        network,
+        segments,
+        names,
+        t,
+        lang,
+        title=t["access_title"],
+        subtitle=title,
+        hint=t["hint_access"],
+        waterways=waterways,
+        data_source=data_source,
+        attribution=attribution,
+        synthetic=synthetic,
+        bins=bins,
+    )
+    payload["comm"] = _community_payload(network, access, names, segments if routes else None)
+    m = _map_page(payload, t, network, access, segments, names, states=[""], works=False)
+    log.info("access map: %d communities, %d road segments", len(access), len(segments.coords))
+    return m

@@ -1,0 +1,226 @@
+"""The HTML page around the payload: Leaflet inlined, the drawing script, layers, ids.
+
+The page works without any network connection: Leaflet's script and style
+sheet are inlined from the ``xstatic-leaflet`` package (folium's CDN links are
+dropped), and the data are drawn by the package's own script and style sheet
+(``assets/draw.js`` and ``assets/maps.css``, inlined too). The OpenStreetMap
+background tiles are the only thing fetched from the web, and a "no
+background" base layer shows the data without them. Every element gets a
+sequential id, so the same inputs give the same HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.resources
+import re
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Any, cast
+
+import folium
+import geopandas as gpd
+import numpy as np
+from branca.element import Element, Figure, MacroElement
+from jinja2 import Template
+
+from connectivity.errors import DataError
+from connectivity.maps.encoding import _WGS84, _json, _Names, _Segments
+from connectivity.maps.payload import KINDS, SEASONS
+from connectivity.network import RoadNetwork
+
+
+def _leaflet_assets() -> tuple[str, str]:
+    """Leaflet's script and style sheet (images inlined), from ``xstatic-leaflet``."""
+    try:
+        data = importlib.resources.files("xstatic.pkg.leaflet") / "data"
+        script = (data / "leaflet.js").read_text(encoding="utf-8")
+        css = (data / "leaflet.css").read_text(encoding="utf-8")
+    except ModuleNotFoundError as exc:
+        raise DataError(
+            "the maps need Leaflet from the 'xstatic-leaflet' package to work offline: "
+            "pip install xstatic-leaflet"
+        ) from exc
+    import base64
+
+    def inline(match: re.Match[str]) -> str:
+        png = (data / "images" / match.group(1)).read_bytes()
+        return f"url(data:image/png;base64,{base64.b64encode(png).decode('ascii')})"
+
+    css = re.sub(r"url\(images/([\w.-]+\.png)\)", inline, css)
+    # the source-map comment would make a browser look for a file that is not there
+    script = re.sub(r"//# sourceMappingURL=\S+", "", script)
+    return script, css
+
+
+@cache
+def _asset(name: str) -> str:
+    """Text of ``assets/<name>``, shipped with the package as data.
+
+    ``draw.js`` is the drawing script: it builds every layer from the JSON
+    payload and puts text in with ``textContent`` only, never as HTML.
+    ``maps.css`` styles the header, legend and popups it makes.
+    """
+    path = importlib.resources.files("connectivity.maps") / "assets" / name
+    return path.read_text(encoding="utf-8")
+
+
+def _inline(tag: str, text: str) -> Element:
+    """Return a ``<script>`` or ``<style>`` element holding ``text`` byte for byte.
+
+    branca renders an element's text as a Jinja template; the ``raw`` block
+    keeps a ``{{`` or ``{#`` in a script from being read as template syntax.
+    """
+    return Element(f"<{tag}>{{% raw %}}{text}{{% endraw %}}</{tag}>")
+
+
+class _Draw(MacroElement):
+    """Script that fills the map's feature groups from the embedded JSON payload."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+window.connectivityMaps.draw({{ this._parent.get_name() }}, {
+{%- for key, group in this.groups.items() %}
+  {{ key | tojson }}: {{ group.get_name() }},
+{%- endfor %}
+}, {{ this.payload_json }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, groups: Mapping[str, Any], payload: Mapping[str, Any]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "ConnectivityDraw"
+        self.groups = dict(groups)
+        self.payload_json = _json(payload)
+
+
+def _bounds(access: gpd.GeoDataFrame, network: RoadNetwork) -> list[list[float]]:
+    parts = [network.edges.geometry.to_crs(_WGS84).total_bounds]
+    if len(access):
+        parts.append(access.geometry.to_crs(_WGS84).total_bounds)
+    b = np.vstack(parts)
+    west, south = b[:, 0].min(), b[:, 1].min()
+    east, north = b[:, 2].max(), b[:, 3].max()
+    return [[float(south), float(west)], [float(north), float(east)]]
+
+
+def _base_map(bounds: list[list[float]], t: Mapping[str, str]) -> tuple[folium.Map, dict[str, Any]]:
+    center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    m = folium.Map(
+        location=center, zoom_start=10, tiles=None, prefer_canvas=True, control_scale=True
+    )
+    # folium links Leaflet, jQuery, Bootstrap and Font Awesome from CDNs; the maps
+    # need only Leaflet, inlined so that they open without a connection.
+    m.default_js = []
+    m.default_css = []
+    script, css = _leaflet_assets()
+    header = cast(Figure, m.get_root()).header
+    # the package's own assets go in after a newline, as when they were Python strings
+    header.add_child(_inline("style", css), name="leaflet_css")
+    header.add_child(_inline("style", "\n" + _asset("maps.css")), name="connectivity_css")
+    header.add_child(_inline("script", script), name="leaflet_js")
+    header.add_child(_inline("script", "\n" + _asset("draw.js")), name="connectivity_js")
+    folium.TileLayer("OpenStreetMap", name=html.escape(t["base_osm"])).add_to(m)
+    groups: dict[str, Any] = {
+        "_blank": folium.FeatureGroup(name=html.escape(t["base_none"]), overlay=False, show=False)
+    }
+    groups["_blank"].add_to(m)
+    return m, groups
+
+
+def _add_groups(
+    m: folium.Map,
+    groups: dict[str, Any],
+    t: Mapping[str, str],
+    comm_layers: Sequence[tuple[str, str, str, bool]],
+    *,
+    works: bool,
+    top_n: int = 0,
+) -> None:
+    def add(key: str, name: str, show: bool = True) -> None:
+        groups[key] = folium.FeatureGroup(name=html.escape(name), show=show)
+        groups[key].add_to(m)
+
+    add("roads", t["layer_roads"])
+    add("rivers", t["layer_rivers"])
+    if works:
+        add("portfolio", t["layer_portfolio"])
+        add("works", t["layer_works"].format(n=top_n))
+        add("works_rest", t["layer_works_rest"], show=False)
+    for i, (key, name, _, _) in enumerate(comm_layers):
+        add(key, name, show=i == 0)
+    add("markets", t["layer_markets"])
+    add("schools", t["layer_schools"], show=not works)  # many: off where works are the subject
+
+
+def _community_layers(
+    t: Mapping[str, str], *, states: Sequence[str]
+) -> list[tuple[str, str, str, bool]]:
+    """(group key, layer name, variant, after?) for each community layer."""
+    out = []
+    for state in states:
+        template = {"": t["layer_comm"], "before": t["layer_comm_before"]}.get(
+            state, t["layer_comm_after"]
+        )
+        for kind in KINDS:
+            for season in SEASONS:
+                name = template.format(dest=t[f"dest_{kind}"], season=t[f"season_{season}"])
+                key = f"comm_{state or 'now'}_{kind}_{season}"
+                out.append((key, name, f"{kind}_{season}", state == "after"))
+    return out
+
+
+def _map_page(
+    payload: dict[str, Any],
+    t: Mapping[str, str],
+    network: RoadNetwork,
+    access: gpd.GeoDataFrame,
+    segments: _Segments,
+    names: _Names,
+    *,
+    states: Sequence[str],
+    works: bool,
+    top_n: int = 0,
+) -> folium.Map:
+    """Complete ``payload`` (segments, names, community layers) and build the map around it.
+
+    ``states`` are the community layers' states (see :func:`_community_layers`);
+    ``works`` adds the layers of the investments map.
+    """
+    payload["seg"] = {"c": segments.coords}
+    payload["names"] = names.items
+    layers = _community_layers(t, states=states)
+    payload["commLayers"] = [
+        {"group": key, "variant": variant, "after": after} for key, _, variant, after in layers
+    ]
+    bounds = _bounds(access, network)
+    m, groups = _base_map(bounds, t)
+    _add_groups(m, groups, t, layers, works=works, top_n=top_n)
+    return _finish(m, groups, payload, bounds)
+
+
+def _finish(
+    m: folium.Map, groups: Mapping[str, Any], payload: Mapping[str, Any], bounds: Any
+) -> folium.Map:
+    folium.LayerControl(collapsed=False).add_to(m)
+    drawn = {k: g for k, g in groups.items() if not k.startswith("_")}
+    m.add_child(_Draw(drawn, payload))
+    m.fit_bounds(bounds)
+    _stable_ids(m)
+    return m
+
+
+def _stable_ids(m: folium.Map) -> None:
+    """Give every element a sequential id so the same inputs give the same HTML."""
+    root = cast(Figure, m.get_root())
+    seen: set[int] = set()
+    todo: list[Any] = [root, root.header, root.html, root.script]
+    n = 0
+    while todo:
+        item = todo.pop(0)
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        item._id = f"{n:06d}"
+        n += 1
+        todo.extend(item._children.values())

@@ -1,0 +1,260 @@
+"""The JSON payload the drawing script (``assets/draw.js``) builds every layer from.
+
+Input checks at the maps' public boundary (language, the community access
+table), the credits, and the parts of the payload: labels and colours, roads
+by class, rivers, markets and schools, and the communities with their minutes,
+nearest destinations and routes to market. Names go through the shared names
+table of :mod:`connectivity.maps.encoding`; the page puts every text in with
+``textContent``, never as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from connectivity import routing
+from connectivity.errors import DataError
+from connectivity.maps.encoding import (
+    RIVER_SIMPLIFY_M,
+    _encode_lines,
+    _minutes,
+    _Names,
+    _point_steps,
+    _scalar_name,
+    _Segments,
+    _text,
+    _to_wgs84,
+)
+from connectivity.maps.style import (
+    PORTFOLIO_COLOR,
+    RIVER_COLOR,
+    ROAD_STYLE,
+    UNREACHABLE_COLOR,
+    WORK_COLORS,
+    _bin_colors,
+)
+from connectivity.maps.text import LANGS, Lang, road_class_label
+from connectivity.network import RoadNetwork
+
+__all__ = ["KINDS", "OSM_CREDIT", "SEASONS", "VARIANTS"]
+
+KINDS = ("market", "school")
+SEASONS = ("dry", "wet")
+VARIANTS = tuple(f"{k}_{s}" for k in KINDS for s in SEASONS)
+OSM_CREDIT = "© OpenStreetMap contributors"
+
+
+def _check_lang(lang: str) -> Lang:
+    if lang not in LANGS:
+        raise DataError(f"map language must be one of {', '.join(LANGS)}, got {lang!r}")
+    return lang
+
+
+def _check_access(access: pd.DataFrame) -> None:
+    need = ["community_id", "population", "geometry", *(f"{v}_min" for v in VARIANTS)]
+    missing = [c for c in need if c not in access.columns]
+    if missing:
+        raise DataError(
+            f"community access table lacks column(s) {', '.join(missing)} "
+            "(expected the output of connectivity.access.community_access)"
+        )
+    if not access["community_id"].is_unique:
+        raise DataError("community access table has duplicate community_id values")
+
+
+def _credits(data_source: str, attribution: Sequence[str], synthetic: bool) -> list[str]:
+    """Credits to show, HTML-escaped: the attribution, then what the data source adds.
+
+    Examples
+    --------
+    >>> _credits("© OpenStreetMap contributors; MINEDU", ["MINEDU"], False)
+    ['MINEDU', '© OpenStreetMap contributors']
+    >>> _credits("synthetic <sample> (seed 4; size 1)", [], True)
+    ['synthetic &lt;sample&gt; (seed 4; size 1)']
+    """
+    items = [a.strip() for a in attribution if a.strip()]
+    parts = [p.strip() for p in data_source.split("; ") if p.strip()]
+    if any(p in items for p in parts):
+        # the statement lists the credits (connectivity.pipeline joins them with "; ")
+        items += [p for p in parts if p not in items]
+    elif data_source.strip():
+        items.append(data_source.strip())
+    if not synthetic and not any("OpenStreetMap" in a for a in items):
+        items.insert(0, OSM_CREDIT)
+    return [html.escape(a) for a in items]
+
+
+def _map_payload(
+    network: RoadNetwork,
+    segments: _Segments,
+    names: _Names,
+    t: Mapping[str, str],
+    lang: Lang,
+    *,
+    title: str,
+    subtitle: str,
+    hint: str,
+    waterways: gpd.GeoDataFrame | None,
+    data_source: str,
+    attribution: Sequence[str],
+    synthetic: bool,
+    bins: Sequence[float],
+    keep: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """Payload both HTML maps share: labels, colours, roads, rivers, markets and schools.
+
+    ``keep`` selects the road segments drawn (see :func:`_road_payload`); the
+    caller adds the communities (and works), then :func:`connectivity.maps.page._map_page`
+    the segments, names and layers.
+    """
+    payload: dict[str, Any] = {
+        "lang": lang,
+        "t": dict(t),
+        "title": title,
+        "subtitle": subtitle,
+        "hint": hint,
+        "synthetic": synthetic,
+        "credits": _credits(data_source, attribution, synthetic),
+        "bins": [float(b) for b in bins],
+        "binColors": _bin_colors(len(bins) + 1),
+        "noneColor": UNREACHABLE_COLOR,
+        "riverColor": RIVER_COLOR,
+        "workColors": list(WORK_COLORS),
+        "portfolioColor": PORTFOLIO_COLOR,
+        "iconLetter": {"market": "M", "school": "E" if lang == "es" else "S"},
+        "variants": list(VARIANTS),
+        "works": [],
+        "topN": 0,
+    }
+    roads, legend, style = _road_payload(segments, lang, names, keep=keep)
+    payload.update(style)
+    payload["roadLegend"] = legend
+    payload["roads"] = roads
+    payload["rivers"] = _river_payload(waterways, network.crs, names)
+    payload["markets"] = _facility_payload(network.markets, network.crs, names)
+    payload["schools"] = _facility_payload(network.schools, network.crs, names)
+    return payload
+
+
+def _road_payload(
+    segments: _Segments, lang: Lang, names: _Names, keep: np.ndarray | None = None
+) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    classes = [c for c in ROAD_STYLE]
+    styles = [[*ROAD_STYLE[c][:2], ROAD_STYLE[c][2], road_class_label(c, lang)] for c in classes]
+    pos = {c: i for i, c in enumerate(classes)}
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, (rc, nm) in enumerate(zip(segments.road_class, segments.name, strict=True)):
+        if rc not in pos or (keep is not None and not keep[i]):
+            continue  # connectors (walking links to places) are drawn only as parts of routes
+        groups.setdefault((pos[rc], names.add(nm)), []).append(i)
+    roads = [[c, n, segs] for (c, n), segs in sorted(groups.items())]
+    legend = [[s[3], s[0], s[1], s[2]] for s in styles]
+    return roads, legend, {"roadStyle": styles}
+
+
+def _river_payload(waterways: gpd.GeoDataFrame | None, crs: Any, names: _Names) -> list[Any]:
+    if waterways is None or waterways.empty:
+        return []
+    if waterways.crs is None:
+        raise DataError("waterways layer has no CRS")
+    ww = waterways[waterways.geometry.notna() & ~waterways.geometry.is_empty]
+    geoms = shapely.simplify(ww.geometry.to_crs(crs).to_numpy(), RIVER_SIMPLIFY_M)
+    lines = _encode_lines(_to_wgs84(geoms, crs))
+    label = ww["name"] if "name" in ww.columns else pd.Series(None, index=ww.index)
+    by_name: dict[int, list[list[int]]] = {}
+    for nm, line in zip(label.map(_scalar_name), lines, strict=True):
+        by_name.setdefault(names.add(nm), []).append(line)
+    return [[n, ls] for n, ls in sorted(by_name.items())]
+
+
+def _facility_payload(layer: gpd.GeoDataFrame, crs: Any, names: _Names) -> list[Any]:
+    if layer.empty:
+        return []
+    lat, lon = _point_steps(layer.geometry.to_crs(crs).to_numpy(), crs)
+    label = layer["name"] if "name" in layer.columns else layer["facility_id"]
+    ids = layer["facility_id"].map(_text).tolist()
+    out = []
+    for la, lo, nm, fid in zip(lat, lon, label.tolist(), ids, strict=True):
+        out.append([la, lo, names.add(_text(nm) or fid), fid])
+    return out
+
+
+def _community_payload(
+    network: RoadNetwork,
+    access: gpd.GeoDataFrame,
+    names: _Names,
+    segments: _Segments | None,
+    *,
+    after: pd.DataFrame | None = None,
+    after_network: RoadNetwork | None = None,
+) -> dict[str, Any]:
+    crs = network.crs
+    pts = access.geometry.to_crs(crs) if access.crs is not None else access.geometry
+    lat, lon = _point_steps(pts.to_numpy(), crs)
+    facility_name = {}
+    for kind in KINDS:
+        layer = getattr(network, f"{kind}s")
+        label = layer["name"] if "name" in layer.columns else layer["facility_id"]
+        facility_name[kind] = dict(
+            zip(layer["facility_id"].map(_text), label.map(_text), strict=True)
+        )
+    comm_names = access["name"] if "name" in access.columns else access["community_id"]
+    district = access["district"] if "district" in access.columns else None
+    out: dict[str, Any] = {
+        "id": access["community_id"].map(_text).tolist(),
+        "name": [
+            _text(n) or _text(i)
+            for n, i in zip(comm_names.tolist(), access["community_id"].tolist(), strict=True)
+        ],
+        "lat": lat,
+        "lon": lon,
+        "pop": np.round(access["population"].to_numpy(dtype=float)).astype(int).tolist(),
+        "district": [names.add(x) for x in district.tolist()] if district is not None else [],
+        "far": access["far_from_road"].astype(bool).astype(int).tolist()
+        if "far_from_road" in access.columns
+        else [0] * len(access),
+        "m": {v: _minutes(access[f"{v}_min"]) for v in VARIANTS},
+        "dest": {},
+    }
+    if district is None:
+        out["district"] = [-1] * len(access)
+    for kind in KINDS:
+        col = f"{kind}_dry_id"
+        if col in access.columns:
+            out["dest"][f"{kind}_dry"] = [
+                names.add(facility_name[kind].get(_text(f), _text(f))) if _text(f) else -1
+                for f in access[col].tolist()
+            ]
+        else:
+            out["dest"][f"{kind}_dry"] = [-1] * len(access)
+    if after is not None:
+        aligned = after.reindex(access["community_id"].map(_text).to_numpy())
+        out["after"] = {v: _minutes(aligned[v].to_numpy(dtype=float)) for v in VARIANTS}
+    if segments is not None and "node_id" in access.columns and not network.markets.empty:
+        out["route"] = _routes(network, access, segments)
+        if after_network is not None:
+            out["routeAfter"] = [
+                r if r != b else None
+                for r, b in zip(_routes(after_network, access, segments), out["route"], strict=True)
+            ]
+    return out
+
+
+def _routes(network: RoadNetwork, access: pd.DataFrame, segments: _Segments) -> list[Any]:
+    graph = routing.routing_graph_from_gdfs(network.nodes, network.edges, weights=["travel_time_s"])
+    markets = dict(zip(network.markets["facility_id"], network.markets["node_id"], strict=True))
+    found = routing.routes_to_nearest_facility(
+        graph, access["node_id"].to_numpy(), markets, weight="travel_time_s"
+    )
+    out: list[Any] = []
+    for edge_list in found["edges"].tolist():
+        route = segments.route(edge_list)
+        out.append(route or None)
+    return out

@@ -1,0 +1,259 @@
+"""Build the routable network of a region; find its disconnected pieces.
+
+:func:`build_network` turns an OpenStreetMap road graph (as loaded by
+:mod:`connectivity.sources.osm`) into node and edge GeoDataFrames in a
+projected CRS (a :class:`RoadNetwork`): it joins the places
+(:mod:`~connectivity.network.connectors`), classes the roads, cuts unbridged
+river crossings (:mod:`~connectivity.network.crossings`) and adds travel times
+(:mod:`~connectivity.network.speeds`). Disconnected pieces are found
+(:func:`network_components`) and reported, never dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
+
+from connectivity.errors import CrsError, EmptyRegionError
+from connectivity.network.connectors import attach_points
+from connectivity.network.crossings import mark_unbridged_crossings
+from connectivity.network.speeds import SpeedTables, _tag, add_road_class, add_travel_times
+
+__all__ = ["RoadNetwork", "build_network", "network_components"]
+
+log = logging.getLogger(__name__)
+
+
+def network_components(
+    nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Find the disconnected pieces of a network (weakly connected components).
+
+    Parameters
+    ----------
+    nodes, edges : geopandas.GeoDataFrame
+        Network nodes (indexed by node id) and edges (indexed by (u, v, key)).
+
+    Returns
+    -------
+    component : pandas.Series
+        Piece number per node, aligned to ``nodes``; 0 is the largest piece,
+        then by decreasing size (ties by smallest node id).
+    pieces : pandas.DataFrame
+        One row per piece: ``n_nodes``, ``n_edges``, ``length_km``.
+    """
+    ids = nodes.index.to_numpy()
+    pos = pd.Index(ids)
+    u = pos.get_indexer(edges.index.get_level_values(0))
+    v = pos.get_indexer(edges.index.get_level_values(1))
+    n = len(ids)
+    graph = coo_array((np.ones(len(u)), (u, v)), shape=(n, n)).tocsr()
+    _, labels = connected_components(graph, directed=True, connection="weak")
+    sizes = np.bincount(labels)
+    first = np.full(len(sizes), np.iinfo(np.int64).max)
+    np.minimum.at(first, labels, np.arange(n))
+    rank = np.lexsort((first, -sizes))
+    relabel = np.empty_like(rank)
+    relabel[rank] = np.arange(len(rank))
+    comp = relabel[labels]
+    edge_comp = comp[u]
+    length = edges["length_m"].to_numpy() if "length_m" in edges else shapely.length(edges.geometry)
+    pieces = pd.DataFrame(
+        {
+            "n_nodes": np.bincount(comp, minlength=len(rank)),
+            "n_edges": np.bincount(edge_comp, minlength=len(rank)),
+            "length_km": np.bincount(edge_comp, weights=length, minlength=len(rank)) / 1000.0,
+        }
+    )
+    pieces.index.name = "component"
+    return pd.Series(comp, index=nodes.index, name="component"), pieces
+
+
+@dataclass(frozen=True)
+class RoadNetwork:
+    """A routable network and the places joined to it.
+
+    Attributes
+    ----------
+    nodes : geopandas.GeoDataFrame
+        Indexed by ``node_id``; columns ``x``, ``y``, ``kind`` (``road``,
+        ``split``, ``community``, ``market``, ``school``), ``component``.
+    edges : geopandas.GeoDataFrame
+        Indexed by ``(u, v, key)``; OSM tags, ``road_class``, ``vehicle``,
+        ``length_m``, speeds and travel times (see :func:`add_travel_times`).
+    communities, markets, schools : geopandas.GeoDataFrame
+        The inputs, projected, with ``node_id``, ``attach_node_id``,
+        ``connector_m``, ``far_from_road`` and ``component``.
+    pieces : pandas.DataFrame
+        Disconnected pieces of the network with their node, edge and
+        community counts and population.
+    """
+
+    nodes: gpd.GeoDataFrame
+    edges: gpd.GeoDataFrame
+    communities: gpd.GeoDataFrame
+    markets: gpd.GeoDataFrame
+    schools: gpd.GeoDataFrame
+    pieces: pd.DataFrame
+
+    @property
+    def crs(self) -> Any:
+        """Projected CRS of every layer of the network."""
+        return self.edges.crs
+
+
+def _gdfs_from_graph(graph: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    import osmnx as ox
+
+    if graph.number_of_edges() == 0:
+        raise EmptyRegionError("the road graph has no edges (empty region or no roads in the data)")
+    nodes, edges = ox.graph_to_gdfs(graph, nodes=True, edges=True, fill_edge_geometry=True)
+    highway = _tag(edges, "highway")
+    not_road = highway.isna()
+    if not_road.any():
+        # osmnx's XML reader keeps every way; buildings, land use and rivers are not roads
+        log.info("ignored %d edges without a highway tag (not roads)", int(not_road.sum()))
+        edges = edges[~not_road]
+        used = np.union1d(
+            edges.index.get_level_values(0).to_numpy(), edges.index.get_level_values(1).to_numpy()
+        )
+        nodes = nodes.loc[nodes.index.isin(used)]
+        if edges.empty:
+            raise EmptyRegionError("the road graph has no ways tagged highway=*")
+    nodes = nodes[["x", "y", "geometry"]].copy()
+    nodes.index = nodes.index.astype(np.int64)
+    nodes.index.name = "node_id"
+    edges.index = edges.index.set_names(["u", "v", "key"])
+    return nodes, edges
+
+
+def _orient_geometries(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Make each edge's geometry start at its ``u`` node (osmnx may store it reversed)."""
+    u = edges.index.get_level_values(0)
+    ux = nodes.loc[u, "x"].to_numpy()
+    uy = nodes.loc[u, "y"].to_numpy()
+    geoms = edges.geometry.to_numpy()
+    first = shapely.get_point(geoms, 0)
+    last = shapely.get_point(geoms, -1)
+    d_first = np.hypot(shapely.get_x(first) - ux, shapely.get_y(first) - uy)
+    d_last = np.hypot(shapely.get_x(last) - ux, shapely.get_y(last) - uy)
+    flip = d_last < d_first
+    if flip.any():
+        geoms = geoms.copy()
+        geoms[flip] = shapely.reverse(geoms[flip])
+        edges = edges.copy()
+        edges["geometry"] = geoms
+    return edges
+
+
+def build_network(
+    graph: nx.MultiDiGraph,
+    *,
+    communities: gpd.GeoDataFrame,
+    markets: gpd.GeoDataFrame,
+    schools: gpd.GeoDataFrame,
+    dem_path: Path | None = None,
+    tables: SpeedTables | None = None,
+    max_connector_m: float = 2000.0,
+    crs: str = "auto",
+    waterways: gpd.GeoDataFrame | None = None,
+) -> RoadNetwork:
+    """Build the routable network of a region from its road graph and places.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        Road graph as loaded by osmnx (any CRS; OSM tags as edge attributes).
+    communities : geopandas.GeoDataFrame
+        Points with ``community_id`` and ``population``.
+    markets, schools : geopandas.GeoDataFrame
+        Points with ``facility_id``.
+    dem_path : Path, optional
+        DEM for walking times on slopes.
+    tables : SpeedTables, optional
+        Speed tables (region overrides applied).
+    max_connector_m : float
+        Distance beyond which a place is flagged ``far_from_road``.
+    crs : str
+        ``"auto"`` for the UTM zone of the data, or any CRS pyproj accepts.
+    waterways : geopandas.GeoDataFrame, optional
+        Rivers (see :func:`mark_unbridged_crossings`); their unbridged
+        crossings are cut in the wet season.
+
+    Returns
+    -------
+    RoadNetwork
+
+    Raises
+    ------
+    EmptyRegionError
+        No roads, or no communities.
+    CrsError
+        A layer without CRS.
+    """
+    for name, layer in (("communities", communities), ("markets", markets), ("schools", schools)):
+        if layer.crs is None:
+            raise CrsError(f"{name} layer has no CRS")
+    if communities.empty:
+        raise EmptyRegionError("no communities to connect (empty population layer)")
+    nodes, edges = _gdfs_from_graph(graph)
+    target = edges.estimate_utm_crs() if crs == "auto" else crs
+    nodes = nodes.to_crs(target)
+    nodes["x"], nodes["y"] = nodes.geometry.x, nodes.geometry.y
+    nodes["kind"] = "road"
+    edges = _orient_geometries(nodes, edges.to_crs(target))
+    log.info("road network: %d nodes, %d edges, CRS %s", len(nodes), len(edges), nodes.crs)
+
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for kind, layer, id_col in (
+        ("community", communities, "community_id"),
+        ("market", markets, "facility_id"),
+        ("school", schools, "facility_id"),
+    ):
+        projected = layer.to_crs(target)
+        nodes, edges, att = attach_points(
+            nodes, edges, projected, id_column=id_col, kind=kind, max_connector_m=max_connector_m
+        )
+        layers[kind] = projected.join(att)
+
+    edges = add_road_class(edges)
+    edges = mark_unbridged_crossings(edges, waterways)
+    edges = add_travel_times(edges, tables=tables, dem_path=dem_path)
+    component, pieces = network_components(nodes, edges)
+    nodes["component"] = component
+    for kind, layer in layers.items():
+        layers[kind] = layer.assign(component=component.loc[layer["node_id"]].to_numpy())
+    comm = layers["community"]
+    pieces["n_communities"] = comm.groupby("component").size().reindex(pieces.index, fill_value=0)
+    pieces["population"] = (
+        comm.groupby("component")["population"].sum().reindex(pieces.index, fill_value=0.0)
+    )
+    for kind in ("market", "school"):
+        pieces[f"n_{kind}s"] = (
+            layers[kind].groupby("component").size().reindex(pieces.index, fill_value=0)
+        )
+    off_main = pieces.iloc[1:]
+    log.info(
+        "network has %d piece(s); %d communities (%.0f people) sit outside the main piece",
+        len(pieces),
+        int(off_main["n_communities"].sum()),
+        float(off_main["population"].sum()),
+    )
+    return RoadNetwork(
+        nodes=nodes,
+        edges=edges,
+        communities=layers["community"],
+        markets=layers["market"],
+        schools=layers["school"],
+        pieces=pieces,
+    )

@@ -1,0 +1,89 @@
+"""Rivers crossed without a bridge or ford tag: cut in the wet season.
+
+OpenStreetMap often draws a path straight over a river without saying how it
+is crossed; :func:`mark_unbridged_crossings` flags such edges so that
+:func:`connectivity.network.speeds.add_travel_times` treats them like fords.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from connectivity.errors import CrsError
+from connectivity.network.speeds import _tag
+
+__all__ = ["CUTTING_WATERWAYS", "mark_unbridged_crossings"]
+
+log = logging.getLogger(__name__)
+
+
+#: ``waterway`` values whose unbridged crossings cut a road or path in the wet season.
+CUTTING_WATERWAYS: tuple[str, ...] = ("river",)
+#: ``bridge`` tag values that mean "no bridge".
+_NO_BRIDGE = {"", "no", "none", "nan"}
+
+
+def mark_unbridged_crossings(
+    edges: gpd.GeoDataFrame,
+    waterways: gpd.GeoDataFrame | None,
+    *,
+    cutting: tuple[str, ...] = CUTTING_WATERWAYS,
+) -> gpd.GeoDataFrame:
+    """Flag edges that cross a river with neither a bridge nor a ford tag.
+
+    OpenStreetMap often draws a path straight over a river without saying how
+    it is crossed. Such a crossing is treated like a ford: passable in the dry
+    season, cut in the wet season (see :func:`add_travel_times`), and a place
+    where a bridge can be built (``connectivity.works.bridges``).
+
+    Parameters
+    ----------
+    edges : geopandas.GeoDataFrame
+        Projected edges with OSM tags.
+    waterways : geopandas.GeoDataFrame or None
+        Lines with a ``waterway`` column and optionally ``tunnel`` (a stream in
+        a culvert is not crossed), any CRS. ``None`` flags nothing.
+    cutting : tuple of str
+        ``waterway`` values whose crossings count (default: rivers only;
+        streams are stepped over).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy with a boolean column ``unbridged_crossing``.
+    """
+    out = edges.copy()
+    flag = np.zeros(len(out), dtype=bool)
+    if waterways is not None and not waterways.empty:
+        if waterways.crs is None:
+            raise CrsError("waterways layer has no CRS")
+        water = waterways.to_crs(out.crs)
+        keep = water["waterway"].astype(str).isin(cutting).to_numpy().copy()
+        if "tunnel" in water.columns:
+            keep &= ~water["tunnel"].astype(str).isin(["yes", "culvert"]).to_numpy()
+        water = water[keep]
+        if not water.empty:
+            bridged = ~_tag(out, "bridge").fillna("").astype(str).str.lower().isin(_NO_BRIDGE)
+            forded = _tag(out, "ford").isin(["yes", "stepping_stones"])
+            tunnel = _tag(out, "tunnel").fillna("").astype(str).isin(["yes", "culvert"])
+            connector = (
+                out["road_class"].astype(str).eq("connector")
+                if ("road_class" in out.columns)
+                else pd.Series(False, index=out.index)
+            )
+            candidates = ~(bridged | forded | tunnel | connector).to_numpy()
+            edge_idx, _ = water.sindex.query(out.geometry.to_numpy(), predicate="intersects")
+            hit = np.zeros(len(out), dtype=bool)
+            hit[np.unique(edge_idx)] = True
+            flag = hit & candidates
+    out["unbridged_crossing"] = flag
+    if flag.any():
+        log.info(
+            "%d edges cross a river without bridge or ford tag (cut in the wet season)",
+            int(flag.sum()),
+        )
+    return out

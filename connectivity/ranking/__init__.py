@@ -1,0 +1,68 @@
+"""Access gained by road works: evaluation, ranking and a budget portfolio.
+
+Takes the works of :mod:`connectivity.works` (edge changes that make roads
+faster or add links) and answers the planner's question: which works, in which
+order, give the most people faster access to markets and schools, and for how
+much money.
+
+Modules:
+
+* :mod:`connectivity.ranking.measures` — facility kinds, seasons and their
+  edge weights, the cap of minutes saved, the gain tolerance and the layout of
+  the kernel's statistics;
+* :mod:`connectivity.ranking.score` — :class:`ScoreWeights` (the ``[ranking]``
+  weights), the equity weights and the composite score;
+* :mod:`connectivity.ranking.engine` — the evaluation engine: reversed CSR
+  arrays of a network, the current travel times, works run in batches through
+  the numba kernels of ``_kernel`` (heap, bounded Dijkstra search);
+* :mod:`connectivity.ranking.evaluate` — :func:`evaluate_works` and
+  :func:`work_gains`: the exact incremental evaluation of every work alone and
+  the measures it gives (how a work is evaluated and the columns are
+  documented there);
+* :mod:`connectivity.ranking.reference` —
+  :func:`evaluate_works_by_recomputation`: the same by applying each work and
+  recomputing every time (slow; tests and benchmark);
+* :mod:`connectivity.ranking.portfolio` — :func:`select_portfolio`: a
+  programme under a budget, chosen greedily on the network improved by the
+  works chosen before;
+* :mod:`connectivity.ranking.rank` — :func:`rank_works`: the ranking stage
+  (evaluate, rank, choose the programme);
+* :mod:`connectivity.ranking.report` — :class:`RankingResult`, its
+  plain-language explanation and :func:`write_ranking_outputs` (CSV,
+  GeoPackage, text).
+"""
+
+from __future__ import annotations
+
+from connectivity.ranking.evaluate import evaluate_works, work_gains
+from connectivity.ranking.measures import (
+    FACILITY_KINDS,
+    GAIN_TOL_S,
+    SEASON_WEIGHTS,
+    SEASONS,
+    UNREACHABLE_CAP_MIN,
+)
+from connectivity.ranking.portfolio import PROGRAMME_COLUMNS, Portfolio, select_portfolio
+from connectivity.ranking.rank import ROAD_COLUMNS, rank_works
+from connectivity.ranking.reference import evaluate_works_by_recomputation
+from connectivity.ranking.report import RankingResult, write_ranking_outputs
+from connectivity.ranking.score import ScoreWeights
+
+__all__ = [
+    "FACILITY_KINDS",
+    "GAIN_TOL_S",
+    "PROGRAMME_COLUMNS",
+    "ROAD_COLUMNS",
+    "SEASONS",
+    "SEASON_WEIGHTS",
+    "UNREACHABLE_CAP_MIN",
+    "Portfolio",
+    "RankingResult",
+    "ScoreWeights",
+    "evaluate_works",
+    "evaluate_works_by_recomputation",
+    "rank_works",
+    "select_portfolio",
+    "work_gains",
+    "write_ranking_outputs",
+]

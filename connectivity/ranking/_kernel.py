@@ -1,0 +1,351 @@
+"""The numba kernels of the incremental evaluation (compiled, cached on disk).
+
+A binary heap, the relaxation step and the bounded Dijkstra search on the
+reversed graph (CSR arrays of the base network, linked lists of the edges added
+by committed works and of the current work's changed edges), the evaluation of
+a batch of works (:func:`_evaluate_kernel`, driven by
+:class:`connectivity.ranking.engine._Engine`) and :func:`_any_marked`, used by
+the portfolio to find the works a choice can have changed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numba
+import numpy as np
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _jit(func: _F) -> _F:
+    """Compile with numba (nopython, cached on disk), keeping the function's type."""
+    return cast(_F, numba.njit(cache=True, nogil=True)(func))
+
+
+@_jit
+def _heap_push(keys: np.ndarray, nodes: np.ndarray, size: int, key: float, node: int) -> int:
+    i = size
+    while i > 0:
+        parent = (i - 1) >> 1
+        if keys[parent] <= key:
+            break
+        keys[i] = keys[parent]
+        nodes[i] = nodes[parent]
+        i = parent
+    keys[i] = key
+    nodes[i] = node
+    return size + 1
+
+
+@_jit
+def _heap_pop(keys: np.ndarray, nodes: np.ndarray, size: int) -> tuple[float, int, int]:
+    key = keys[0]
+    node = nodes[0]
+    size -= 1
+    if size > 0:
+        last_key = keys[size]
+        last_node = nodes[size]
+        i = 0
+        while True:
+            child = 2 * i + 1
+            if child >= size:
+                break
+            if child + 1 < size and keys[child + 1] < keys[child]:
+                child += 1
+            if keys[child] >= last_key:
+                break
+            keys[i] = keys[child]
+            nodes[i] = nodes[child]
+            i = child
+        keys[i] = last_key
+        nodes[i] = last_node
+    return key, node, size
+
+
+@_jit
+def _relax(
+    y: int,
+    cand: float,
+    d: np.ndarray,
+    nd: np.ndarray,
+    heap_keys: np.ndarray,
+    heap_nodes: np.ndarray,
+    size: int,
+    touched: np.ndarray,
+    n_touched: int,
+) -> tuple[int, int]:
+    """Lower ``nd[y]`` to ``cand`` if that improves it; record a first lowering in ``touched``.
+
+    Returns the new heap size and touched count.
+    """
+    if cand < nd[y]:
+        if nd[y] == d[y]:
+            touched[n_touched] = y
+            n_touched += 1
+        nd[y] = cand
+        size = _heap_push(heap_keys, heap_nodes, size, cand, y)
+    return size, n_touched
+
+
+@_jit
+def _search(
+    seed_nodes: np.ndarray,
+    seed_keys: np.ndarray,
+    n_seeds: int,
+    indptr: np.ndarray,
+    tails: np.ndarray,
+    w: np.ndarray,
+    ex_first: np.ndarray,
+    ex_next: np.ndarray,
+    ex_tail: np.ndarray,
+    ex_w: np.ndarray,
+    wk_first: np.ndarray,
+    wk_next: np.ndarray,
+    wk_tail: np.ndarray,
+    wk_w: np.ndarray,
+    d: np.ndarray,
+    nd: np.ndarray,
+    heap_keys: np.ndarray,
+    heap_nodes: np.ndarray,
+    touched: np.ndarray,
+) -> int:
+    """Dijkstra on the reversed graph from seeds, relaxing only strict improvements.
+
+    ``nd`` equals ``d`` on entry except where the search lowers it; the nodes
+    lowered are written to ``touched`` (count returned). Edges into a node x
+    come from three lists: the base CSR row x (``indptr``, ``tails``, ``w``),
+    added edges of works already committed (linked list ``ex_*``) and the
+    current work's changed edges (linked list ``wk_*``).
+    """
+    size = 0
+    n_touched = 0
+    for i in range(n_seeds):
+        size, n_touched = _relax(
+            seed_nodes[i], seed_keys[i], d, nd, heap_keys, heap_nodes, size, touched, n_touched
+        )
+    while size > 0:
+        key, x, size = _heap_pop(heap_keys, heap_nodes, size)
+        if key > nd[x]:
+            continue  # stale entry
+        for p in range(indptr[x], indptr[x + 1]):
+            size, n_touched = _relax(
+                tails[p], key + w[p], d, nd, heap_keys, heap_nodes, size, touched, n_touched
+            )
+        j = ex_first[x]
+        while j >= 0:
+            size, n_touched = _relax(
+                ex_tail[j], key + ex_w[j], d, nd, heap_keys, heap_nodes, size, touched, n_touched
+            )
+            j = ex_next[j]
+        j = wk_first[x]
+        while j >= 0:
+            size, n_touched = _relax(
+                wk_tail[j], key + wk_w[j], d, nd, heap_keys, heap_nodes, size, touched, n_touched
+            )
+            j = wk_next[j]
+    return n_touched
+
+
+@_jit
+def _evaluate_kernel(
+    works: np.ndarray,
+    work_ptr: np.ndarray,
+    ch_tail: np.ndarray,
+    ch_head: np.ndarray,
+    ch_w: np.ndarray,
+    indptr: np.ndarray,
+    tails: np.ndarray,
+    weights: np.ndarray,
+    ex_first: np.ndarray,
+    ex_next: np.ndarray,
+    ex_tail: np.ndarray,
+    ex_w: np.ndarray,
+    dist: np.ndarray,
+    new_dist: np.ndarray,
+    node_comm_ptr: np.ndarray,
+    node_comm: np.ndarray,
+    pop: np.ndarray,
+    equity: np.ndarray,
+    thresholds_min: np.ndarray,
+    cap_min: float,
+    gain_tol_s: float,
+    commit: bool,
+    want_records: bool,
+    want_regions: bool,
+    wk_first: np.ndarray,
+    wk_next: np.ndarray,
+    heap_keys: np.ndarray,
+    heap_nodes: np.ndarray,
+    touched: np.ndarray,
+    comm_stamp: np.ndarray,
+    cut_stamp: np.ndarray,
+    stamp0: int,
+    seed_nodes: np.ndarray,
+    seed_keys: np.ndarray,
+) -> tuple[
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+]:
+    """Evaluate works (indices ``works``) against ``dist``; see :meth:`_Engine.evaluate`."""
+    n_eval = len(works)
+    reg_cap = 16
+    reg_nodes = np.empty(reg_cap, dtype=np.int64)
+    reg_ptr = np.zeros(n_eval + 1, dtype=np.int64)
+    n_reg = 0
+    n_thr = len(thresholds_min)
+    stats = np.zeros((n_eval, 4, 5 + n_thr))
+    overall = np.zeros((n_eval, 3))
+    cap = 16
+    rec_work = np.empty(cap, dtype=np.int64)
+    rec_comm = np.empty(cap, dtype=np.int64)
+    rec_s = np.empty(cap, dtype=np.int64)
+    rec_before = np.empty(cap)
+    rec_after = np.empty(cap)
+    n_rec = 0
+    for i in range(n_eval):
+        wi = works[i]
+        lo = work_ptr[wi]
+        hi = work_ptr[wi + 1]
+        stamp = stamp0 + i
+        for j in range(lo, hi):
+            h = ch_head[j]
+            wk_next[j] = wk_first[h]
+            wk_first[h] = j
+        for s in range(4):
+            season = s % 2
+            d = dist[s]
+            nd = new_dist[s]
+            cw = ch_w[season]
+            n_seeds = 0
+            for j in range(lo, hi):
+                a = ch_tail[j]
+                key = cw[j] + d[ch_head[j]]
+                if key < d[a]:
+                    seed_nodes[n_seeds] = a
+                    seed_keys[n_seeds] = key
+                    n_seeds += 1
+            if n_seeds == 0:
+                continue
+            n_touched = _search(
+                seed_nodes,
+                seed_keys,
+                n_seeds,
+                indptr,
+                tails,
+                weights[season],
+                ex_first,
+                ex_next,
+                ex_tail,
+                ex_w[season],
+                wk_first,
+                wk_next,
+                ch_tail,
+                cw,
+                d,
+                nd,
+                heap_keys,
+                heap_nodes,
+                touched,
+            )
+            if want_regions:
+                if n_reg + n_touched > reg_cap:
+                    reg_cap = max(2 * reg_cap, n_reg + n_touched)
+                    grown_r = np.empty(reg_cap, dtype=np.int64)
+                    grown_r[:n_reg] = reg_nodes[:n_reg]
+                    reg_nodes = grown_r
+                reg_nodes[n_reg : n_reg + n_touched] = touched[:n_touched]
+                n_reg += n_touched
+            for q in range(n_touched):
+                y = touched[q]
+                before = d[y]
+                after = nd[y]
+                if before - after > gain_tol_s:
+                    b_min = before / 60.0
+                    a_min = after / 60.0
+                    saved = min(b_min, cap_min) - min(a_min, cap_min)
+                    for r in range(node_comm_ptr[y], node_comm_ptr[y + 1]):
+                        c = node_comm[r]
+                        p = pop[c]
+                        stats[i, s, 0] += p * saved
+                        stats[i, s, 1] += equity[c] * p * saved
+                        stats[i, s, 2] += 1.0
+                        stats[i, s, 3] += p
+                        if math.isinf(before):
+                            stats[i, s, 4] += p
+                            if season == 1 and cut_stamp[c] != stamp:
+                                cut_stamp[c] = stamp
+                                overall[i, 2] += p
+                        for t in range(n_thr):
+                            if b_min > thresholds_min[t] and a_min <= thresholds_min[t]:
+                                stats[i, s, 5 + t] += p
+                        if comm_stamp[c] != stamp:
+                            comm_stamp[c] = stamp
+                            overall[i, 0] += 1.0
+                            overall[i, 1] += p
+                        if want_records:
+                            if n_rec == cap:
+                                cap *= 2
+                                grown_i = np.empty(cap, dtype=np.int64)
+                                grown_i[:n_rec] = rec_work[:n_rec]
+                                rec_work = grown_i
+                                grown_i = np.empty(cap, dtype=np.int64)
+                                grown_i[:n_rec] = rec_comm[:n_rec]
+                                rec_comm = grown_i
+                                grown_i = np.empty(cap, dtype=np.int64)
+                                grown_i[:n_rec] = rec_s[:n_rec]
+                                rec_s = grown_i
+                                grown_f = np.empty(cap)
+                                grown_f[:n_rec] = rec_before[:n_rec]
+                                rec_before = grown_f
+                                grown_f = np.empty(cap)
+                                grown_f[:n_rec] = rec_after[:n_rec]
+                                rec_after = grown_f
+                            rec_work[n_rec] = i
+                            rec_comm[n_rec] = c
+                            rec_s[n_rec] = s
+                            rec_before[n_rec] = before
+                            rec_after[n_rec] = after
+                            n_rec += 1
+                if commit:
+                    d[y] = after
+                else:
+                    nd[y] = before
+        for j in range(lo, hi):
+            wk_first[ch_head[j]] = -1
+        reg_ptr[i + 1] = n_reg
+    return (
+        stats,
+        overall,
+        rec_work[:n_rec],
+        rec_comm[:n_rec],
+        rec_s[:n_rec],
+        rec_before[:n_rec],
+        rec_after[:n_rec],
+        reg_nodes[:n_reg],
+        reg_ptr,
+    )
+
+
+@_jit
+def _any_marked(
+    flat: np.ndarray, start: np.ndarray, length: np.ndarray, works: np.ndarray, mark: np.ndarray
+) -> np.ndarray:
+    """For each work, whether any of its nodes ``flat[start:start+length]`` is marked."""
+    out = np.zeros(len(works), dtype=np.bool_)
+    for k in range(len(works)):
+        i = works[k]
+        for p in range(start[i], start[i] + length[i]):
+            if mark[flat[p]]:
+                out[k] = True
+                break
+    return out

@@ -1,0 +1,63 @@
+"""What the ranking measures: facility kinds, seasons, the cap of minutes saved.
+
+Constants shared by the evaluation, the score and the portfolio: the facility
+kinds (``market``, ``school``) and seasons (``dry``, ``wet``) with the edge
+weight of each season, :data:`UNREACHABLE_CAP_MIN` (minutes saved are capped:
+a trip longer than a working day is treated as no better than no trip),
+:data:`GAIN_TOL_S` (a community gains when its time falls by more than this;
+smaller changes are rounding), the order of the four searches and the layout of
+the statistics the kernel computes; and the checks of the thresholds and the
+cap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from connectivity.errors import ConfigError
+
+__all__ = [
+    "FACILITY_KINDS",
+    "GAIN_TOL_S",
+    "SEASONS",
+    "SEASON_WEIGHTS",
+    "UNREACHABLE_CAP_MIN",
+]
+
+
+FACILITY_KINDS: tuple[str, str] = ("market", "school")
+SEASONS: tuple[str, str] = ("dry", "wet")
+#: Edge weight (seconds) of each season.
+SEASON_WEIGHTS: dict[str, str] = {"dry": "travel_time_s", "wet": "travel_time_wet_s"}
+#: Minutes at which a trip counts as "no trip": the cap of minutes saved.
+UNREACHABLE_CAP_MIN = 480.0
+#: A community gains when its time falls by more than this (seconds).
+GAIN_TOL_S = 1e-6
+
+#: The four searches, in kernel order: (kind, season); search s uses season s % 2.
+_SEARCHES: tuple[tuple[str, str], ...] = tuple((k, s) for k in FACILITY_KINDS for s in SEASONS)
+# per-search statistics computed by the kernel (then the thresholds)
+_PM, _EPM, _NCOMM, _POP, _NEWLY_REACHABLE, _N_FIXED = 0, 1, 2, 3, 4, 5
+# per-work statistics over all searches
+_ANY_N, _ANY_POP, _CUT_POP = 0, 1, 2
+
+
+def _check_thresholds(thresholds_min: Sequence[float]) -> list[float]:
+    values = list(thresholds_min)
+    for t in values:
+        if not (isinstance(t, int | float) and math.isfinite(t) and t > 0):
+            raise ConfigError(f"thresholds_min must be positive numbers, got {t!r}")
+    if len(set(values)) != len(values):
+        raise ConfigError(f"thresholds_min repeat a value: {values}")
+    return values
+
+
+def _fmt_t(t: float) -> str:
+    return f"{t:g}"
+
+
+def _check_cap(cap_min: float) -> float:
+    if not (isinstance(cap_min, int | float) and math.isfinite(cap_min) and cap_min > 0):
+        raise ConfigError(f"cap_min must be a positive number of minutes, got {cap_min!r}")
+    return float(cap_min)

@@ -1,0 +1,422 @@
+"""A programme of works under a budget, chosen greedily on the improved network.
+
+:func:`select_portfolio` builds a programme under a budget greedily by score
+per unit of ``cost_net``, each step against the network *already improved* by
+the works chosen before (two works on the same route do not add up), with the
+same incremental search run on the updated times. Gains can shrink (two
+upgrades of one route) but also grow (two fords on one road: a bridge over one
+is worth little until the other is bridged), so earlier scores are not upper
+bounds. Instead, after each choice only the works whose score *can* have
+changed are evaluated again: those with a changed edge ending at a node the
+chosen work improved, or improving a node the chosen work improved or one its
+edges lead to (see :func:`_select` for why that is exact). The programme is the
+same as re-evaluating every work at every step (``lazy=False``). Its cumulative
+score equals the score of doing all its works at once. A budget below every
+work's net cost gives an empty programme and says so.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from connectivity.config import RankingSection
+from connectivity.errors import ConfigError
+from connectivity.network import RoadNetwork
+from connectivity.ranking._kernel import _any_marked
+from connectivity.ranking.engine import _Changes, _Engine, _Evaluation
+from connectivity.ranking.evaluate import _CHUNK, _evaluate_all, _prepare, _table_from_stats
+from connectivity.ranking.measures import _ANY_N, _SEARCHES, GAIN_TOL_S, UNREACHABLE_CAP_MIN
+from connectivity.ranking.score import ScoreWeights, _scores
+from connectivity.works import WorkSet
+
+__all__ = ["PROGRAMME_COLUMNS", "Portfolio", "select_portfolio"]
+
+log = logging.getLogger(__name__)
+
+
+PROGRAMME_COLUMNS: tuple[str, ...] = (
+    "order",
+    "work_id",
+    "name",
+    "work_type",
+    "cost",
+    "cost_net",
+    "cumulative_cost_net",
+    "budget_left",
+    "score",
+    "score_alone",
+    "cumulative_score",
+    "person_min_saved",
+    "cumulative_person_min_saved",
+    "communities_gaining",
+    "people_newly_benefited",
+    "cumulative_people_benefited",
+    "currency",
+    "price_year",
+)
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """A programme of works under a budget, chosen one at a time.
+
+    Attributes
+    ----------
+    programme : pandas.DataFrame
+        Works in the order chosen (columns :data:`PROGRAMME_COLUMNS`):
+        ``score``, ``person_min_saved`` and ``communities_gaining`` are what
+        each work adds *given the works before it*; ``score_alone`` is its
+        score on the base network (the difference is the overlap with earlier
+        works); ``people_newly_benefited`` counts people in communities that
+        had gained nothing yet.
+    budget : float or None
+        Budget in ``currency`` (None: no budget given, empty programme).
+    spent : float
+        Sum of ``cost_net`` of the programme.
+    explanation : str
+        Plain-language summary (also why the programme is empty, if it is).
+    communities_after : geopandas.GeoDataFrame
+        Every community with minutes before/after the whole programme per kind
+        and season, ``gains`` and ``improved_by`` (work ids, ';'-joined).
+    currency : str
+    price_year : int
+    n_evaluations : int
+        Work evaluations the selection ran (the first pass included).
+    """
+
+    programme: pd.DataFrame
+    budget: float | None
+    spent: float
+    explanation: str
+    communities_after: gpd.GeoDataFrame
+    currency: str = "PEN"
+    price_year: int = 2024
+    n_evaluations: int = 0
+
+
+def _check_budget(budget: float | None) -> float | None:
+    if budget is None:
+        return None
+    try:
+        value = float(budget)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"budget must be a number, got {budget!r}") from exc
+    if math.isnan(value) or value < 0:
+        raise ConfigError(f"budget must be >= 0, got {budget!r}")
+    return value
+
+
+def _money(value: float, currency: str) -> str:
+    return f"{value:,.0f} {currency}"
+
+
+class _Regions:
+    """The nodes each candidate work improves on the current network.
+
+    Kept so that, after a work is chosen, only the works whose evaluation can
+    have changed are evaluated again (see :func:`_select`). Regions of one
+    work are stored in a row of a flat array; a re-evaluated work's new row
+    is appended and the array is compacted when half of it is stale. Past
+    ``limit`` stored nodes, further works are marked "always re-evaluate"
+    instead (exact too, just slower).
+    """
+
+    def __init__(self, n_works: int, limit: int) -> None:
+        self.flat = np.empty(1024, dtype=np.int64)
+        self.used = 0
+        self.start = np.zeros(n_works, dtype=np.int64)
+        self.length = np.zeros(n_works, dtype=np.int64)
+        self.always = np.zeros(n_works, dtype=bool)
+        self.limit = limit
+
+    def put(self, works: np.ndarray, ev: _Evaluation) -> None:
+        sizes = np.diff(ev.region_ptr)
+        live = int(self.length.sum())
+        if self.used + len(ev.region_nodes) > max(2 * live, 1 << 20):
+            self._compact()
+        if self.used + len(ev.region_nodes) > len(self.flat):
+            grown = np.empty(max(2 * len(self.flat), self.used + len(ev.region_nodes)), np.int64)
+            grown[: self.used] = self.flat[: self.used]
+            self.flat = grown
+        keep = np.ones(len(works), dtype=bool)
+        if live + len(ev.region_nodes) > self.limit:
+            # store the small regions, re-evaluate the big ones after every choice
+            room = max(self.limit - live, 0)
+            fits = np.cumsum(np.sort(sizes)) <= room
+            cutoff = np.sort(sizes)[fits].max() if fits.any() else -1
+            keep = sizes <= cutoff
+        self.always[works[~keep]] = True
+        self.length[works] = 0
+        for k in np.flatnonzero(keep).tolist():
+            seg = ev.region_nodes[ev.region_ptr[k] : ev.region_ptr[k + 1]]
+            i = works[k]
+            self.flat[self.used : self.used + len(seg)] = seg
+            self.start[i] = self.used
+            self.length[i] = len(seg)
+            self.used += len(seg)
+
+    def _compact(self) -> None:
+        rows = np.flatnonzero(self.length)
+        parts = [self.flat[self.start[i] : self.start[i] + self.length[i]] for i in rows]
+        joined = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+        self.flat = np.concatenate([joined, np.empty(max(len(joined), 1024), dtype=np.int64)])
+        self.start[rows] = np.cumsum(self.length[rows]) - self.length[rows]
+        self.used = len(joined)
+
+    def hit(self, works: np.ndarray, mark: np.ndarray) -> np.ndarray:
+        found = np.asarray(_any_marked(self.flat, self.start, self.length, works, mark))
+        return np.asarray(found | self.always[works], dtype=bool)
+
+
+#: Most improved-node entries kept for exact re-evaluation (8 bytes each).
+_REGION_LIMIT = 30_000_000
+
+
+def _select(
+    network: RoadNetwork,
+    workset: WorkSet,
+    engine: _Engine,
+    changes: _Changes,
+    table: pd.DataFrame,
+    budget: float | None,
+    weights: ScoreWeights,
+    *,
+    lazy: bool,
+) -> Portfolio:
+    """Greedy programme by score per net cost, each step on the improved network.
+
+    Which works to evaluate again after choosing a work W (``lazy``): a work
+    X's gain can change only if the best path of some node in the network
+    with W and X done uses an edge of both. Taking such a path with the
+    fewest edges of W or X, either its last special edge is W's and the head
+    ``b`` of the last X edge before it is a node W improved, or its last
+    special edge is X's and the head ``e`` of the last W edge before it is a
+    node X improved (otherwise swapping the tail for the unchanged shortest
+    path would give a path as short with fewer special edges). And if no node
+    X improves was improved by W, X's gain at those nodes is unchanged. So X
+    is evaluated again only if one of its changed edges ends at a node W
+    improved, or a node X improves was improved by W or is the head of one of
+    W's edges; every other work keeps its exact score. The programme is the
+    same as re-evaluating every work at every step (``lazy=False``), which the
+    tests check. Gains can grow as well as shrink (two fords on one road: a
+    bridge over one is worth little until the other is bridged), so stale
+    scores would not be upper bounds.
+    """
+    currency = workset.currency
+    ids = changes.ids
+    cost_net = table["cost_net"].to_numpy(dtype=float)
+    alone = table["score"].to_numpy(dtype=float)
+    tie = np.empty(len(ids), dtype=np.int64)  # rank of the work id: ties go to the smaller id
+    tie[np.argsort(np.asarray(ids, dtype=object), kind="stable")] = np.arange(len(ids))
+    rows: list[dict[str, Any]] = []
+    benefited = np.zeros(engine.n_comm, dtype=bool)
+    improved_by: list[list[str]] = [[] for _ in range(engine.n_comm)]
+    explanation = ""
+    n_evaluations = 0
+
+    def ratio(score: float, cost: float) -> float:
+        return math.inf if cost <= 0 else score / cost
+
+    if budget is None:
+        explanation = "No budget given: works are ranked, no programme is chosen."
+    elif not len(ids):
+        explanation = "No works to choose from."
+    else:
+        slack = 1e-9 * max(budget, 1.0)  # sums of costs may round a hair above the budget
+        pool = np.flatnonzero(cost_net <= budget + slack)
+        if not len(pool):
+            cheapest = int(np.lexsort((tie, cost_net))[0])
+            explanation = (
+                f"Empty programme: the budget of {_money(budget, currency)} is smaller than "
+                f"the net cost of every work (the cheapest, {ids[cheapest]}, costs "
+                f"{_money(float(cost_net[cheapest]), currency)})."
+            )
+    if budget is not None and not explanation:
+        in_pool = np.zeros(len(ids), dtype=bool)
+        in_pool[pool] = True
+        version = np.zeros(len(ids), dtype=np.int64)
+        regions = _Regions(len(ids), _REGION_LIMIT)
+        heap: list[tuple[float, int, int, int]] = []
+        sizes = np.diff(changes.work_ptr)
+        starts = changes.work_ptr[:-1]
+
+        def refresh(works: np.ndarray) -> None:
+            nonlocal n_evaluations
+            for lo in range(0, len(works), _CHUNK):
+                part = works[lo : lo + _CHUNK]
+                ev = engine.evaluate(changes, part, regions=True)
+                score, _ = _scores(ev.stats, weights)
+                regions.put(part, ev)
+                version[part] += 1
+                for k, i in enumerate(part.tolist()):
+                    if score[k] > 0:
+                        heap.append((-ratio(score[k], cost_net[i]), int(tie[i]), i, version[i]))
+                n_evaluations += len(part)
+            heapq.heapify(heap)
+
+        refresh(pool)
+        if not heap:
+            explanation = (
+                f"Empty programme: none of the {len(pool)} work(s) within the budget of "
+                f"{_money(budget, currency)} improves anyone's travel time."
+            )
+        left = budget
+        while heap:
+            _, _, i, ver = heapq.heappop(heap)
+            if not in_pool[i] or ver != version[i]:
+                continue  # chosen, unaffordable or re-evaluated since
+            if cost_net[i] > left + slack:
+                in_pool[i] = False
+                continue
+            ev = engine.commit(changes, i)
+            score, minutes = _scores(ev.stats, weights)
+            gained = np.unique(ev.records.comm)
+            new = gained[~benefited[gained]]
+            benefited[gained] = True
+            for c in gained.tolist():
+                improved_by[c].append(ids[i])
+            left -= cost_net[i]
+            in_pool[i] = False
+            in_pool &= cost_net <= left + slack
+            rows.append(
+                {
+                    "order": len(rows) + 1,
+                    "work_id": ids[i],
+                    "cost": float(table["cost"].iloc[i]),
+                    "cost_net": float(cost_net[i]),
+                    "budget_left": left,
+                    "score": float(score[0]),
+                    "score_alone": float(alone[i]),
+                    "person_min_saved": float(minutes[0]),
+                    "communities_gaining": int(ev.overall[0, _ANY_N]),
+                    "people_newly_benefited": float(engine.pop[new].sum()),
+                }
+            )
+            members = np.flatnonzero(in_pool)
+            if not len(members):
+                break
+            if lazy:
+                mark = np.zeros(engine.n, dtype=bool)
+                mark[ev.region_nodes] = True
+                mark[changes.head[changes.work_ptr[i] : changes.work_ptr[i + 1]]] = True
+                dirty = _any_marked(changes.head, starts, sizes, members, mark)
+                members = members[np.asarray(dirty) | regions.hit(members, mark)]
+            heap = [h for h in heap if in_pool[h[2]]]
+            refresh(members)
+    programme = pd.DataFrame(rows, columns=list(PROGRAMME_COLUMNS))
+    if len(programme):
+        works = workset.works
+        for col in ("name", "work_type"):
+            if col in works.columns:
+                programme[col] = works.loc[programme["work_id"], col].to_numpy()
+        programme["cumulative_cost_net"] = programme["cost_net"].cumsum()
+        programme["cumulative_score"] = programme["score"].cumsum()
+        programme["cumulative_person_min_saved"] = programme["person_min_saved"].cumsum()
+        programme["cumulative_people_benefited"] = programme["people_newly_benefited"].cumsum()
+    programme["currency"] = currency
+    programme["price_year"] = workset.price_year
+    programme = programme.astype({"order": np.int64, "communities_gaining": np.int64})
+    spent = float(programme["cost_net"].sum()) if len(programme) else 0.0
+    if not explanation:
+        last = programme.iloc[-1]
+        explanation = (
+            f"Programme of {len(programme)} work(s) costing {_money(spent, currency)} net of "
+            f"a budget of {_money(float(budget or 0), currency)}: "
+            f"{last['cumulative_people_benefited']:,.0f} people in "
+            f"{int(benefited.sum())} communities gain, "
+            f"{last['cumulative_person_min_saved']:,.0f} person-minutes saved per trip "
+            f"(season-weighted, market + school). Works were chosen one at a time by score "
+            f"per {currency} of net cost, each measured on the network improved by the works "
+            f"chosen before it."
+        )
+    level = logging.WARNING if budget is not None and programme.empty else logging.INFO
+    log.log(level, "portfolio (%d evaluations): %s", n_evaluations, explanation)
+    communities_after = _communities_after(network, engine, improved_by)
+    return Portfolio(
+        programme=programme,
+        budget=budget,
+        spent=spent,
+        explanation=explanation,
+        communities_after=communities_after,
+        currency=currency,
+        price_year=workset.price_year,
+        n_evaluations=n_evaluations,
+    )
+
+
+def _communities_after(
+    network: RoadNetwork, engine: _Engine, improved_by: list[list[str]]
+) -> gpd.GeoDataFrame:
+    comm = network.communities
+    keep = [c for c in ("community_id", "name", "district", "population") if c in comm.columns]
+    out = gpd.GeoDataFrame(comm[keep].copy(), geometry=comm.geometry.to_numpy(), crs=comm.crs)
+    before = engine.baseline[:, engine.comm_node] / 60.0
+    after = engine.dist[:, engine.comm_node] / 60.0
+    gains = np.zeros(len(comm), dtype=bool)
+    for s, (kind, season) in enumerate(_SEARCHES):
+        out[f"{kind}_{season}_min_before"] = before[s]
+        out[f"{kind}_{season}_min_after"] = after[s]
+        with np.errstate(invalid="ignore"):
+            gains |= (before[s] - after[s]) * 60.0 > GAIN_TOL_S
+    out["gains"] = gains
+    out["improved_by"] = [";".join(w) for w in improved_by]
+    return out
+
+
+def select_portfolio(
+    network: RoadNetwork,
+    workset: WorkSet,
+    *,
+    budget: float | None,
+    thresholds_min: Sequence[float] = (30, 60, 120),
+    weights: ScoreWeights | RankingSection | Mapping[str, Any] | None = None,
+    cap_min: float = UNREACHABLE_CAP_MIN,
+    lazy: bool = True,
+) -> Portfolio:
+    """Choose works under a budget, greedily by score per unit of net cost.
+
+    Each step takes the work with the highest score per ``cost_net`` *given
+    the works already chosen* (its gain measured on the network improved by
+    them) that still fits the budget left; the next works are measured on the
+    network with that one done too. Ties go to the smaller ``work_id``.
+
+    Parameters
+    ----------
+    network, workset, thresholds_min, weights, cap_min
+        As :func:`evaluate_works`.
+    budget : float or None
+        Money available for ``cost_net``, in the work set's currency. None:
+        no programme.
+    lazy : bool
+        After each choice, evaluate again only the works whose score can have
+        changed (see :func:`_select`); the others keep their exact score.
+        False evaluates every remaining work at every step: slower, same
+        programme (a check for tests).
+
+    Returns
+    -------
+    Portfolio
+        An empty programme, with the reason in ``explanation``, when the
+        budget is below every work's net cost or no affordable work helps.
+
+    Raises
+    ------
+    ConfigError
+        A negative or non-numeric budget.
+    """
+    money = _check_budget(budget)
+    engine, changes, score_weights, thresholds = _prepare(
+        network, workset, thresholds_min, weights, cap_min
+    )
+    stats, overall, _ = _evaluate_all(engine, changes, records=False)
+    table = _table_from_stats(workset, stats, overall, score_weights, thresholds)
+    return _select(network, workset, engine, changes, table, money, score_weights, lazy=lazy)

@@ -1,0 +1,148 @@
+"""The ranking stage: evaluate every work, rank them and choose a programme.
+
+:func:`rank_works` ranks works by ``score_per_1000`` (ties: higher score, then
+``work_id``; works that gain nothing last), chooses a programme under the
+budget (:func:`connectivity.ranking.portfolio.select_portfolio`'s greedy) and
+returns a :class:`connectivity.ranking.report.RankingResult` with the
+communities that gain from each work and a plain-language explanation.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from connectivity.config import RankingSection
+from connectivity.network import RoadNetwork
+from connectivity.ranking.evaluate import (
+    _evaluate_all,
+    _gains_against_base,
+    _prepare,
+    _table_from_stats,
+)
+from connectivity.ranking.measures import UNREACHABLE_CAP_MIN
+from connectivity.ranking.portfolio import _check_budget, _select
+from connectivity.ranking.report import RankingResult, _explain
+from connectivity.ranking.score import ScoreWeights
+from connectivity.works import WorkSet
+
+__all__ = ["ROAD_COLUMNS", "rank_works"]
+
+log = logging.getLogger(__name__)
+
+
+ROAD_COLUMNS = (
+    "highway",
+    "name",
+    "road_class",
+    "length_m",
+    "travel_time_s",
+    "travel_time_wet_s",
+    "all_season",
+)
+
+
+def _order_ranking(table: pd.DataFrame) -> np.ndarray:
+    """Positions of the works from best to worst."""
+    gains = table["score"].to_numpy() > 0
+    per = np.where(gains, table["score_per_1000"].to_numpy(), 0.0)
+    ids = np.asarray(table.index.astype(str), dtype=object)
+    id_rank = np.empty(len(ids), dtype=np.int64)
+    id_rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+    return np.lexsort((id_rank, -table["score"].to_numpy(), -per, ~gains))
+
+
+def rank_works(
+    network: RoadNetwork,
+    workset: WorkSet,
+    *,
+    budget: float | None,
+    thresholds_min: Sequence[float] = (30, 60, 120),
+    weights: ScoreWeights | RankingSection | Mapping[str, Any] | None = None,
+    cap_min: float = UNREACHABLE_CAP_MIN,
+    lazy: bool = True,
+    include_roads: bool = True,
+) -> RankingResult:
+    """Evaluate, rank and choose a programme of works: the ranking stage.
+
+    Parameters
+    ----------
+    network : RoadNetwork
+        The base network the works were generated on.
+    workset : WorkSet
+        The works (generated and proposed).
+    budget : float or None
+        Money for the programme (``cost_net``), in ``workset.currency``; None
+        ranks only.
+    thresholds_min, weights, cap_min
+        As :func:`evaluate_works`.
+    lazy : bool
+        As :func:`select_portfolio`.
+    include_roads : bool
+        Keep the network edges for the ``roads`` layer of the GeoPackage.
+
+    Returns
+    -------
+    RankingResult
+
+    Raises
+    ------
+    DataError, ConfigError
+        As :func:`evaluate_works` and :func:`select_portfolio`.
+    """
+    money = _check_budget(budget)
+    engine, changes, score_weights, thresholds = _prepare(
+        network, workset, thresholds_min, weights, cap_min
+    )
+    stats, overall, records = _evaluate_all(engine, changes, records=True)
+    table = _table_from_stats(workset, stats, overall, score_weights, thresholds)
+    gains = _gains_against_base(network, workset, engine, changes, records, score_weights)
+    portfolio = _select(network, workset, engine, changes, table, money, score_weights, lazy=lazy)
+
+    order = _order_ranking(table)
+    ranked = table.iloc[order].copy()
+    ranked.insert(0, "rank", np.arange(1, len(ranked) + 1, dtype=np.int64))
+    chosen = dict(zip(portfolio.programme["work_id"], portfolio.programme["order"], strict=True))
+    ranked["in_portfolio"] = ranked.index.isin(list(chosen))
+    ranked["portfolio_order"] = [int(chosen.get(i, 0)) for i in ranked.index]
+    works = workset.works
+    for col in ("description", "length_m", "span_m", "cofinancing_share"):
+        if col in works.columns:
+            ranked[col] = works.loc[ranked.index, col].to_numpy()
+    ranking = gpd.GeoDataFrame(
+        ranked, geometry=works.loc[ranked.index].geometry.to_numpy(), crs=works.crs
+    )
+    rank_of = dict(zip(ranked.index, ranked["rank"], strict=True))
+    gains.insert(0, "rank", gains["work_id"].map(rank_of).astype(np.int64))
+    gains = gains.sort_values("rank", kind="stable").reset_index(drop=True)
+
+    roads = None
+    if include_roads:
+        edges = network.edges
+        keep = [c for c in ROAD_COLUMNS if c in edges.columns]
+        roads = gpd.GeoDataFrame(
+            edges[keep].reset_index(), geometry=edges.geometry.to_numpy(), crs=edges.crs
+        )
+    explanation = _explain(
+        network, workset, ranking, portfolio, score_weights, thresholds, engine.cap_min
+    )
+    log.info("ranking: %d works ranked; %s", len(ranking), portfolio.explanation)
+    return RankingResult(
+        ranking=ranking,
+        portfolio=portfolio.programme,
+        gains=gains,
+        communities_after=portfolio.communities_after,
+        currency=workset.currency,
+        price_year=workset.price_year,
+        explanation=explanation,
+        budget=money,
+        weights=score_weights,
+        thresholds_min=tuple(thresholds),
+        cap_min=engine.cap_min,
+        roads=roads,
+    )

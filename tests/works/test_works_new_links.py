@@ -1,0 +1,119 @@
+"""New links: slope limit, effect on trips, least-cost grid route (connectivity.works.new_links)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from works_cases import Generated, Sample, _times
+
+from connectivity.works import apply_works, new_link_candidates
+from connectivity.works.new_links import _grid_route
+
+
+def test_new_links_respect_the_slope_limit_and_join_community_to_road(
+    sample: Sample, generated: Generated
+) -> None:
+    net = generated.network
+    works = generated.works
+    links = works.works[works.works["work_type"] == "new_link"]
+    with rasterio.open(sample.dem) as src:
+        dem = src.read(1).astype(float)
+        for wid, row in links.iterrows():
+            line = row.geometry
+            assert row["length_m"] <= 5000.0
+            xy = shapely.get_coordinates(line)
+            # interior vertices are DEM cell centres: each step climbs at most 12 %
+            inner = xy[1:-1]
+            rows, cols = rasterio.transform.rowcol(src.transform, inner[:, 0], inner[:, 1])
+            z = dem[np.asarray(rows), np.asarray(cols)]
+            step = np.hypot(*np.diff(inner, axis=0).T)
+            assert (np.abs(np.diff(z)) <= 0.12 * step + 1e-6).all(), wid
+            ch = works.changes[works.changes["work_id"] == wid]
+            assert set(ch["action"]) == {"add"} and len(ch) == 2
+            a, b = int(ch["u"].iloc[0]), int(ch["v"].iloc[0])
+            assert (int(ch["u"].iloc[1]), int(ch["v"].iloc[1])) == (b, a)
+            assert net.nodes.loc[a, "kind"] == "community"
+            comm = net.communities.set_index("node_id").loc[a]
+            assert comm["community_id"] in row["community_ids"].split(",")
+            # the other end is on a vehicle road
+            at_b = net.edges[net.edges.index.get_level_values(0) == b]
+            assert at_b["vehicle"].fillna(False).astype(bool).any()
+            straight = math.dist(net.nodes.loc[a, ["x", "y"]], net.nodes.loc[b, ["x", "y"]])
+            assert line.length >= straight - 1e-6
+            assert line.coords[0] == pytest.approx(tuple(net.nodes.loc[a, ["x", "y"]]))
+            assert line.coords[-1] == pytest.approx(tuple(net.nodes.loc[b, ["x", "y"]]))
+            assert ch["road_class"].eq("afirmado").all()
+
+
+def test_a_new_link_shortens_the_trip_of_its_community(generated: Generated) -> None:
+    net = generated.network
+    base = _times(net, "travel_time_s")
+    links = generated.works.works[generated.works.works["work_type"] == "new_link"]
+    helped = 0
+    for wid, row in links.head(5).iterrows():
+        after = _times(apply_works(net, generated.works, [wid]), "travel_time_s")
+        helped += bool(
+            after.loc[row["community_ids"].split(",")]
+            .lt(base.loc[row["community_ids"].split(",")] - 1)
+            .any()
+        )
+    assert helped >= 3
+
+
+def test_a_tighter_slope_limit_gives_longer_or_fewer_links(sample: Sample) -> None:
+    _, loose = new_link_candidates(sample.network, dem_path=sample.dem, max_slope_pct=15)
+    _, tight = new_link_candidates(sample.network, dem_path=sample.dem, max_slope_pct=6)
+    both = loose.works.reset_index().merge(
+        tight.works.reset_index(), on="community_ids", suffixes=("", "_t")
+    )
+    assert len(tight) <= len(loose)
+    assert (both["length_m_t"] >= both["length_m"] - 1e-6).all()
+
+
+def test_grid_route_equals_networkx_reference() -> None:
+    rng = np.random.default_rng(3)
+    z = np.cumsum(rng.normal(0, 2, (14, 17)), axis=1)
+    cost = rng.uniform(1, 3, z.shape)
+    targets = np.zeros(z.shape, dtype=bool)
+    targets[12, 2] = targets[1, 15] = targets[9, 11] = True
+    res, grade = 10.0, 0.3
+    path = _grid_route(z, cost, (0, 0), targets, res, grade)
+    g = nx.Graph()
+    moves = {
+        (0, 1): [],
+        (1, 0): [],
+        (1, 1): [],
+        (1, -1): [],
+        (1, 2): [(0, 1), (1, 1)],
+        (2, 1): [(1, 0), (1, 1)],
+        (2, -1): [(1, 0), (1, -1)],
+        (1, -2): [(0, -1), (1, -1)],
+    }
+    h, w = z.shape
+    for r in range(h):
+        for c in range(w):
+            for (dr, dc), between in moves.items():
+                r2, c2 = r + dr, c + dc
+                if not (0 <= r2 < h and 0 <= c2 < w):
+                    continue
+                step = res * math.hypot(dr, dc)
+                ok = abs(z[r2, c2] - z[r, c]) <= grade * step
+                if between:
+                    mid = sum(z[r + a, c + b] for a, b in between) / 2
+                    ok &= abs(mid - z[r, c]) <= grade * step / 2
+                    ok &= abs(z[r2, c2] - mid) <= grade * step / 2
+                if ok:
+                    g.add_edge((r, c), (r2, c2), w=step * (cost[r, c] + cost[r2, c2]) / 2)
+    dist = nx.single_source_dijkstra_path_length(g, (0, 0), weight="w")
+    best = min((dist[t], t) for t in zip(*np.nonzero(targets), strict=True) if t in dist)
+    assert path is not None and path[0] == (0, 0) and tuple(path[-1]) == best[1]
+    length = sum(g[a][b]["w"] for a, b in itertools.pairwise(path))
+    assert length == pytest.approx(best[0])
+    walled = np.where(np.arange(17) == 8, 1e6, 0.0)[None, :] + np.zeros((14, 1))
+    assert _grid_route(walled, cost, (0, 0), targets & (np.arange(17) > 8), res, grade) is None
