@@ -26,7 +26,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 demo: install ## The main job: whole pipeline on REGION (default: synthetic sample, offline)
-	$(PY) -m connectivity run --region $(REGION)
+	$(PY) -m connectivity run --region $(REGION) $(LANG_OPT)
 
 sample: install ## (Re)generate the synthetic sample region into data/sample/
 	$(PY) -m connectivity sample --force

@@ -49,6 +49,7 @@ from scipy.spatial import cKDTree
 
 from bench import BenchReport, PeakRss, PeakTraced, sample_provinces, timed
 from connectivity import pipeline, ranking
+from connectivity.config import load_region_config
 from connectivity.errors import ConfigError
 from connectivity.network import RoadNetwork
 from connectivity.sample import generate_sample_region
@@ -485,7 +486,7 @@ def _real_pipeline(
     def verdict(ok: bool) -> bool | None:
         return ok if apply else None
 
-    cfg = pipeline.load_region_config(toml)
+    cfg = load_region_config(toml)
     assert cfg.sample is not None and cfg.sample_dir is not None
     with timed() as t_gen:  # load_inputs then finds the files and does not regenerate them
         generate_sample_region(cfg.sample_dir, seed=cfg.sample.seed, size=cfg.sample.size)

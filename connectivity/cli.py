@@ -11,7 +11,7 @@ import argparse
 import logging
 import sys
 import webbrowser
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from connectivity import __version__
@@ -33,39 +33,10 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_network(args: argparse.Namespace) -> int:
+def _cmd_stages(args: argparse.Namespace) -> int:
     from connectivity import pipeline
 
-    pipeline.run_network(args.region)
-    return 0
-
-
-def _cmd_access(args: argparse.Namespace) -> int:
-    from connectivity import pipeline
-
-    pipeline.run_access(args.region)
-    return 0
-
-
-def _cmd_rank(args: argparse.Namespace) -> int:
-    from connectivity import pipeline
-
-    pipeline.run_rank(args.region)
-    return 0
-
-
-def _cmd_maps(args: argparse.Namespace) -> int:
-    from connectivity import pipeline
-
-    for path in pipeline.run_maps(args.region, lang=args.lang):
-        log.info("map written: %s", path)
-    return 0
-
-
-def _cmd_run(args: argparse.Namespace) -> int:
-    from connectivity import pipeline
-
-    pipeline.run_all(args.region)
+    pipeline.run_stages(args.region, until=args.until, lang=getattr(args, "lang", None))
     return 0
 
 
@@ -141,24 +112,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="regenerate even if files are up to date")
     p.set_defaults(func=_cmd_sample)
 
-    stages: list[tuple[str, str, Callable[[argparse.Namespace], int]]] = [
-        ("network", "build the routable network and report its disconnected pieces", _cmd_network),
-        ("access", "travel times from communities to markets and schools", _cmd_access),
-        ("rank", "rank candidate road works by access gained per sol", _cmd_rank),
-        ("run", "run the whole pipeline for a region", _cmd_run),
-        ("open", "open the generated maps in a browser", _cmd_open),
+    # each subcommand runs the pipeline's stages up to one of them
+    stages = [
+        ("network", "network", "build the routable network and report its disconnected pieces"),
+        ("access", "access", "travel times from communities to markets and schools"),
+        ("rank", "ranking", "rank candidate road works by access gained per sol"),
+        ("maps", "maps", "write interactive HTML maps under maps/<region>/"),
+        ("run", "maps", "run the whole pipeline for a region"),
     ]
-    for name, help_text, func in stages:
+    for name, until, help_text in stages:
         p = sub.add_parser(name, parents=[verbosity, region], help=help_text, description=help_text)
-        p.set_defaults(func=func)
+        if until == "maps":
+            p.add_argument(
+                "--lang", choices=["es", "en"], help="map label language (default: region's)"
+            )
+        p.set_defaults(func=_cmd_stages, until=until)
     p = sub.add_parser(
-        "maps",
+        "open",
         parents=[verbosity, region],
-        help="write interactive HTML maps",
-        description="Write interactive HTML maps under maps/<region>/.",
+        help="open the generated maps in a browser",
+        description="Open the generated maps in a browser.",
     )
-    p.add_argument("--lang", choices=["es", "en"], help="label language (default: region's)")
-    p.set_defaults(func=_cmd_maps)
+    p.set_defaults(func=_cmd_open)
     return parser
 
 

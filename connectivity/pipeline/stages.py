@@ -1,0 +1,294 @@
+"""The stages of a region's run, each adding its results to a :class:`RegionRun`.
+
+:func:`prepare_region` loads the inputs and builds the network; then
+:func:`access_stage` (travel times, :mod:`connectivity.access`),
+:func:`rank_stage` (candidate works and programme, :mod:`connectivity.works` and
+:mod:`connectivity.ranking`) and :func:`maps_stage` (:mod:`connectivity.maps`),
+each writing its outputs atomically under ``outputs/<region>/`` or
+``maps/<region>/``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from connectivity import access as access_mod
+from connectivity.config import RegionConfig, load_region_config
+from connectivity.network import RoadNetwork
+from connectivity.pipeline.inputs import (
+    RegionInputs,
+    build_region_network,
+    load_inputs,
+    region_speed_tables,
+)
+from connectivity.settings import settings
+from connectivity.tables import write_csv, write_geopackage
+
+__all__ = [
+    "ROAD_COLUMNS",
+    "RegionRun",
+    "access_stage",
+    "maps_stage",
+    "prepare_region",
+    "rank_stage",
+]
+
+log = logging.getLogger(__name__)
+
+
+ROAD_COLUMNS = [
+    "osmid",
+    "highway",
+    "name",
+    "surface",
+    "tracktype",
+    "bridge",
+    "ford",
+    "road_class",
+    "vehicle",
+    "all_season",
+    "length_m",
+    "speed_kph",
+    "speed_wet_kph",
+    "travel_time_s",
+    "travel_time_wet_s",
+    "walk_time_s",
+    "walk_time_wet_s",
+    "geometry",
+]
+
+
+def _road_layers(network: RoadNetwork) -> dict[str, gpd.GeoDataFrame]:
+    edges = network.edges.reset_index()
+    keep = [c for c in ["u", "v", "key", *ROAD_COLUMNS] if c in edges.columns]
+    edges = edges[keep]
+    connectors = edges["road_class"].eq("connector")
+    roads = edges[~connectors].sort_values(["u", "v", "key"])
+    return {
+        "roads": gpd.GeoDataFrame(roads, crs=network.crs),
+        "connectors": gpd.GeoDataFrame(edges[connectors].sort_values(["u", "v"]), crs=network.crs),
+    }
+
+
+@dataclass
+class RegionRun:
+    """What one run of the pipeline has computed so far for a region.
+
+    Each stage function takes the run, adds its results and writes its
+    outputs, so :func:`run_all` loads the inputs and builds the network once.
+
+    Attributes
+    ----------
+    config : RegionConfig
+    inputs : RegionInputs
+    network : RoadNetwork
+    access : geopandas.GeoDataFrame or None
+        Per-community access (after :func:`access_stage`).
+    summary : pandas.DataFrame or None
+        Region and district summary (after :func:`access_stage`).
+    ranking : connectivity.ranking.RankingResult or None
+        Ranked works and programme (after :func:`rank_stage`).
+    works : connectivity.works.WorkSet or None
+        The candidate works (after :func:`rank_stage`).
+    map_paths : list of Path
+        The maps written (after :func:`maps_stage`).
+    """
+
+    config: RegionConfig
+    inputs: RegionInputs
+    network: RoadNetwork
+    access: gpd.GeoDataFrame | None = None
+    summary: pd.DataFrame | None = None
+    ranking: Any | None = None
+    works: Any | None = None
+    map_paths: list[Path] = field(default_factory=list)
+
+    @property
+    def out_dir(self) -> Path:
+        """Folder of this region's tables."""
+        return settings.output_dir(self.config.region.name)
+
+    @property
+    def data_source(self) -> str:
+        """Provenance statement of every output of this run."""
+        return self.inputs.data_source
+
+
+def prepare_region(region: str | Path) -> RegionRun:
+    """Load a region's config and inputs and build its network.
+
+    Writes ``network_pieces.csv`` (the disconnected pieces of the network).
+
+    Parameters
+    ----------
+    region : str or Path
+        Region name or TOML path.
+
+    Returns
+    -------
+    RegionRun
+    """
+    cfg = load_region_config(region)
+    inputs = load_inputs(cfg)
+    network = build_region_network(inputs)
+    run = RegionRun(config=cfg, inputs=inputs, network=network)
+    write_csv(
+        network.pieces, run.out_dir / "network_pieces.csv", data_source=run.data_source, index=True
+    )
+    return run
+
+
+def access_stage(run: RegionRun) -> RegionRun:
+    """Compute and write a region's access tables.
+
+    Writes ``access_communities.csv``, ``access_summary.csv`` and
+    ``access.gpkg`` under ``outputs/<region>/``.
+
+    Parameters
+    ----------
+    run : RegionRun
+
+    Returns
+    -------
+    RegionRun
+        The same run, with ``access`` and ``summary`` set.
+    """
+    cfg, network = run.config, run.network
+    thresholds = cfg.access.thresholds_min
+    communities = access_mod.community_access(
+        network, thresholds_min=thresholds, rai_distance_m=cfg.access.all_season_buffer_m
+    )
+    summary = access_mod.access_summary(communities, thresholds_min=thresholds)
+    source = run.data_source
+    communities = communities.sort_values("community_id", kind="stable")
+    write_csv(communities, run.out_dir / "access_communities.csv", data_source=source)
+    write_csv(summary, run.out_dir / "access_summary.csv", data_source=source)
+    layers: dict[str, gpd.GeoDataFrame | pd.DataFrame] = {
+        "communities": communities,
+        **_road_layers(network),
+        "markets": network.markets,
+        "schools": network.schools,
+        "summary": summary,
+        "network_pieces": network.pieces.reset_index(),
+    }
+    write_geopackage(
+        layers,
+        run.out_dir / "access.gpkg",
+        data_source=source,
+        metadata={"region": cfg.region.name, "config": str(cfg.source_file)},
+    )
+    region_row = summary.iloc[0]
+    log.info(
+        "%s: %.0f people; to market %.0f min on average (dry), %.0f (wet); RAI %.0f%%",
+        cfg.region.name,
+        region_row["population"],
+        region_row["market_dry_mean_min"],
+        region_row["market_wet_mean_min"],
+        100 * region_row["rural_access_index"],
+    )
+    run.access, run.summary = communities, summary
+    return run
+
+
+def rank_stage(run: RegionRun) -> RegionRun:
+    """Generate candidate works, rank them and choose a programme under the budget.
+
+    Candidates come from :mod:`connectivity.works` (upgrades, new links,
+    bridges and the proposals file of the config); they are evaluated and the
+    programme chosen by :mod:`connectivity.ranking`. Works that need a new
+    node split an edge of the network first (no travel time changes), so the
+    run's network is replaced by the split one (its access stays valid). Writes
+    ``ranking.csv``, ``portfolio.csv``, ``gains.csv``, ``rejected_proposals.csv``
+    and ``ranking.gpkg``.
+
+    Parameters
+    ----------
+    run : RegionRun
+
+    Returns
+    -------
+    RegionRun
+        The same run with ``ranking`` and ``works`` set.
+    """
+    from connectivity import ranking
+    from connectivity.works import generate_candidates
+
+    cfg = run.config
+    cand = cfg.candidates
+    network, works, rejected = generate_candidates(
+        run.network,
+        kinds=cand.generate,
+        dem_path=run.inputs.dem_path,
+        waterways=run.inputs.waterways,
+        proposals=cfg.resolve(cand.proposals),
+        costs=cfg.costs,
+        max_new_link_m=cand.max_new_link_m,
+        max_slope_pct=cand.max_slope_pct,
+        tables=region_speed_tables(cfg),
+    )
+    # Splits change no travel time and leave the communities as they were, so the
+    # access already computed stays valid for the split network.
+    run.network = network
+    result = ranking.rank_works(
+        network,
+        works,
+        budget=cfg.budget.amount if cfg.budget is not None else None,
+        thresholds_min=cfg.access.thresholds_min,
+        weights=cfg.ranking,
+        cap_min=cfg.ranking.unreachable_cap_min,
+    )
+    ranking.write_ranking_outputs(result, run.out_dir, data_source=run.data_source)
+    write_csv(rejected, run.out_dir / "rejected_proposals.csv", data_source=run.data_source)
+    run.ranking, run.works = result, works
+    return run
+
+
+def maps_stage(run: RegionRun, *, lang: str | None = None) -> list[Path]:
+    """Write the region's interactive maps (and the PNG overview) under ``maps/<region>/``.
+
+    Parameters
+    ----------
+    run : RegionRun
+        A run after :func:`access_stage` (and :func:`rank_stage` for the
+        investments map).
+    lang : {"es", "en"}, optional
+        Label language (default: the region's).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    from connectivity import maps
+    from connectivity.works import apply_works
+
+    if run.access is None:
+        run = access_stage(run)
+    assert run.access is not None
+    cfg = run.config
+    after = None
+    if run.ranking is not None and run.works is not None and len(run.ranking.portfolio):
+        after = apply_works(run.network, run.works, run.ranking.portfolio["work_id"].tolist())
+    language = lang or cfg.region.lang
+    run.map_paths = maps.write_maps(
+        run.network,
+        run.access,
+        out_dir=settings.maps_dir(cfg.region.name),
+        ranking=run.ranking,
+        after_network=after,
+        waterways=run.inputs.waterways,
+        top_n=cfg.ranking.top_n,
+        data_source=run.data_source,
+        attribution=cfg.region.attribution,
+        synthetic=cfg.region.synthetic,
+        title=cfg.region.title or cfg.region.name,
+        lang="en" if language == "en" else "es",
+        thresholds_min=cfg.access.thresholds_min,
+    )
+    return run.map_paths
