@@ -34,7 +34,7 @@ _NOT_REAL_DATA_ES = (
     "aleatoria. No describe ningún lugar, camino, río, comunidad, mercado ni colegio reales."
 )
 #: Version of the generator; stored in metadata.json (files are re-used only if it matches).
-GENERATOR_VERSION = "1.2"
+GENERATOR_VERSION = "1.3"
 #: CRS of the rasters and of :func:`sample_road_network`.
 SAMPLE_CRS = "EPSG:32718"
 #: Cell size of ``elevation.tif`` (m).
