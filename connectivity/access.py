@@ -15,15 +15,26 @@ Per community (columns of :func:`community_access`), for each facility kind
 * ``{kind}_cut_off_wet`` — reachable in the dry season, not in the wet one.
 
 Also ``all_season_road_m`` (straight-line distance to the nearest all-season
-road, for the Rural Access Index), ``far_from_road``, ``connector_m`` and
-``component``. Unreachable is ``inf`` minutes with an empty facility id,
-never 0.
+road, for the Rural Access Index), and from the network ``far_from_road``,
+``connector_m``, ``component`` / ``main_piece`` (the community's piece of the
+network) and ``{kind}_cut_off_piece`` (no route to any because its small piece
+holds none; see :func:`connectivity.network.build_network`), with the
+population's ``population_source``. Unreachable is ``inf`` minutes with an
+empty facility id, never 0.
+
+Summaries (:func:`access_summary`, :func:`travel_time_stats`) never let a
+mean hide the people with no route: each mean and median says in its name
+whether they are in it (``_reachable``: left out; ``_unreachable_at_cap``:
+counted at ``unreachable_cap_min``), and the share with no route stands
+beside it (``_unreachable_share``). :func:`describe_mean_minutes` says the
+same in words, for the log and the ranking's explanation.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -33,15 +44,20 @@ from tqdm.auto import tqdm
 
 from connectivity import routing
 from connectivity._logging import progress_enabled
-from connectivity.errors import DataError
+from connectivity.errors import ConfigError, DataError
 from connectivity.network import RoadNetwork
 
 __all__ = [
     "FACILITY_KINDS",
     "MODES",
     "SEASONS",
+    "STAT_KEYS",
+    "UNREACHABLE_CAP_MIN",
     "access_summary",
     "community_access",
+    "describe_mean_minutes",
+    "season_stats",
+    "travel_time_stats",
     "weighted_median",
 ]
 
@@ -55,6 +71,21 @@ MODES: dict[str, dict[str, str]] = {
     "walk_": {"dry": "walk_time_s", "wet": "walk_time_wet_s"},
 }
 RAI_DISTANCE_M = 2000.0
+#: Minutes a person with no route counts in the means and medians that include
+#: everyone: the default of the ranking's ``unreachable_cap_min`` (``[ranking]``
+#: of the region config), which also counts a community with no route as this far.
+UNREACHABLE_CAP_MIN = 480.0
+#: The statistics :func:`travel_time_stats` returns (and :func:`access_summary`
+#: writes as ``{kind}_{mode}{season}_{key}``), in column order.
+STAT_KEYS = (
+    "mean_min_reachable",
+    "mean_min_unreachable_at_cap",
+    "median_min",
+    "median_min_reachable",
+    "median_min_unreachable_at_cap",
+    "unreachable_people",
+    "unreachable_share",
+)
 
 
 def community_access(
@@ -165,31 +196,180 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     return float(np.asarray(values)[order][np.searchsorted(cum, cum[-1] / 2.0)])
 
 
-def _summarise(group: pd.DataFrame, thresholds_min: Sequence[int]) -> dict[str, float | int]:
+def travel_time_stats(
+    minutes: np.ndarray | pd.Series,
+    population: np.ndarray | pd.Series,
+    *,
+    unreachable_cap_min: float = UNREACHABLE_CAP_MIN,
+) -> dict[str, float]:
+    """Population-weighted mean and median minutes, saying who is in each.
+
+    People with no route (``inf`` minutes) are either left out of a mean or
+    median, or counted at ``unreachable_cap_min``; which one is in each key's
+    name. People with a route always count their own minutes, even above the
+    cap.
+
+    Parameters
+    ----------
+    minutes : array-like
+        Minutes of each community (``inf``: no route).
+    population : array-like
+        People of each community (the weights).
+    unreachable_cap_min : float
+        Minutes counted for a person with no route in the ``_at_cap`` figures.
+
+    Returns
+    -------
+    dict
+        Keys :data:`STAT_KEYS`:
+
+        * ``mean_min_reachable``, ``median_min_reachable`` — over the people
+          with a route only (NaN when nobody has one);
+        * ``mean_min_unreachable_at_cap``, ``median_min_unreachable_at_cap`` —
+          over everyone, people with no route at ``unreachable_cap_min``;
+        * ``median_min`` — over everyone, no route counting as longer than any
+          trip (``inf`` when at least half the people have no route);
+        * ``unreachable_people``, ``unreachable_share`` — people with no route,
+          and their share of everyone (0–1).
+
+        The figures over everyone are NaN when the population is zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> stats = travel_time_stats(np.array([10.0, 30.0, np.inf]), np.array([1.0, 1.0, 2.0]))
+    >>> stats["mean_min_reachable"], stats["unreachable_share"]
+    (20.0, 0.5)
+    >>> stats["mean_min_unreachable_at_cap"]  # (10 + 30 + 2 x 480) / 4
+    250.0
+    """
+    t = np.asarray(minutes, dtype=float)
+    pop = np.asarray(population, dtype=float)
+    ok = np.isfinite(t)
+    total, reach = float(pop.sum()), float(pop[ok].sum())
+    nan = float("nan")
+    at_cap = np.where(ok, t, float(unreachable_cap_min))
+    return {
+        "mean_min_reachable": float(np.average(t[ok], weights=pop[ok])) if reach > 0 else nan,
+        "mean_min_unreachable_at_cap": float(np.average(at_cap, weights=pop)) if total > 0 else nan,
+        "median_min": weighted_median(t, pop),
+        "median_min_reachable": weighted_median(t[ok], pop[ok]),
+        "median_min_unreachable_at_cap": weighted_median(at_cap, pop),
+        "unreachable_people": float(pop[~ok].sum()),
+        "unreachable_share": float(pop[~ok].sum() / total) if total > 0 else nan,
+    }
+
+
+def season_stats(row: Mapping[str, Any] | pd.Series, prefix: str) -> dict[str, float]:
+    """Return the :data:`STAT_KEYS` of one row of :func:`access_summary`, unprefixed.
+
+    Parameters
+    ----------
+    row : mapping
+        A row of :func:`access_summary` (e.g. ``summary.iloc[0]``).
+    prefix : str
+        ``{kind}_{mode}{season}``, e.g. ``"market_wet"`` or ``"school_walk_dry"``.
+
+    Returns
+    -------
+    dict
+        What :func:`travel_time_stats` returned for that kind, mode and season.
+    """
+    return {k: float(row[f"{prefix}_{k}"]) for k in STAT_KEYS if f"{prefix}_{k}" in row}
+
+
+def _pct(share: float) -> str:
+    """Write a share as a percentage, never rounding a few people to 0% or all but a few to 100%.
+
+    Examples
+    --------
+    >>> [_pct(x) for x in (0.0, 0.0004, 0.006, 0.263, 0.9996, 1.0)]
+    ['0%', '<0.1%', '0.6%', '26%', '>99.9%', '100%']
+    """
+    p = 100.0 * share
+    if p in (0.0, 100.0):
+        return f"{p:.0f}%"
+    if p < 0.1:
+        return "<0.1%"
+    if p > 99.9:
+        return ">99.9%"
+    return f"{p:.1f}%" if p < 1 or p > 99 else f"{p:.0f}%"
+
+
+def _people(n: float) -> str:
+    return "1 person" if round(n) == 1 else f"{n:,.0f} people"
+
+
+def describe_mean_minutes(stats: Mapping[str, float], *, unreachable_cap_min: float) -> str:
+    """Say the mean minutes of one kind and season in words, with who has no route.
+
+    Parameters
+    ----------
+    stats : mapping
+        Output of :func:`travel_time_stats` (or :func:`season_stats`).
+    unreachable_cap_min : float
+        The cap used for ``mean_min_unreachable_at_cap``.
+
+    Returns
+    -------
+    str
+        English text (the log and ``ranking_explanation.txt``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> stats = travel_time_stats(np.array([10.0, 30.0, np.inf]), np.array([1.0, 2.0, 1.0]))
+    >>> describe_mean_minutes(stats, unreachable_cap_min=480)[:48]
+    '23.3 min on average (the 75% who can reach one; '
+    >>> describe_mean_minutes(stats, unreachable_cap_min=480)[48:]
+    '1 person (25%) cut off, no route; 137.5 min counting them at 480 min)'
+    >>> describe_mean_minutes(travel_time_stats(np.array([5.0]), np.array([3.0])),
+    ...                       unreachable_cap_min=480)
+    '5.0 min on average (everyone can reach one)'
+    """
+    share = stats["unreachable_share"]
+    mean = stats["mean_min_reachable"]
+    if not np.isfinite(share):
+        return "nobody lives here"
+    if share == 0:
+        return f"{mean:,.1f} min on average (everyone can reach one)"
+    if share == 1:
+        return "nobody can reach one (everyone cut off, no route)"
+    return (
+        f"{mean:,.1f} min on average (the {_pct(1.0 - share)} who can reach one; "
+        f"{_people(stats['unreachable_people'])} ({_pct(share)}) cut off, no route; "
+        f"{stats['mean_min_unreachable_at_cap']:,.1f} min counting them at "
+        f"{unreachable_cap_min:g} min)"
+    )
+
+
+def _summarise(
+    group: pd.DataFrame, thresholds_min: Sequence[int], cap_min: float
+) -> dict[str, float | int]:
     pop = group["population"].to_numpy(dtype=float)
     row: dict[str, float] = {
         "communities": len(group),
         "population": float(pop.sum()),
+        "unreachable_cap_min": float(cap_min),
     }
     for kind in FACILITY_KINDS:
         for season in SEASONS:
             walk = group[f"{kind}_walk_{season}_min"].to_numpy(dtype=float)
-            walk_ok = np.isfinite(walk)
-            row[f"{kind}_walk_{season}_mean_min"] = (
-                float(np.average(walk[walk_ok], weights=pop[walk_ok]))
-                if pop[walk_ok].sum() > 0
-                else float("nan")
-            )
+            stats = travel_time_stats(walk, pop, unreachable_cap_min=cap_min)
+            prefix = f"{kind}_walk_{season}"
+            row[f"{prefix}_mean_min"] = stats["mean_min_reachable"]  # the original name
+            for key in ("mean_min_reachable", "mean_min_unreachable_at_cap"):
+                row[f"{prefix}_{key}"] = stats[key]
+            for key in ("unreachable_people", "unreachable_share"):
+                row[f"{prefix}_{key}"] = stats[key]
             minutes = group[f"{kind}_{season}_min"].to_numpy(dtype=float)
-            ok = np.isfinite(minutes)
-            w = pop[ok]
-            row[f"{kind}_{season}_mean_min"] = (
-                float(np.average(minutes[ok], weights=w)) if w.sum() > 0 else float("nan")
-            )
-            row[f"{kind}_{season}_median_min"] = weighted_median(minutes, pop)
-            row[f"{kind}_{season}_unreachable_people"] = float(pop[~ok].sum())
+            stats = travel_time_stats(minutes, pop, unreachable_cap_min=cap_min)
+            prefix = f"{kind}_{season}"
+            row[f"{prefix}_mean_min"] = stats["mean_min_reachable"]  # the original name
+            for key in STAT_KEYS:
+                row[f"{prefix}_{key}"] = stats[key]
             for t in thresholds_min:
-                row[f"{kind}_{season}_people_within_{t}min"] = float(pop[minutes <= t].sum())
+                row[f"{prefix}_people_within_{t}min"] = float(pop[minutes <= t].sum())
         row[f"{kind}_people_cut_off_wet"] = float(pop[group[f"{kind}_cut_off_wet"]].sum())
     total = pop.sum()
     near = pop[group["near_all_season_road"].to_numpy(dtype=bool)].sum()
@@ -202,8 +382,14 @@ def access_summary(
     *,
     thresholds_min: Sequence[int] = (30, 60, 120),
     by: str | None = "district",
+    unreachable_cap_min: float = UNREACHABLE_CAP_MIN,
 ) -> pd.DataFrame:
     """Summarise community access for the whole region and by district.
+
+    Every figure is weighted by population. A person with no route in a
+    season (``inf`` minutes: cut off by the rains, or on a piece of the
+    network with no market or school) is in a mean or median only where its
+    name says so.
 
     Parameters
     ----------
@@ -213,21 +399,67 @@ def access_summary(
         The thresholds used in :func:`community_access`.
     by : str or None
         Column to group by (default ``district``; skipped when absent).
+    unreachable_cap_min : float
+        Minutes counted for a person with no route in the ``_at_cap`` means
+        and medians: the ranking's ``unreachable_cap_min`` (default 480).
 
     Returns
     -------
     pandas.DataFrame
-        One row for the region (``area == "region"``) then one per group:
-        communities, population, population-weighted mean and median minutes
-        to market and school in each season (means over people who can reach
-        one; the unreachable are counted apart; walking only as
-        ``{kind}_walk_{season}_mean_min``), people within each threshold,
-        people cut off in the wet season, and the Rural Access Index (share
-        of people within ``rai_distance_m`` of an all-season road, column
+        One row for the region (``area == "region"``) then one per group,
+        with ``communities``, ``population`` and ``unreachable_cap_min``, then
+        for each ``kind`` (market, school) and ``season`` (dry, wet), with
+        ``P = {kind}_{season}``:
+
+        * ``P_mean_min`` and ``P_mean_min_reachable`` (the same number, the
+          second name says it) — mean minutes of the people **with a route**
+          in that season; the people with none are left out;
+        * ``P_mean_min_unreachable_at_cap`` — mean minutes of **everyone**,
+          a person with no route counted at ``unreachable_cap_min`` (people
+          with a route count their own minutes, even above the cap);
+        * ``P_median_min`` — median of **everyone**, no route counting as
+          longer than any trip (``inf`` when half or more have no route);
+          ``P_median_min_reachable`` — of the people with a route only;
+          ``P_median_min_unreachable_at_cap`` — of everyone, no route at the
+          cap;
+        * ``P_unreachable_people``, ``P_unreachable_share`` — people with no
+          route in that season (cut off), and their share of the population;
+        * ``P_people_within_{T}min`` for each threshold (people with no
+          route are never within);
+
+        and ``{kind}_people_cut_off_wet`` (a route in the dry season, none in
+        the wet one). Walking only, ``W = {kind}_walk_{season}``:
+        ``W_mean_min`` = ``W_mean_min_reachable`` (people who can walk to one),
+        ``W_mean_min_unreachable_at_cap``, ``W_unreachable_people`` and
+        ``W_unreachable_share``. Last, the Rural Access Index (share of
+        people within ``rai_distance_m`` of an all-season road, column
         ``near_all_season_road`` of :func:`community_access`).
+
+    Examples
+    --------
+    A dry-season mean that looks worse than the wet one only because the
+    rains cut a far village off:
+
+    >>> import numpy as np, pandas as pd
+    >>> rows = {"population": [100.0, 100.0], "near_all_season_road": [True, False]}
+    >>> for kind in FACILITY_KINDS:
+    ...     for mode in MODES:
+    ...         rows[f"{kind}_{mode}dry_min"] = [10.0, 50.0]
+    ...         rows[f"{kind}_{mode}wet_min"] = [12.0, np.inf]
+    ...     rows[f"{kind}_cut_off_wet"] = [False, True]
+    >>> region = access_summary(pd.DataFrame(rows), thresholds_min=(30,)).iloc[0]
+    >>> float(region["market_dry_mean_min"]), float(region["market_wet_mean_min_reachable"])
+    (30.0, 12.0)
+    >>> float(region["market_wet_unreachable_share"])
+    0.5
+    >>> float(region["market_wet_mean_min_unreachable_at_cap"])  # (12 + 480) / 2
+    246.0
     """
-    rows = [{"area": "region", **_summarise(access, thresholds_min)}]
+    cap = float(unreachable_cap_min)
+    if not (np.isfinite(cap) and cap > 0):
+        raise ConfigError(f"unreachable_cap_min must be a positive number of minutes, got {cap!r}")
+    rows = [{"area": "region", **_summarise(access, thresholds_min, cap)}]
     if by is not None and by in access.columns and access[by].notna().any():
         for name, group in access.groupby(by, sort=True, dropna=False):
-            rows.append({"area": f"{by}:{name}", **_summarise(group, thresholds_min)})
+            rows.append({"area": f"{by}:{name}", **_summarise(group, thresholds_min, cap)})
     return pd.DataFrame(rows)

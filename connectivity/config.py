@@ -57,7 +57,11 @@ Schema
     community column, e.g. a poverty rate in 0..1) and ``equity_strength``
     (people count ``1 + strength * value`` times), ``unreachable_cap_min``
     (minutes counted for a community with no route, and the most a trip can
-    count; 480 = 8 h), ``top_n`` (works highlighted on maps).
+    count; 480 = 8 h), ``top_n`` (works highlighted on maps),
+    ``min_gain_min`` (savings under this many minutes per trip, against the
+    base network, are not benefits; default 5, at least 1) and
+    ``min_score_per_1000`` (the hurdle: a work scoring less per 1,000 of net
+    cost is not funded; default 1).
 ``[budget]``
     ``amount`` in ``costs.currency``.
 
@@ -254,6 +258,10 @@ class RankingSection(_Section):
     equity_strength: Annotated[float, Field(ge=0)] = 0.0
     unreachable_cap_min: PositiveFloat = 480.0
     top_n: Annotated[int, Field(gt=0)] = 20
+    # savings under this many minutes per trip are not benefits (>= 1: see connectivity.ranking)
+    min_gain_min: Annotated[float, Field(ge=1)] = 5.0
+    # hurdle: least score per 1,000 of net cost for a work to be funded
+    min_score_per_1000: Annotated[float, Field(ge=0)] = 1.0
 
 
 class BudgetSection(_Section):

@@ -11,7 +11,15 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from connectivity.access import access_summary, community_access, weighted_median
+from connectivity.access import (
+    STAT_KEYS,
+    UNREACHABLE_CAP_MIN,
+    access_summary,
+    community_access,
+    describe_mean_minutes,
+    travel_time_stats,
+    weighted_median,
+)
 from connectivity.errors import DataError
 from connectivity.network import build_network
 
@@ -148,3 +156,151 @@ def test_no_markets_is_a_clear_error():
 
     with pytest.raises(DataError, match="no markets in the region"):
         community_access(replace(net, markets=empty))
+
+
+def _hand_access(wet_market: list[float]) -> pd.DataFrame:
+    """Four communities in two districts; dry minutes everywhere, wet as given for markets."""
+    pop = [100.0, 200.0, 50.0, 150.0]
+    dry = [10.0, 20.0, 40.0, 60.0]
+    rows: dict[str, list] = {
+        "community_id": ["a", "b", "c", "d"],
+        "district": ["X", "X", "Y", "Y"],
+        "population": pop,
+        "near_all_season_road": [True, True, False, False],
+    }
+    for kind in ("market", "school"):
+        wet = wet_market if kind == "market" else [12.0, 25.0, 45.0, 70.0]
+        for mode in ("", "walk_"):
+            rows[f"{kind}_{mode}dry_min"] = dry
+            rows[f"{kind}_{mode}wet_min"] = wet
+        rows[f"{kind}_cut_off_wet"] = [not np.isfinite(w) for w in wet]
+    return pd.DataFrame(rows)
+
+
+def test_summary_says_who_each_mean_and_median_covers():
+    """c (50 people) and d (150) are cut off in the rains: 40% with no route."""
+    table = _hand_access([12.0, 25.0, np.inf, np.inf])
+    summary = access_summary(table, thresholds_min=(30,), unreachable_cap_min=100.0)
+    region = summary.set_index("area").loc["region"]
+    reachable = (100 * 12 + 200 * 25) / 300  # 20.67: looks better than the dry season's 32
+    assert region["market_wet_mean_min_reachable"] == pytest.approx(reachable)
+    assert region["market_wet_mean_min"] == region["market_wet_mean_min_reachable"]
+    assert region["market_wet_unreachable_people"] == 200
+    assert region["market_wet_unreachable_share"] == pytest.approx(0.4)
+    # everyone, the 200 cut off at the cap of 100 min
+    assert region["market_wet_mean_min_unreachable_at_cap"] == pytest.approx(
+        (100 * 12 + 200 * 25 + 200 * 100) / 500
+    )
+    assert region["unreachable_cap_min"] == 100.0
+    # medians: 12 (100 people), 25 (200), cut off (200); the 250th person is at 25 min
+    assert region["market_wet_median_min"] == 25.0
+    assert region["market_wet_median_min_reachable"] == 25.0  # 150th of 300
+    assert region["market_wet_median_min_unreachable_at_cap"] == 25.0
+    # the dry season: nobody cut off, so both means are the same number
+    dry = (100 * 10 + 200 * 20 + 50 * 40 + 150 * 60) / 500
+    assert region["market_dry_mean_min_reachable"] == pytest.approx(dry)
+    assert region["market_dry_mean_min_unreachable_at_cap"] == pytest.approx(dry)
+    assert region["market_dry_unreachable_share"] == 0.0
+    # walking only gets the same pair of means and the share
+    assert region["market_walk_wet_mean_min_reachable"] == pytest.approx(reachable)
+    assert region["market_walk_wet_mean_min"] == pytest.approx(reachable)
+    assert region["market_walk_wet_unreachable_share"] == pytest.approx(0.4)
+    assert region["market_walk_wet_mean_min_unreachable_at_cap"] == pytest.approx(
+        (100 * 12 + 200 * 25 + 200 * 100) / 500
+    )
+    # district Y: everyone cut off; no mean of the reachable, all at the cap
+    y = summary.set_index("area").loc["district:Y"]
+    assert math.isnan(y["market_wet_mean_min_reachable"])
+    assert y["market_wet_unreachable_share"] == 1.0
+    assert y["market_wet_mean_min_unreachable_at_cap"] == 100.0
+    assert y["market_wet_median_min"] == np.inf
+    assert y["market_wet_median_min_unreachable_at_cap"] == 100.0
+    assert math.isnan(y["market_wet_median_min_reachable"])
+
+
+def test_most_cut_off_median_and_default_cap():
+    table = _hand_access([12.0, np.inf, 30.0, np.inf])  # 350 of 500 people cut off
+    region = access_summary(table, thresholds_min=(30,)).iloc[0]
+    assert region["unreachable_cap_min"] == UNREACHABLE_CAP_MIN == 480.0
+    assert region["market_wet_median_min"] == np.inf
+    assert region["market_wet_median_min_unreachable_at_cap"] == 480.0
+    assert region["market_wet_median_min_reachable"] == 12.0  # 12 (100 people), 30 (50)
+    assert region["market_wet_mean_min_reachable"] == pytest.approx((100 * 12 + 50 * 30) / 150)
+    assert region["market_wet_mean_min_unreachable_at_cap"] == pytest.approx(
+        (100 * 12 + 50 * 30 + 350 * 480) / 500
+    )
+    assert region["market_wet_unreachable_share"] == pytest.approx(0.7)
+
+
+def test_summary_columns_are_consistent_on_real_shaped_access(access):
+    """Cut-off-inclusive figures >= reachable-only ones when anyone is cut off, equal if not."""
+    summary = access_summary(access.reset_index(), thresholds_min=(30, 60, 120))
+    assert_summary_consistent(summary)
+    region = summary.iloc[0]
+    # the island (30 of 1,380 people) has no market in any season
+    assert region["market_dry_unreachable_share"] == pytest.approx(30 / 1380)
+    assert region["market_dry_mean_min_unreachable_at_cap"] > region["market_dry_mean_min"]
+    assert region["school_dry_unreachable_people"] == 30
+
+
+def assert_summary_consistent(summary: pd.DataFrame) -> None:
+    """The checks every access summary must pass (also run on the sample and Cusco)."""
+    for kind in ("market", "school"):
+        for mode, keys in (("", STAT_KEYS), ("walk_", _WALK_KEYS)):
+            for season in ("dry", "wet"):
+                p = f"{kind}_{mode}{season}"
+                for key in ("mean_min", *keys):
+                    assert f"{p}_{key}" in summary.columns, f"{p}_{key}"
+                share = summary[f"{p}_unreachable_share"]
+                np.testing.assert_allclose(
+                    share * summary["population"], summary[f"{p}_unreachable_people"], atol=0.5
+                )
+                mean = summary[f"{p}_mean_min_reachable"]
+                assert mean.equals(summary[f"{p}_mean_min"])
+                at_cap = summary[f"{p}_mean_min_unreachable_at_cap"]
+                some = share > 0
+                none = share == 0
+                # (a mean of everyone counts the cut off at the cap: it is the larger one
+                # as long as the people with a route take less than the cap on average)
+                under = some & ~(mean > summary["unreachable_cap_min"])
+                assert (at_cap[under] >= mean[under].fillna(0.0)).all(), p
+                np.testing.assert_allclose(at_cap[none], mean[none])
+                # the mean of everyone is the weighted blend of the reachable and the cap
+                cap = summary["unreachable_cap_min"]
+                blend = (1 - share) * mean.fillna(0.0) + share * cap
+                np.testing.assert_allclose(at_cap, blend, rtol=1e-9, atol=1e-3)  # CSV: 1e-6
+                if not mode:
+                    med = summary[f"{p}_median_min_unreachable_at_cap"]
+                    reach_med = summary[f"{p}_median_min_reachable"].fillna(0.0)
+                    assert (med[under] >= reach_med[under]).all(), p
+
+
+_WALK_KEYS = ("mean_min_reachable", "mean_min_unreachable_at_cap", "unreachable_people")
+
+
+def test_cap_must_be_positive_and_matches_the_ranking_default():
+    from connectivity.config import RankingSection
+    from connectivity.errors import ConfigError
+    from connectivity.ranking.measures import UNREACHABLE_CAP_MIN as RANKING_CAP
+
+    table = _hand_access([12.0, 25.0, np.inf, np.inf])
+    for bad in (0.0, -5.0, np.inf, np.nan):
+        with pytest.raises(ConfigError, match="unreachable_cap_min"):
+            access_summary(table, unreachable_cap_min=bad)
+    assert UNREACHABLE_CAP_MIN == RankingSection().unreachable_cap_min == RANKING_CAP
+
+
+def test_describe_mean_minutes_puts_the_share_cut_off_beside_the_mean():
+    stats = travel_time_stats(
+        np.array([12.0, 25.0, np.inf]), np.array([100.0, 200.0, 200.0]), unreachable_cap_min=480
+    )
+    text = describe_mean_minutes(stats, unreachable_cap_min=480)
+    assert text == (
+        "20.7 min on average (the 60% who can reach one; 200 people (40%) cut off, no route; "
+        "204.4 min counting them at 480 min)"
+    )
+    few = travel_time_stats(np.array([5.0, np.inf]), np.array([9999.0, 1.0]))
+    assert "1 person (<0.1%) cut off" in describe_mean_minutes(few, unreachable_cap_min=480)
+    assert ">99.9% who can reach one" in describe_mean_minutes(few, unreachable_cap_min=480)
+    nobody = travel_time_stats(np.array([np.inf]), np.array([10.0]))
+    assert "everyone cut off" in describe_mean_minutes(nobody, unreachable_cap_min=480)

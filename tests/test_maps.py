@@ -26,7 +26,7 @@ import shapely
 from browser import click_latlng, open_page
 
 from connectivity import maps
-from connectivity.access import community_access
+from connectivity.access import _pct, community_access, travel_time_stats
 from connectivity.errors import DataError
 from connectivity.maps.encoding import _encode_lines, _Segments
 from connectivity.network import RoadNetwork, build_network
@@ -284,6 +284,33 @@ def _layer_names(page: object) -> dict[str, list[str]]:
     )
 
 
+def _summary_rows(page: object) -> dict[str, list[str]]:
+    """The legend's table of region averages: row label -> [dry, wet] cells."""
+    rows = page.evaluate(  # type: ignore[attr-defined]
+        """() => Array.from(document.querySelectorAll('.cx-summary tr')).map(
+             tr => Array.from(tr.children).map(c => c.textContent))"""
+    )
+    out: dict[str, list[str]] = {}
+    kind = ""
+    for label, *cells in rows[1:]:
+        if ":" in label:
+            kind = label.split(":")[0]
+        out[label if ":" in label else f"{kind} / {label}"] = [
+            c.replace("\u202f", " ") for c in cells
+        ]
+    return out
+
+
+def _expected_cells(minutes: object, population: object) -> tuple[str, str, str]:
+    """What the legend shows for one variant: mean of the reachable, share cut off, mean at cap."""
+    st = travel_time_stats(np.asarray(minutes, dtype=float), np.asarray(population, dtype=float))
+    return (
+        f"{int(st['mean_min_reachable'] + 0.5)}",
+        _pct(st["unreachable_share"]),
+        f"{int(st['mean_min_unreachable_at_cap'] + 0.5)}",
+    )
+
+
 def _community_latlng(region: Region, name: str) -> tuple[float, float]:
     row = region.access[region.access["name"] == name].to_crs(4326).iloc[0]
     return row.geometry.y, row.geometry.x
@@ -306,6 +333,20 @@ def test_access_map_in_chromium(region: Region, written: dict[str, Path]) -> Non
         legend = page.inner_text(".cx-legend")
         for text in ("0–30 min", "120–240 min", "> 240 min", "inaccesible", "Trocha", "Mercado"):
             assert text in legend
+        # the region's averages: each beside the share with no route, and said to cover
+        # only the people with a route
+        assert "Promedio de la región" in legend
+        assert "El de quienes tienen ruta deja fuera a los que no la tienen" in legend
+        table = _summary_rows(page)
+        pop = region.access["population"]
+        assert region.access["market_wet_min"].eq(np.inf).any()  # the rains cut some off
+        for kind, label in (("market", "Mercado"), ("school", "Colegio")):
+            for col, season in enumerate(("dry", "wet")):
+                mean, share, at_cap = _expected_cells(region.access[f"{kind}_{season}_min"], pop)
+                assert table[f"{label}: quienes tienen ruta"][col] == f"{mean} min"
+                assert table[f"{label} / sin ruta (aislados)"][col] == share
+                assert table[f"{label} / todos, sin ruta = 480 min"][col] == f"{at_cap} min"
+        assert page.locator(".cx-summary td.cx-cut").count() >= 1  # a share above 0 stands out
         assert "Región de muestra sintética" in page.inner_text(".cx-header")
         assert "OpenStreetMap" in page.inner_text(".leaflet-control-attribution")
         assert SOURCE in page.inner_text(".leaflet-control-attribution")
@@ -367,6 +408,19 @@ def test_investments_map_in_chromium(region: Region, written: dict[str, Path]) -
         assert "Con la cartera: minutos a colegio, época de lluvias" in overlays
         assert len(overlays) == 5 + 8 + 2
         assert "Puestos 1–5" in page.inner_text(".cx-legend")
+        # region averages before -> with the portfolio, each beside the share cut off
+        legend = page.inner_text(".cx-legend")
+        assert "Promedio de la región (antes → con la cartera)" in legend
+        assert "puede subir: entran en él personas que antes no tenían ruta" in legend
+        after = region.ranking.communities_after.set_index("community_id").loc[
+            region.access["community_id"]
+        ]
+        pop = region.access["population"]
+        wet_before = _expected_cells(region.access["market_wet_min"], pop)
+        wet_after = _expected_cells(after["market_wet_min_after"], pop)
+        table = _summary_rows(page)
+        assert table["Mercado / sin ruta (aislados)"][1] == f"{wet_before[1]} → {wet_after[1]}"
+        assert table["Mercado: quienes tienen ruta"][1] == f"{wet_before[0]} → {wet_after[0]} min"
         n_works = page.evaluate("Object.keys(window.cxState.works).length")
         assert n_works == min(5, len(ranking))  # the others are drawn when their layer is shown
         page.get_by_text("Otras obras candidatas").click()
@@ -459,6 +513,15 @@ def test_english_labels(region: Region) -> None:
     html = m.get_root().render()
     payload = json.loads(re.search(r"draw\(map_\w+, \{[^}]*\}, (\{.*\})\);", html).group(1))
     assert payload["t"]["layer_markets"] == "Markets"
+    assert payload["t"]["summary_reachable"] == "{dest}: people with a route"
+    assert payload["summary"]["cap"] == 480.0
+    wet = payload["summary"]["before"]["market_wet"]  # [mean of reachable, share, mean at cap]
+    assert wet[1] > 0 and wet[2] > wet[0]
+    capped = maps.access_map(region.network, region.access, routes=False, unreachable_cap_min=60)
+    cap_html = capped.get_root().render()
+    small = json.loads(re.search(r"draw\(map_\w+, \{[^}]*\}, (\{.*\})\);", cap_html).group(1))
+    assert small["summary"]["cap"] == 60.0
+    assert small["summary"]["before"]["market_wet"][2] < wet[2]
     assert payload["title"] == "Access to markets and schools"
     assert "route" not in payload["comm"]
     assert "Markets" in html  # the layer control's name
@@ -517,3 +580,54 @@ def test_bad_inputs_are_named(region: Region) -> None:
 
 
 ARTIFACTS.mkdir(exist_ok=True)
+
+
+def _payload(m: object) -> dict:
+    html = m.get_root().render()  # type: ignore[attr-defined]
+    return json.loads(re.search(r"draw\(map_\w+, \{[^}]*\}, (\{.*\})\);", html).group(1))
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_popups_carry_the_flags_in_the_map_language(region: Region, lang: str) -> None:
+    """A work's flags and a community's estimated population or cut-off piece reach the
+    popups' data, with a label for every flag code in both languages."""
+    from dataclasses import replace
+
+    from connectivity.ranking import FLAGS
+
+    access = region.access.copy()
+    access["population_source"] = "file"
+    access.loc[access.index[0], "population_source"] = "place_type_minimum"
+    access.loc[access.index[1], "population_source"] = "osm_tag"  # tagged: not an estimate
+    access["component"] = 0
+    access["market_cut_off_piece"] = False
+    access["school_cut_off_piece"] = False
+    access.loc[access.index[2], ["component", "market_cut_off_piece"]] = [4, True]
+    table = region.ranking.ranking.copy()
+    table["flags"] = ""
+    first = table.index[0]
+    table.loc[first, "flags"] = "estimated_population;inferred_crossing"
+    ranking = replace(region.ranking, ranking=table)
+    payload = _payload(
+        maps.investments_map(region.network, access, ranking, lang=lang, routes=False)
+    )
+    works = {w["id"]: w for w in payload["works"]}
+    assert works[first]["flags"] == ["estimated_population", "inferred_crossing"]
+    assert all(w["flags"] == [] for i, w in works.items() if i != first)
+    comm = payload["comm"]
+    assert comm["popSrc"][:3] == ["place_type_minimum", "", ""]
+    assert set(comm["popSrc"][3:]) == {""}
+    assert comm["piece"][2] == 4 and comm["cutPiece"]["market"][:3] == [0, 0, 1]
+    assert sum(comm["cutPiece"]["school"]) == 0
+    t = payload["t"]
+    for code in FLAGS:
+        assert t[f"flag_{code}"], code
+    expected = {
+        "es": (
+            "Verificar en campo",
+            "cruce de río inferido (sin etiqueta de puente ni vado en OSM)",
+        ),
+        "en": ("Verify in the field", "inferred river crossing (OSM tags neither bridge nor ford)"),
+    }[lang]
+    assert (t["verify_field"], t["flag_inferred_crossing"]) == expected
+    assert "{piece}" in t["no_route_piece"] and "{dest}" in t["no_route_piece"]

@@ -76,6 +76,58 @@ def test_programme_fits_the_budget_and_gains_explain_it(demo, home: Path):
     assert set(portfolio["work_id"]) <= set(ranking["work_id"])
 
 
+def test_flags_and_population_sources_reach_the_tables(demo, home: Path):
+    """Per-work flags, per-community population source and piece (tests/flags_checks.py)."""
+    from flags_checks import check_sample_flags
+
+    check_sample_flags(demo, home / "outputs" / "sample")
+
+
+def _pct(share: float) -> str:
+    from connectivity.access import _pct as pct
+
+    return pct(share)
+
+
+def test_wet_season_figures_say_who_is_cut_off(demo, home: Path, caplog):
+    """The sample's wet-season mean looks better than the dry one only because it leaves
+    out the people the rains cut off: every output says so beside it."""
+    from test_access import assert_summary_consistent
+
+    out = home / "outputs" / "sample"
+    summary = pd.read_csv(out / "access_summary.csv")
+    assert_summary_consistent(summary)
+    region = summary.iloc[0]
+    assert region["unreachable_cap_min"] == demo.config.ranking.unreachable_cap_min
+    share = region["market_wet_unreachable_share"]
+    assert 0.1 < share < 0.5  # fords cut many off in the rains
+    assert region["market_wet_mean_min_reachable"] < region["market_dry_mean_min_reachable"]
+    assert region["market_wet_mean_min_unreachable_at_cap"] > region["market_dry_mean_min"]
+    people = f"{region['market_wet_unreachable_people']:,.0f} people ({_pct(share)}) cut off"
+    wet_mean = f"{region['market_wet_mean_min_reachable']:.1f} min on average (the "
+    at_cap = f"{region['market_wet_mean_min_unreachable_at_cap']:.1f} min counting them at 480"
+    explanation = (out / "ranking_explanation.txt").read_text(encoding="utf-8")
+    assert "Access before any work" in explanation
+    for text in (people, wet_mean, at_cap):
+        assert text in explanation, text
+    caplog.set_level("INFO", logger="connectivity.pipeline.stages")
+    pipeline.run_access("sample")
+    line = next(r.getMessage() for r in caplog.records if "on average" in r.getMessage())
+    for text in (people, wet_mean, at_cap, "dry season", "wet season", "to school"):
+        assert text in line, (text, line)
+
+
+def test_the_demo_programme_never_pays_twice_for_one_road(demo):
+    from programme_checks import assert_never_pays_twice
+
+    assert demo.ranking is not None and len(demo.ranking.portfolio) > 10
+    assert_never_pays_twice(demo.ranking.portfolio, demo.works)
+    # alternatives at one site are listed for the planner (e.g. a proposed and a generated
+    # bridge at one ford), and the programme holds at most one of them
+    ranked = demo.ranking.ranking
+    assert (ranked["alternatives"] != "").sum() > 10
+
+
 def test_same_input_gives_identical_tables(demo, home: Path):
     out = home / "outputs" / "sample"
     names = ["ranking.csv", "portfolio.csv", "gains.csv", "access_communities.csv"]
@@ -121,11 +173,23 @@ def test_cusco_real_data_end_to_end(tmp_path, repo_root: Path, shared_data: Path
     """`make demo REGION=cusco`: the real OSM network, MINEDU schools, contour DEM."""
     monkeypatch.setattr(settings, "home", tmp_path)
     run = pipeline.run_all(repo_root / "data" / "regions" / "cusco.toml")
+    from programme_checks import assert_never_pays_twice
+
+    assert run.ranking is not None
+    assert_never_pays_twice(run.ranking.portfolio, run.works)
     out, maps = tmp_path / "outputs" / "cusco", tmp_path / "maps" / "cusco"
     assert {p.name for p in maps.iterdir()} == set(MAPS)
     assert all((maps / n).stat().st_size <= 10 * 2**20 for n in MAPS)
     ranking = pd.read_csv(out / "ranking.csv")
     assert len(ranking) > 100 and {"upgrade", "bridge"} <= set(ranking["work_type"])
+    from test_access import assert_summary_consistent
+
+    summary = pd.read_csv(out / "access_summary.csv")
+    assert_summary_consistent(summary)
+    # a few hundred people on pieces of the network with no market: a share under 0.1%
+    # still shows, with the people, in the explanation
+    assert summary.loc[0, "market_wet_unreachable_people"] > 0
+    assert "(<0.1%) cut off" in (out / "ranking_explanation.txt").read_text(encoding="utf-8")
     source = ranking["data_source"].iloc[0]
     assert "OpenStreetMap contributors" in source and "synthetic" not in source
     access = pd.read_csv(out / "access_communities.csv")
@@ -138,6 +202,11 @@ def test_cusco_real_data_end_to_end(tmp_path, repo_root: Path, shared_data: Path
     assert len(run.network.pieces) > 1  # the real network is in pieces, reported not dropped
     portfolio = pd.read_csv(out / "portfolio.csv")
     assert 0 < portfolio["cost_net"].sum() <= run.config.budget.amount
+    from flags_checks import check_cusco_flags
+
+    # the issue's case: the top work is a bridge at an inferred crossing for an estimated
+    # village; tables, explanation and popups say so, and cut-off pieces say why
+    check_cusco_flags(run, out, maps)
 
 
 @pytest.mark.parametrize("name", ["access.html", "investments.html"])
@@ -157,3 +226,9 @@ def test_demo_maps_load_cleanly_in_chromium(demo, home: Path, name: str):
     assert log.console_errors == [] and log.page_errors == [] and log.dialogs == []
     assert log.external_requests == []  # everything but the background tiles is in the file
     assert len(overlays) >= 5 and legend.strip()
+    # the region's wet-season average stands beside the share the rains cut off
+    share = pd.read_csv(home / "outputs" / "sample" / "access_summary.csv").loc[
+        0, "market_wet_unreachable_share"
+    ]
+    assert "Mercado: quienes tienen ruta" in legend and "sin ruta (aislados)" in legend
+    assert f"{_pct(share)}" in legend

@@ -127,7 +127,15 @@ def test_all_ayacucho_villages_load_and_unusable_rows_are_reported(
     assert len(villages) + report["count"].sum() == 6006 == len(villages) + 703
     assert "dropped 703 of 6006 rows: 24 missing population, 679 zero population" in caplog.text
     # every kept row is the file's row, with its id (leading zero kept) and numbers
-    assert list(villages.columns) == ["community_id", "name", "population", "district", "geometry"]
+    assert list(villages.columns) == [
+        "community_id",
+        "name",
+        "population",
+        "district",
+        "population_source",
+        "geometry",
+    ]
+    assert set(villages["population_source"]) == {"file"}  # counted, not estimated
     assert villages.crs.to_epsg() == 4326
     assert villages["community_id"].is_unique
     kept = raw[~blank & ~zero].reset_index(drop=True)
@@ -150,6 +158,7 @@ def test_extra_columns_are_kept_or_named_when_missing(ayacucho_csv: Path) -> Non
         "name",
         "population",
         "district",
+        "population_source",
         "altitud",
         "categoria",
         "geometry",

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import folium
 import geopandas as gpd
 
+from connectivity.access import UNREACHABLE_CAP_MIN
 from connectivity.maps.encoding import _Names, _Segments
 from connectivity.maps.page import _map_page
 from connectivity.maps.payload import (
@@ -23,6 +24,7 @@ from connectivity.maps.payload import (
     _check_lang,
     _community_payload,
     _map_payload,
+    _summary_payload,
 )
 from connectivity.maps.style import MINUTE_BINS, _check_bins
 from connectivity.maps.text import Lang, labels
@@ -45,6 +47,7 @@ def access_map(
     lang: Lang = "es",
     thresholds_min: Sequence[float] = MINUTE_BINS,
     routes: bool = True,
+    unreachable_cap_min: float = UNREACHABLE_CAP_MIN,
 ) -> folium.Map:
     """Map of travel times from every community to its nearest market and school.
 
@@ -72,13 +75,19 @@ def access_map(
         Upper bounds of the colour classes (minutes); one more class is open.
     routes : bool
         Store each community's route to its market, drawn when it is clicked.
+    unreachable_cap_min : float
+        Minutes a person with no route counts in the legend's average of
+        everyone (the ranking's ``unreachable_cap_min``).
 
     Returns
     -------
     folium.Map
         Layers: OpenStreetMap or no background; roads; rivers; markets;
         schools; communities coloured by minutes to market / school in the
-        dry / wet season (one shown at a time).
+        dry / wet season (one shown at a time). The legend gives the region's
+        average minutes per destination and season: of the people with a
+        route, beside the share with none, and of everyone with no route
+        counted at ``unreachable_cap_min``.
 
     Raises
     ------
@@ -107,6 +116,7 @@ def access_map(
         bins=bins,
     )
     payload["comm"] = _community_payload(network, access, names, segments if routes else None)
+    payload["summary"] = _summary_payload(access, cap_min=unreachable_cap_min)
     m = _map_page(payload, t, network, access, segments, names, states=[""], works=False)
     log.info("access map: %d communities, %d road segments", len(access), len(segments.coords))
     return m

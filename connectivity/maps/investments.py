@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from connectivity.access import UNREACHABLE_CAP_MIN
 from connectivity.errors import DataError
 from connectivity.maps.encoding import (
     COORD_STEP_DEG,
@@ -38,6 +39,7 @@ from connectivity.maps.payload import (
     _check_lang,
     _community_payload,
     _map_payload,
+    _summary_payload,
 )
 from connectivity.maps.style import MINUTE_BINS, _check_bins
 from connectivity.maps.text import Lang, labels, work_type_label
@@ -67,6 +69,7 @@ def investments_map(
     lang: Lang = "es",
     thresholds_min: Sequence[float] = MINUTE_BINS,
     routes: bool = True,
+    unreachable_cap_min: float | None = None,
 ) -> folium.Map:
     """Map of the ranked road works, the chosen portfolio, and minutes before and after.
 
@@ -91,6 +94,10 @@ def investments_map(
         Works highlighted and numbered on the map.
     data_source, attribution, synthetic, title, lang, thresholds_min, routes
         As in :func:`access_map`.
+    unreachable_cap_min : float, optional
+        As in :func:`access_map` (default: the ranking's ``cap_min``, else
+        480); the legend gives the region's averages before → after the
+        portfolio.
 
     Returns
     -------
@@ -151,6 +158,9 @@ def investments_map(
         after=after,
         after_network=after_network if routes else None,
     )
+    if unreachable_cap_min is None:
+        unreachable_cap_min = float(getattr(ranking, "cap_min", UNREACHABLE_CAP_MIN))
+    payload["summary"] = _summary_payload(access, cap_min=unreachable_cap_min, after=after)
     payload["works"] = _works_payload(view, access, lang, top_n)
     payload["topN"] = int(top_n)
     m = _map_page(
@@ -235,6 +245,8 @@ def _works_payload(
                 "rank": int(row["rank"]),
                 "name": _text(row["name"]) or str(work_id),
                 "description": _text(row["description"]),
+                # assumptions to verify in the field (connectivity.ranking.flags)
+                "flags": [f for f in _text(row["flags"]).split(";") if f],
                 "type": work_type_label(_text(row["work_type"]), lang),
                 "length_m": _num(row["length_m"]),
                 "span_m": _num(row["span_m"]),

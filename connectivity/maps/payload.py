@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from connectivity import routing
+from connectivity.access import travel_time_stats
 from connectivity.errors import DataError
 from connectivity.maps.encoding import (
     RIVER_SIMPLIFY_M,
@@ -42,6 +43,7 @@ from connectivity.maps.style import (
 )
 from connectivity.maps.text import LANGS, Lang, road_class_label
 from connectivity.network import RoadNetwork
+from connectivity.sources.population import population_is_estimated
 
 __all__ = ["KINDS", "OSM_CREDIT", "SEASONS", "VARIANTS"]
 
@@ -223,6 +225,7 @@ def _community_payload(
         "m": {v: _minutes(access[f"{v}_min"]) for v in VARIANTS},
         "dest": {},
     }
+    out.update(_community_facts(access))
     if district is None:
         out["district"] = [-1] * len(access)
     for kind in KINDS:
@@ -245,6 +248,70 @@ def _community_payload(
                 for r, b in zip(_routes(after_network, access, segments), out["route"], strict=True)
             ]
     return out
+
+
+def _summary_payload(
+    access: pd.DataFrame, *, cap_min: float, after: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """Return the region's averages for the legend, each beside the share with no route.
+
+    Per variant (``market_dry`` …): ``[mean of the people with a route, share
+    with no route (0–1), mean of everyone with no route at cap_min]`` (see
+    :func:`connectivity.access.travel_time_stats`), before and, given the
+    minutes ``after`` the portfolio (index community_id, columns
+    :data:`VARIANTS`), after.
+    """
+
+    def stats(minutes: Any) -> list[float | None]:
+        st = travel_time_stats(minutes, pop, unreachable_cap_min=cap_min)
+        keys = ("mean_min_reachable", "unreachable_share", "mean_min_unreachable_at_cap")
+        return [round(st[k], 4) if np.isfinite(st[k]) else None for k in keys]
+
+    pop = pd.to_numeric(access["population"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    out: dict[str, Any] = {
+        "cap": float(cap_min),
+        "before": {v: stats(access[f"{v}_min"].to_numpy(dtype=float)) for v in VARIANTS},
+    }
+    if after is not None:
+        aligned = after.reindex(access["community_id"].map(_text).to_numpy())
+        out["after"] = {v: stats(aligned[v].to_numpy(dtype=float)) for v in VARIANTS}
+    return out
+
+
+def _community_facts(access: pd.DataFrame) -> dict[str, Any]:
+    """Return what a community's popup must warn about: an estimated population, a cut-off piece.
+
+    ``popSrc``: the ``population_source`` of each community whose population
+    is an estimate (see :func:`connectivity.sources.population.population_is_estimated`),
+    else ``""``; ``piece``: its piece of the network (``component``, -1 when
+    unknown); ``cutPiece``: per kind, 1 when the community sits off the main
+    piece on a piece with no facility of that kind (``{kind}_cut_off_piece``
+    of :func:`connectivity.network.build_network`).
+    """
+    n = len(access)
+    source = (
+        access["population_source"].astype(object).where(access["population_source"].notna(), "")
+        if "population_source" in access.columns
+        else pd.Series([""] * n, index=access.index, dtype=object)
+    )
+    estimated = population_is_estimated(source)
+    piece = (
+        pd.to_numeric(access["component"], errors="coerce").fillna(-1).astype(int).tolist()
+        if "component" in access.columns
+        else [-1] * n
+    )
+    return {
+        "popSrc": [str(s) if e else "" for s, e in zip(source.tolist(), estimated, strict=True)],
+        "piece": piece,
+        "cutPiece": {
+            kind: (
+                access[f"{kind}_cut_off_piece"].fillna(False).astype(bool).astype(int).tolist()
+                if f"{kind}_cut_off_piece" in access.columns
+                else [0] * n
+            )
+            for kind in KINDS
+        },
+    }
 
 
 def _routes(network: RoadNetwork, access: pd.DataFrame, segments: _Segments) -> list[Any]:

@@ -44,6 +44,19 @@ _TEXT: dict[str, dict[str, str]] = {
         "season_wet": "época de lluvias",
         "legend_minutes": "Minutos al destino más cercano",
         "legend_unreachable": "inaccesible",
+        "summary_title": "Promedio de la región",
+        "summary_reachable": "{dest}: quienes tienen ruta",
+        "summary_no_route": "sin ruta (aislados)",
+        "summary_at_cap": "todos, sin ruta = {cap} min",
+        "summary_note": (
+            "Promedios ponderados por población. El de quienes tienen ruta deja fuera a los "
+            "que no la tienen en esa época: se cuentan aparte."
+        ),
+        "summary_after": "antes → con la cartera",
+        "summary_after_note": (
+            "Con la cartera, el promedio de quienes tienen ruta puede subir: entran en él "
+            "personas que antes no tenían ruta."
+        ),
         "legend_size": "Tamaño: población",
         "legend_roads": "Vías",
         "legend_places": "Lugares",
@@ -70,6 +83,25 @@ _TEXT: dict[str, dict[str, str]] = {
         "route_note": "Ruta al mercado (época seca) resaltada en el mapa",
         "route_after_note": "Ruta al mercado después de la cartera en línea discontinua",
         "no_route": "Sin ruta al mercado",
+        "no_route_piece": (
+            "Sin ruta a ningún {dest}: su pieza de la red vial (n.º {piece} en "
+            "network_pieces.csv) no se une a la red principal. Verificar en campo: puede "
+            "faltar en OpenStreetMap la vía que la une."
+        ),
+        "dest_join": " ni ",
+        "verify_field": "Verificar en campo",
+        "flag_inferred_crossing": "cruce de río inferido (sin etiqueta de puente ni vado en OSM)",
+        "flag_estimated_population": "población estimada de comunidades que ganan",
+        "flag_disconnected_piece": (
+            "pieza de red desconectada: la ganancia viene de unirla a la red principal"
+        ),
+        "flag_far_from_road": "lejos de la vía: comunidades que ganan lejos de toda vía mapeada",
+        "pop_estimated": "estimada",
+        "pop_source_estimate_from_buildings": "población estimada por los edificios en OSM",
+        "pop_source_place_type_minimum": (
+            "población supuesta, el mínimo para el tipo de lugar (pocos edificios en OSM)"
+        ),
+        "pop_source_raster": "población modelada de una grilla de población",
         "rank": "Puesto",
         "work_type": "Tipo",
         "length": "Longitud",
@@ -127,6 +159,19 @@ _TEXT: dict[str, dict[str, str]] = {
         "season_wet": "wet season",
         "legend_minutes": "Minutes to the nearest destination",
         "legend_unreachable": "unreachable",
+        "summary_title": "Region average",
+        "summary_reachable": "{dest}: people with a route",
+        "summary_no_route": "no route (cut off)",
+        "summary_at_cap": "everyone, no route = {cap} min",
+        "summary_note": (
+            "Population-weighted. The average of the people with a route leaves out those "
+            "with none in that season: they are counted apart."
+        ),
+        "summary_after": "before → with the portfolio",
+        "summary_after_note": (
+            "With the portfolio, the average of the people with a route can rise: people who "
+            "had no route join it."
+        ),
         "legend_size": "Size: population",
         "legend_roads": "Roads",
         "legend_places": "Places",
@@ -153,6 +198,25 @@ _TEXT: dict[str, dict[str, str]] = {
         "route_note": "Route to market (dry season) highlighted on the map",
         "route_after_note": "Route to market after the portfolio dashed",
         "no_route": "No route to a market",
+        "no_route_piece": (
+            "No route to any {dest}: its piece of the road network (no. {piece} in "
+            "network_pieces.csv) does not join the main network. Verify in the field: "
+            "OpenStreetMap may miss the road that joins it."
+        ),
+        "dest_join": " or ",
+        "verify_field": "Verify in the field",
+        "flag_inferred_crossing": "inferred river crossing (OSM tags neither bridge nor ford)",
+        "flag_estimated_population": "estimated population of communities that gain",
+        "flag_disconnected_piece": (
+            "disconnected piece of the network: the gain comes from joining it to the main network"
+        ),
+        "flag_far_from_road": "far from road: communities that gain are far from any mapped road",
+        "pop_estimated": "estimated",
+        "pop_source_estimate_from_buildings": "population estimated from the buildings in OSM",
+        "pop_source_place_type_minimum": (
+            "population assumed, the minimum for the place type (few buildings in OSM)"
+        ),
+        "pop_source_raster": "population modelled from a population grid",
         "rank": "Rank",
         "work_type": "Type",
         "length": "Length",

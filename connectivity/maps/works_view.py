@@ -67,6 +67,7 @@ def _works_view(result: Any, crs: Any) -> _WorksView:
         ("length_m", 0.0),
         ("span_m", 0.0),
         ("cost", np.nan),
+        ("flags", ""),
     ):
         if col not in works.columns:
             works[col] = default

@@ -11,6 +11,7 @@ import folium
 import geopandas as gpd
 
 from connectivity._io import atomic_path
+from connectivity.access import UNREACHABLE_CAP_MIN
 from connectivity.maps.access import access_map
 from connectivity.maps.investments import investments_map
 from connectivity.maps.overview import overview_png
@@ -38,6 +39,7 @@ def write_maps(
     title: str = "",
     lang: Lang = "es",
     thresholds_min: Sequence[float] = MINUTE_BINS,
+    unreachable_cap_min: float = UNREACHABLE_CAP_MIN,
 ) -> list[Path]:
     """Write ``access.html`` and, given a ranking, ``investments.html`` and ``investments.png``.
 
@@ -45,6 +47,8 @@ def write_maps(
     ----------
     network, access, waterways, data_source, attribution, synthetic, title, lang, thresholds_min
         As in :func:`access_map`.
+    unreachable_cap_min : float
+        As in :func:`access_map`: the ranking's ``unreachable_cap_min``.
     out_dir : path-like
         Folder to write to (e.g. ``maps/<region>/``; created if missing).
     ranking : RankingResult, optional
@@ -74,6 +78,7 @@ def write_maps(
                 waterways=waterways,
                 title=title,
                 thresholds_min=thresholds_min,
+                unreachable_cap_min=unreachable_cap_min,
                 **common,
             ),
             out / "access.html",
@@ -91,6 +96,7 @@ def write_maps(
                     top_n=top_n,
                     title=title,
                     thresholds_min=thresholds_min,
+                    unreachable_cap_min=unreachable_cap_min,
                     **common,
                 ),
                 out / "investments.html",

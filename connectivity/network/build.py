@@ -79,6 +79,22 @@ def network_components(
     return pd.Series(comp, index=nodes.index, name="component"), pieces
 
 
+def _add_piece_facts(communities: gpd.GeoDataFrame, pieces: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Say which communities sit on the main piece, and which a small piece cuts off.
+
+    ``main_piece``: the community's piece is piece 0, the largest.
+    ``{kind}_cut_off_piece``: it is not, and its piece holds no market (or
+    school): no route to any, in any season, because the piece meets the rest
+    of the network nowhere (often a road missing from OpenStreetMap).
+    """
+    piece = communities["component"].to_numpy()
+    out = communities.assign(main_piece=piece == 0)
+    for kind in ("market", "school"):
+        none_here = pieces[f"n_{kind}s"].reindex(piece, fill_value=0).to_numpy() == 0
+        out[f"{kind}_cut_off_piece"] = (piece != 0) & none_here
+    return out
+
+
 @dataclass(frozen=True)
 class RoadNetwork:
     """A routable network and the places joined to it.
@@ -93,7 +109,11 @@ class RoadNetwork:
         ``length_m``, speeds and travel times (see :func:`add_travel_times`).
     communities, markets, schools : geopandas.GeoDataFrame
         The inputs, projected, with ``node_id``, ``attach_node_id``,
-        ``connector_m``, ``far_from_road`` and ``component``.
+        ``connector_m``, ``far_from_road`` and ``component`` (the piece, a
+        row of ``pieces``); communities also with ``main_piece`` (on piece 0,
+        the largest) and ``market_cut_off_piece`` / ``school_cut_off_piece``
+        (off the main piece, on a piece with no market / school: no route to
+        one in any season).
     pieces : pandas.DataFrame
         Disconnected pieces of the network with their node, edge and
         community counts and population.
@@ -242,6 +262,7 @@ def build_network(
         pieces[f"n_{kind}s"] = (
             layers[kind].groupby("component").size().reindex(pieces.index, fill_value=0)
         )
+    layers["community"] = _add_piece_facts(comm, pieces)
     off_main = pieces.iloc[1:]
     log.info(
         "network has %d piece(s); %d communities (%.0f people) sit outside the main piece",

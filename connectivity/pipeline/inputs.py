@@ -224,6 +224,9 @@ def load_inputs(cfg: RegionConfig) -> RegionInputs:
         )
         buildings = osm.features_from_osm_file(osm_file, {"building": True})
         communities = population.communities_from_osm_places(places, buildings)
+    if cfg.region.synthetic:
+        # the sample's people are invented by its generator: say so wherever they are shown
+        communities = communities.assign(population_source="synthetic")
 
     markets = _load_facilities(cfg, cfg.markets, "market", osm_file, area)
     schools = _load_facilities(cfg, cfg.schools, "school", osm_file, area)

@@ -164,7 +164,10 @@ def access_stage(run: RegionRun) -> RegionRun:
     communities = access_mod.community_access(
         network, thresholds_min=thresholds, rai_distance_m=cfg.access.all_season_buffer_m
     )
-    summary = access_mod.access_summary(communities, thresholds_min=thresholds)
+    cap_min = cfg.ranking.unreachable_cap_min
+    summary = access_mod.access_summary(
+        communities, thresholds_min=thresholds, unreachable_cap_min=cap_min
+    )
     source = run.data_source
     communities = communities.sort_values("community_id", kind="stable")
     write_csv(communities, run.out_dir / "access_communities.csv", data_source=source)
@@ -184,16 +187,25 @@ def access_stage(run: RegionRun) -> RegionRun:
         metadata={"region": cfg.region.name, "config": str(cfg.source_file)},
     )
     region_row = summary.iloc[0]
-    log.info(
-        "%s: %.0f people; to market %.0f min on average (dry), %.0f (wet); RAI %.0f%%",
-        cfg.region.name,
-        region_row["population"],
-        region_row["market_dry_mean_min"],
-        region_row["market_wet_mean_min"],
-        100 * region_row["rural_access_index"],
-    )
+    log.info("%s", _access_log_line(cfg.region.name, region_row, cap_min))
     run.access, run.summary = communities, summary
     return run
+
+
+def _access_log_line(region: str, row: pd.Series, cap_min: float) -> str:
+    """Write the access stage's log line: each season's mean beside the share cut off."""
+    parts = [f"{region}: {row['population']:,.0f} people"]
+    for kind in access_mod.FACILITY_KINDS:
+        seasons = [
+            f"{season} season "
+            + access_mod.describe_mean_minutes(
+                access_mod.season_stats(row, f"{kind}_{season}"), unreachable_cap_min=cap_min
+            )
+            for season in access_mod.SEASONS
+        ]
+        parts.append(f"to {kind}: " + ", ".join(seasons))
+    parts.append(f"RAI {100 * row['rural_access_index']:.0f}%")
+    return "; ".join(parts)
 
 
 def rank_stage(run: RegionRun) -> RegionRun:
@@ -290,5 +302,6 @@ def maps_stage(run: RegionRun, *, lang: str | None = None) -> list[Path]:
         title=cfg.region.title or cfg.region.name,
         lang="en" if language == "en" else "es",
         thresholds_min=cfg.access.thresholds_min,
+        unreachable_cap_min=cfg.ranking.unreachable_cap_min,
     )
     return run.map_paths

@@ -24,7 +24,14 @@ Modules:
   recomputing every time (slow; tests and benchmark);
 * :mod:`connectivity.ranking.portfolio` — :func:`select_portfolio`: a
   programme under a budget, chosen greedily on the network improved by the
-  works chosen before;
+  works chosen before, never paying twice for one site (alternatives, stages
+  priced as the increment) and stopping at a hurdle;
+* :mod:`connectivity.ranking.optimise` — the search around the greedy
+  programme (other first picks, drop-and-refill local search, every subset
+  on small instances) that makes it near-optimal;
+* :mod:`connectivity.ranking.flags` — :func:`work_flags`: the assumptions
+  behind each work's gain to verify in the field (inferred crossing,
+  estimated population, disconnected piece, far from road);
 * :mod:`connectivity.ranking.rank` — :func:`rank_works`: the ranking stage
   (evaluate, rank, choose the programme);
 * :mod:`connectivity.ranking.report` — :class:`RankingResult`, its
@@ -35,6 +42,7 @@ Modules:
 from __future__ import annotations
 
 from connectivity.ranking.evaluate import evaluate_works, work_gains
+from connectivity.ranking.flags import FLAGS, work_flags
 from connectivity.ranking.measures import (
     FACILITY_KINDS,
     GAIN_TOL_S,
@@ -50,6 +58,7 @@ from connectivity.ranking.score import ScoreWeights
 
 __all__ = [
     "FACILITY_KINDS",
+    "FLAGS",
     "GAIN_TOL_S",
     "PROGRAMME_COLUMNS",
     "ROAD_COLUMNS",
@@ -63,6 +72,7 @@ __all__ = [
     "evaluate_works_by_recomputation",
     "rank_works",
     "select_portfolio",
+    "work_flags",
     "work_gains",
     "write_ranking_outputs",
 ]

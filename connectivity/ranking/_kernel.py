@@ -172,6 +172,8 @@ def _evaluate_kernel(
     thresholds_min: np.ndarray,
     cap_min: float,
     gain_tol_s: float,
+    base: np.ndarray,
+    min_gain_s: float,
     commit: bool,
     want_records: bool,
     want_regions: bool,
@@ -196,8 +198,17 @@ def _evaluate_kernel(
     np.ndarray,
     np.ndarray,
 ]:
-    """Evaluate works (indices ``works``) against ``dist``; see :meth:`_Engine.evaluate`."""
+    """Evaluate works (indices ``works``) against ``dist``; see :meth:`_Engine.evaluate`.
+
+    Savings count against the baseline times ``base``: a node's time counts as
+    changed only once it is at least ``min_gain_s`` below its baseline (capped
+    at ``cap_min``); until then its effective time is the baseline. Each
+    work's statistics are the change of the effective times it makes, so the
+    statistics of works done one after another add up to those of the whole
+    programme against the baseline.
+    """
     n_eval = len(works)
+    cap_s = cap_min * 60.0
     reg_cap = 16
     reg_nodes = np.empty(reg_cap, dtype=np.int64)
     reg_ptr = np.zeros(n_eval + 1, dtype=np.int64)
@@ -267,8 +278,11 @@ def _evaluate_kernel(
                 n_reg += n_touched
             for q in range(n_touched):
                 y = touched[q]
-                before = d[y]
-                after = nd[y]
+                b = base[s, y]
+                b_cap = min(b, cap_s)
+                # effective times: the baseline until the saving reaches min_gain_s
+                before = d[y] if b_cap - min(d[y], cap_s) >= min_gain_s else b
+                after = nd[y] if b_cap - min(nd[y], cap_s) >= min_gain_s else b
                 if before - after > gain_tol_s:
                     b_min = before / 60.0
                     a_min = after / 60.0
@@ -317,9 +331,9 @@ def _evaluate_kernel(
                             rec_after[n_rec] = after
                             n_rec += 1
                 if commit:
-                    d[y] = after
+                    d[y] = nd[y]
                 else:
-                    nd[y] = before
+                    nd[y] = d[y]
         for j in range(lo, hi):
             wk_first[ch_head[j]] = -1
         reg_ptr[i + 1] = n_reg

@@ -80,6 +80,39 @@ class _Evaluation:
     region_ptr: np.ndarray  # work i's nodes: region_nodes[region_ptr[i]:region_ptr[i + 1]]
 
 
+@dataclass
+class _State:
+    """What :meth:`_Engine.snapshot` keeps: current times, edge weights, added edges."""
+
+    dist: np.ndarray
+    weights: np.ndarray
+    ex_first: np.ndarray
+    n_extra: int
+
+
+def _effective(
+    baseline: np.ndarray, times: np.ndarray, cap_min: float, min_gain_s: float
+) -> np.ndarray:
+    """Keep ``times`` where they save at least ``min_gain_s`` on ``baseline``, else the baseline.
+
+    A smaller saving is not a benefit: the time counts as unchanged. Savings are measured
+    on times capped at ``cap_min`` minutes, as the score measures them; the
+    kernel applies the same rule node by node.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> base = np.array([600.0, 600.0, np.inf, np.inf])
+    >>> now = np.array([590.0, 200.0, np.inf, 300.0])
+    >>> _effective(base, now, cap_min=480.0, min_gain_s=300.0).tolist()
+    [600.0, 200.0, inf, 300.0]
+    """
+    cap_s = 60.0 * cap_min
+    with np.errstate(invalid="ignore"):
+        saving = np.minimum(baseline, cap_s) - np.minimum(times, cap_s)
+    return np.where(saving >= min_gain_s, times, baseline)
+
+
 def _as_seconds(values: Any) -> np.ndarray:
     arr = np.asarray(values, dtype=np.float64).copy()
     arr[np.isnan(arr)] = np.inf
@@ -104,6 +137,7 @@ class _Engine:
     ) -> None:
         self.network = network
         self.cap_min = cap_min
+        self.min_gain_s = 60.0 * float(weights.min_gain_min)
         nodes = network.nodes.index
         if not nodes.is_unique:
             raise DataError("network node ids are not unique")
@@ -303,6 +337,8 @@ class _Engine:
             self.thresholds,
             float(self.cap_min),
             GAIN_TOL_S,
+            self.baseline,
+            self.min_gain_s,
             commit,
             records,
             regions,
@@ -320,9 +356,27 @@ class _Engine:
         self.stamp += len(works)
         return _Evaluation(stats, overall, _Records(*rest[:5]), rest[5], rest[6])
 
-    def commit(self, changes: _Changes, work: int) -> _Evaluation:
-        """Do one work: update the current times and the graph; return its evaluation."""
-        result = self.evaluate(changes, np.array([work]), records=True, regions=True, commit=True)
+    def snapshot(self) -> _State:
+        """Keep the current times and graph, to :meth:`restore` later (e.g. the base network)."""
+        return _State(self.dist.copy(), self.weights.copy(), self.ex_first.copy(), self.n_extra)
+
+    def restore(self, state: _State) -> None:
+        """Go back to a :meth:`snapshot`: the works committed since are undone."""
+        self.dist[:] = state.dist
+        self.new_dist[:] = state.dist
+        self.weights[:] = state.weights
+        self.ex_first[:] = state.ex_first
+        self.n_extra = state.n_extra
+
+    def commit(self, changes: _Changes, work: int, *, details: bool = True) -> _Evaluation:
+        """Do one work: update the current times and the graph; return its evaluation.
+
+        With ``details`` (default) the evaluation has the communities that
+        gain and the nodes improved; without, only the statistics (faster).
+        """
+        result = self.evaluate(
+            changes, np.array([work]), records=details, regions=details, commit=True
+        )
         lo, hi = int(changes.work_ptr[work]), int(changes.work_ptr[work + 1])
         pos = changes.csr_pos[lo:hi]
         rep = pos >= 0

@@ -20,9 +20,16 @@ CSR arrays (:mod:`connectivity.ranking._kernel`, driven by
 
 Measures per work (columns of :func:`evaluate_works`)
 -----------------------------------------------------
-For each facility kind ``k`` (``market``, ``school``) and season ``s``
-(``dry``, ``wet``), over the communities whose time falls by more than
-:data:`GAIN_TOL_S` (1e-6 s; smaller changes are rounding):
+A saving counts only when it is a benefit a person would notice: a
+community's time to a facility kind in a season counts as changed only once it
+is at least ``min_gain_min`` minutes (default 5, see
+:data:`connectivity.ranking.measures.MIN_GAIN_MIN`) below its time on the
+base network, capped like the score; until then it counts as unchanged, in
+every measure below and in the gains table. Because the rule is against the
+base network, a programme's measures are the same whether its works are
+counted one after another or all at once. For each facility kind ``k``
+(``market``, ``school``) and season ``s`` (``dry``, ``wet``), over the
+communities whose counted time falls:
 
 * ``{k}_{s}_person_min_saved`` — Σ population × minutes saved, where minutes
   are **capped** at ``cap_min`` (default :data:`UNREACHABLE_CAP_MIN`, 8 h):
@@ -44,6 +51,10 @@ For each facility kind ``k`` (``market``, ``school``) and season ``s``
   share of it.
 * ``communities_gaining`` and ``people_benefited`` — communities (their
   population) that gain in any kind or season.
+* ``mean_min_saved_per_person`` — person_min_saved / people_benefited: the
+  minutes per trip (season-weighted, market + school) the average person
+  benefited saves; the ranking adds ``median_min_saved_per_person``
+  (population-weighted median over the communities that gain).
 * ``cost``, ``cost_net`` (what the budget pays, after co-financing),
   ``cost_per_person_benefited`` (= cost_net / people_benefited; NaN when no one
   benefits), ``minutes_saved_per_1000_soles`` (= person_min_saved per 1,000
@@ -134,6 +145,7 @@ def _table_from_stats(
     with np.errstate(divide="ignore", invalid="ignore"):
         people = out["people_benefited"].to_numpy()
         out["cost_per_person_benefited"] = np.where(people > 0, cost_net / people, np.nan)
+        out["mean_min_saved_per_person"] = np.where(people > 0, minutes / people, np.nan)
         out["minutes_saved_per_1000_soles"] = _per_1000(minutes, cost_net)
         out["score"] = score
         out["score_per_1000"] = _per_1000(score, cost_net)

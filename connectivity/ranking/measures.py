@@ -4,8 +4,9 @@ Constants shared by the evaluation, the score and the portfolio: the facility
 kinds (``market``, ``school``) and seasons (``dry``, ``wet``) with the edge
 weight of each season, :data:`UNREACHABLE_CAP_MIN` (minutes saved are capped:
 a trip longer than a working day is treated as no better than no trip),
-:data:`GAIN_TOL_S` (a community gains when its time falls by more than this;
-smaller changes are rounding), the order of the four searches and the layout of
+:data:`GAIN_TOL_S` (a time falls when it falls by more than this; smaller
+changes are rounding), :data:`MIN_GAIN_MIN` (the default smallest saving per
+trip that counts as a benefit), the order of the four searches and the layout of
 the statistics the kernel computes; and the checks of the thresholds and the
 cap.
 """
@@ -20,6 +21,8 @@ from connectivity.errors import ConfigError
 __all__ = [
     "FACILITY_KINDS",
     "GAIN_TOL_S",
+    "MIN_GAIN_MIN",
+    "MIN_SCORE_PER_1000",
     "SEASONS",
     "SEASON_WEIGHTS",
     "UNREACHABLE_CAP_MIN",
@@ -32,8 +35,19 @@ SEASONS: tuple[str, str] = ("dry", "wet")
 SEASON_WEIGHTS: dict[str, str] = {"dry": "travel_time_s", "wet": "travel_time_wet_s"}
 #: Minutes at which a trip counts as "no trip": the cap of minutes saved.
 UNREACHABLE_CAP_MIN = 480.0
-#: A community gains when its time falls by more than this (seconds).
+#: A time counts as changed when it falls by more than this (seconds): smaller changes are rounding.
 GAIN_TOL_S = 1e-6
+#: Minutes per trip below which a community's saving (against the base network) is not a benefit.
+#: Why 5: travel times that communities report are given to the nearest 5 minutes (99% of the
+#: INEI centros poblados of Ayacucho report a multiple of 5 minutes to their district capital),
+#: and the speed tables behind modelled times are not finer than that; a saving smaller than
+#: that cannot be told apart from the error of the times themselves, and nobody would notice it.
+MIN_GAIN_MIN = 5.0
+#: The hurdle: least score per 1,000 of net cost for a work to be funded (equity-weighted
+#: person-minutes per trip per 1,000 soles). A floor against spending on next to no return,
+#: not an economic test: at one market and one school trip a week it is worth far less than
+#: the money (the benefit/cost test comes with the annual appraisal).
+MIN_SCORE_PER_1000 = 1.0
 
 #: The four searches, in kernel order: (kind, season); search s uses season s % 2.
 _SEARCHES: tuple[tuple[str, str], ...] = tuple((k, s) for k in FACILITY_KINDS for s in SEASONS)

@@ -32,11 +32,11 @@ from connectivity.config import RankingSection
 from connectivity.errors import ConfigError
 from connectivity.network import RoadNetwork
 from connectivity.ranking._kernel import _any_marked
-from connectivity.ranking.engine import _Changes, _Engine, _Evaluation
+from connectivity.ranking.engine import _Changes, _effective, _Engine, _Evaluation
 from connectivity.ranking.evaluate import _CHUNK, _evaluate_all, _prepare, _table_from_stats
 from connectivity.ranking.measures import _ANY_N, _SEARCHES, GAIN_TOL_S, UNREACHABLE_CAP_MIN
 from connectivity.ranking.score import ScoreWeights, _scores
-from connectivity.works import WorkSet
+from connectivity.works import Alternatives, WorkSet, find_alternatives
 
 __all__ = ["PROGRAMME_COLUMNS", "Portfolio", "select_portfolio"]
 
@@ -50,6 +50,7 @@ PROGRAMME_COLUMNS: tuple[str, ...] = (
     "work_type",
     "cost",
     "cost_net",
+    "stage_of",
     "cumulative_cost_net",
     "budget_left",
     "score",
@@ -73,7 +74,9 @@ class Portfolio:
     ----------
     programme : pandas.DataFrame
         Works in the order chosen (columns :data:`PROGRAMME_COLUMNS`):
-        ``score``, ``person_min_saved`` and ``communities_gaining`` are what
+        ``cost_net`` is what the budget pays for the work in this programme
+        (for a later stage of a work already chosen, ``stage_of``, only the
+        increment); ``score``, ``person_min_saved`` and ``communities_gaining`` are what
         each work adds *given the works before it*; ``score_alone`` is its
         score on the base network (the difference is the overlap with earlier
         works); ``people_newly_benefited`` counts people in communities that
@@ -191,8 +194,15 @@ def _select(
     weights: ScoreWeights,
     *,
     lazy: bool,
+    alternatives: Alternatives | None = None,
+    start: Sequence[int] = (),
 ) -> Portfolio:
     """Greedy programme by score per net cost, each step on the improved network.
+
+    ``start``: works (positions) taken first, in that order, whatever their
+    score (they must fit the budget and not exclude each other; ValueError
+    otherwise); the greedy goes on from the network with them done. Used by
+    :mod:`connectivity.ranking.optimise` to try other first picks.
 
     Which works to evaluate again after choosing a work W (``lazy``): a work
     X's gain can change only if the best path of some node in the network
@@ -210,10 +220,22 @@ def _select(
     tests check. Gains can grow as well as shrink (two fords on one road: a
     bridge over one is worth little until the other is bridged), so stale
     scores would not be upper bounds.
+
+    Alternatives (:func:`connectivity.works.find_alternatives`): once a work
+    is chosen, the works sharing its site leave the pool, except its later
+    stages, which stay priced as the increment. A work whose score per 1,000
+    of what it would cost is below ``weights.min_score_per_1000`` (the hurdle)
+    is not funded.
     """
+    alternatives = alternatives or find_alternatives(workset)
+    hurdle = float(weights.min_score_per_1000)
     currency = workset.currency
     ids = changes.ids
     cost_net = table["cost_net"].to_numpy(dtype=float)
+    charge = cost_net.copy()  # what the budget would pay for each work now
+    stage_of = [""] * len(ids)
+    open_ = np.ones(len(ids), dtype=bool)  # neither chosen nor excluded by an alternative
+    per_1000 = np.full(len(ids), np.nan)  # latest score per 1,000 of charge
     alone = table["score"].to_numpy(dtype=float)
     tie = np.empty(len(ids), dtype=np.int64)  # rank of the work id: ties go to the smaller id
     tie[np.argsort(np.asarray(ids, dtype=object), kind="stable")] = np.arange(len(ids))
@@ -226,13 +248,16 @@ def _select(
     def ratio(score: float, cost: float) -> float:
         return math.inf if cost <= 0 else score / cost
 
+    def funded(score: float, cost: float) -> bool:
+        return score > 0 and (cost <= 0 or 1000.0 * score / cost >= hurdle)
+
     if budget is None:
         explanation = "No budget given: works are ranked, no programme is chosen."
     elif not len(ids):
         explanation = "No works to choose from."
     else:
         slack = 1e-9 * max(budget, 1.0)  # sums of costs may round a hair above the budget
-        pool = np.flatnonzero(cost_net <= budget + slack)
+        pool = np.flatnonzero(charge <= budget + slack)
         if not len(pool):
             cheapest = int(np.lexsort((tie, cost_net))[0])
             explanation = (
@@ -258,41 +283,61 @@ def _select(
                 regions.put(part, ev)
                 version[part] += 1
                 for k, i in enumerate(part.tolist()):
-                    if score[k] > 0:
-                        heap.append((-ratio(score[k], cost_net[i]), int(tie[i]), i, version[i]))
+                    per_1000[i] = 1000.0 * ratio(score[k], charge[i]) if score[k] > 0 else 0.0
+                    if funded(score[k], charge[i]):
+                        heap.append((-ratio(score[k], charge[i]), int(tie[i]), i, version[i]))
                 n_evaluations += len(part)
             heapq.heapify(heap)
 
         refresh(pool)
-        if not heap:
+        queue = [int(i) for i in start]
+        if not heap and not queue:
             explanation = (
                 f"Empty programme: none of the {len(pool)} work(s) within the budget of "
-                f"{_money(budget, currency)} improves anyone's travel time."
+                f"{_money(budget, currency)} improves anyone's travel time by at least "
+                f"{weights.min_gain_min:g} minutes per trip with a score of at least "
+                f"{hurdle:g} per 1,000 {currency}."
             )
         left = budget
-        while heap:
-            _, _, i, ver = heapq.heappop(heap)
-            if not in_pool[i] or ver != version[i]:
-                continue  # chosen, unaffordable or re-evaluated since
-            if cost_net[i] > left + slack:
-                in_pool[i] = False
-                continue
+        while heap or queue:
+            if queue:
+                i = queue.pop(0)
+                if not open_[i] or charge[i] > left + slack:
+                    raise ValueError(f"start work {ids[i]} does not fit with the ones before it")
+            else:
+                _, _, i, ver = heapq.heappop(heap)
+                if not in_pool[i] or ver != version[i]:
+                    continue  # chosen, unaffordable or re-evaluated since
+                if charge[i] > left + slack:
+                    in_pool[i] = False
+                    continue
             ev = engine.commit(changes, i)
+            open_[i] = False
+            staged: list[int] = []
+            for j in alternatives.conflicts[i].tolist():
+                if not open_[j]:
+                    continue
+                if alternatives.is_stage(i, j):
+                    charge[j] = max(cost_net[j] - cost_net[i], 0.0)
+                    stage_of[j] = ids[i]
+                    staged.append(j)
+                else:
+                    open_[j] = False  # an alternative at the same site
             score, minutes = _scores(ev.stats, weights)
             gained = np.unique(ev.records.comm)
             new = gained[~benefited[gained]]
             benefited[gained] = True
             for c in gained.tolist():
                 improved_by[c].append(ids[i])
-            left -= cost_net[i]
-            in_pool[i] = False
-            in_pool &= cost_net <= left + slack
+            left -= charge[i]
+            in_pool = open_ & (charge <= left + slack)
             rows.append(
                 {
                     "order": len(rows) + 1,
                     "work_id": ids[i],
                     "cost": float(table["cost"].iloc[i]),
-                    "cost_net": float(cost_net[i]),
+                    "cost_net": float(charge[i]),
+                    "stage_of": stage_of[i],
                     "budget_left": left,
                     "score": float(score[0]),
                     "score_alone": float(alone[i]),
@@ -303,13 +348,16 @@ def _select(
             )
             members = np.flatnonzero(in_pool)
             if not len(members):
+                if queue:
+                    continue
                 break
             if lazy:
                 mark = np.zeros(engine.n, dtype=bool)
                 mark[ev.region_nodes] = True
                 mark[changes.head[changes.work_ptr[i] : changes.work_ptr[i + 1]]] = True
                 dirty = _any_marked(changes.head, starts, sizes, members, mark)
-                members = members[np.asarray(dirty) | regions.hit(members, mark)]
+                dirty = np.asarray(dirty) | regions.hit(members, mark) | np.isin(members, staged)
+                members = members[dirty]
             heap = [h for h in heap if in_pool[h[2]]]
             refresh(members)
     programme = pd.DataFrame(rows, columns=list(PROGRAMME_COLUMNS))
@@ -338,6 +386,10 @@ def _select(
             f"per {currency} of net cost, each measured on the network improved by the works "
             f"chosen before it."
         )
+        if budget is not None:
+            explanation += " " + _why_left(
+                budget - spent, ids, open_, charge, per_1000, hurdle, currency, slack
+            )
     level = logging.WARNING if budget is not None and programme.empty else logging.INFO
     log.log(level, "portfolio (%d evaluations): %s", n_evaluations, explanation)
     communities_after = _communities_after(network, engine, improved_by)
@@ -353,20 +405,48 @@ def _select(
     )
 
 
+def _why_left(
+    left: float,
+    ids: Sequence[str],
+    open_: np.ndarray,
+    charge: np.ndarray,
+    per_1000: np.ndarray,
+    hurdle: float,
+    currency: str,
+    slack: float,
+) -> str:
+    """Say how much of the budget the programme leaves, and why no further work is funded."""
+    head = f"It leaves {_money(max(left, 0.0), currency)} of the budget unspent"
+    affordable = np.flatnonzero(open_ & (charge <= left + slack))
+    useful = affordable[np.nan_to_num(per_1000[affordable], nan=0.0) > 0]
+    if not len(affordable):
+        return f"{head}: no work left fits in it."
+    if not len(useful):
+        return (
+            f"{head}: no work left that fits in it improves anyone's travel time enough to count."
+        )
+    best = int(useful[np.argmax(per_1000[useful])])
+    return (
+        f"{head}: the best work left that fits in it, {ids[best]}, scores "
+        f"{per_1000[best]:.2f} per 1,000 {currency}, below the hurdle of {hurdle:g}."
+    )
+
+
 def _communities_after(
     network: RoadNetwork, engine: _Engine, improved_by: list[list[str]]
 ) -> gpd.GeoDataFrame:
     comm = network.communities
     keep = [c for c in ("community_id", "name", "district", "population") if c in comm.columns]
     out = gpd.GeoDataFrame(comm[keep].copy(), geometry=comm.geometry.to_numpy(), crs=comm.crs)
-    before = engine.baseline[:, engine.comm_node] / 60.0
-    after = engine.dist[:, engine.comm_node] / 60.0
+    base_s = engine.baseline[:, engine.comm_node]
+    after_s = engine.dist[:, engine.comm_node]
+    counted = _effective(base_s, after_s, engine.cap_min, engine.min_gain_s)
     gains = np.zeros(len(comm), dtype=bool)
     for s, (kind, season) in enumerate(_SEARCHES):
-        out[f"{kind}_{season}_min_before"] = before[s]
-        out[f"{kind}_{season}_min_after"] = after[s]
+        out[f"{kind}_{season}_min_before"] = base_s[s] / 60.0
+        out[f"{kind}_{season}_min_after"] = after_s[s] / 60.0
         with np.errstate(invalid="ignore"):
-            gains |= (before[s] - after[s]) * 60.0 > GAIN_TOL_S
+            gains |= (base_s[s] - counted[s]) > GAIN_TOL_S
     out["gains"] = gains
     out["improved_by"] = [";".join(w) for w in improved_by]
     return out
@@ -381,6 +461,7 @@ def select_portfolio(
     weights: ScoreWeights | RankingSection | Mapping[str, Any] | None = None,
     cap_min: float = UNREACHABLE_CAP_MIN,
     lazy: bool = True,
+    optimise: bool = True,
 ) -> Portfolio:
     """Choose works under a budget, greedily by score per unit of net cost.
 
@@ -401,6 +482,11 @@ def select_portfolio(
         changed (see :func:`_select`); the others keep their exact score.
         False evaluates every remaining work at every step: slower, same
         programme (a check for tests).
+    optimise : bool
+        Then look for a better programme: greedy runs from other first picks,
+        local search, exhaustive search on small instances
+        (:mod:`connectivity.ranking.optimise`); never worse than the greedy
+        one. False gives the plain greedy programme.
 
     Returns
     -------
@@ -419,4 +505,43 @@ def select_portfolio(
     )
     stats, overall, _ = _evaluate_all(engine, changes, records=False)
     table = _table_from_stats(workset, stats, overall, score_weights, thresholds)
-    return _select(network, workset, engine, changes, table, money, score_weights, lazy=lazy)
+    return _choose(
+        network, workset, engine, changes, table, money, score_weights, lazy=lazy, optimise=optimise
+    )
+
+
+def _choose(
+    network: RoadNetwork,
+    workset: WorkSet,
+    engine: _Engine,
+    changes: _Changes,
+    table: pd.DataFrame,
+    budget: float | None,
+    weights: ScoreWeights,
+    *,
+    lazy: bool,
+    optimise: bool,
+    alternatives: Alternatives | None = None,
+) -> Portfolio:
+    """Choose the greedy programme, or the best of the search around it (``optimise``)."""
+    from connectivity.ranking.optimise import best_programme
+
+    alt = alternatives or find_alternatives(workset)
+
+    def run(start: Sequence[int]) -> Portfolio:
+        return _select(
+            network,
+            workset,
+            engine,
+            changes,
+            table,
+            budget,
+            weights,
+            lazy=lazy,
+            alternatives=alt,
+            start=start,
+        )
+
+    if not optimise:
+        return run(())
+    return best_programme(run, engine, changes, workset, table, budget, weights, alt)

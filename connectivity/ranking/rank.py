@@ -25,11 +25,12 @@ from connectivity.ranking.evaluate import (
     _prepare,
     _table_from_stats,
 )
+from connectivity.ranking.flags import add_community_facts, work_flags
 from connectivity.ranking.measures import UNREACHABLE_CAP_MIN
-from connectivity.ranking.portfolio import _check_budget, _select
+from connectivity.ranking.portfolio import _check_budget, _choose
 from connectivity.ranking.report import RankingResult, _explain
 from connectivity.ranking.score import ScoreWeights
-from connectivity.works import WorkSet
+from connectivity.works import WorkSet, find_alternatives
 
 __all__ = ["ROAD_COLUMNS", "rank_works"]
 
@@ -57,6 +58,27 @@ def _order_ranking(table: pd.DataFrame) -> np.ndarray:
     return np.lexsort((id_rank, -table["score"].to_numpy(), -per, ~gains))
 
 
+def _median_saving(gains: pd.DataFrame, work_ids: pd.Index) -> np.ndarray:
+    """Per work, the population-weighted median of minutes saved per trip per person benefited.
+
+    From the gains table (one row per work and community that gains);
+    NaN for a work that benefits no one.
+    """
+    out = np.full(len(work_ids), np.nan)
+    if gains.empty:
+        return out
+    pop = gains["population"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_person = np.where(pop > 0, gains["person_min_saved"].to_numpy(dtype=float) / pop, 0.0)
+    frame = pd.DataFrame({"work_id": gains["work_id"], "m": per_person, "p": pop})
+    frame = frame[frame["p"] > 0].sort_values(["work_id", "m"], kind="stable")
+    position = work_ids.get_indexer(pd.Index(frame["work_id"].drop_duplicates()))
+    for pos, (_, group) in zip(position, frame.groupby("work_id", sort=False), strict=True):
+        cum = group["p"].cumsum().to_numpy()
+        out[pos] = float(group["m"].to_numpy()[np.searchsorted(cum, cum[-1] / 2.0)])
+    return out
+
+
 def rank_works(
     network: RoadNetwork,
     workset: WorkSet,
@@ -66,6 +88,7 @@ def rank_works(
     weights: ScoreWeights | RankingSection | Mapping[str, Any] | None = None,
     cap_min: float = UNREACHABLE_CAP_MIN,
     lazy: bool = True,
+    optimise: bool = True,
     include_roads: bool = True,
 ) -> RankingResult:
     """Evaluate, rank and choose a programme of works: the ranking stage.
@@ -81,7 +104,7 @@ def rank_works(
         ranks only.
     thresholds_min, weights, cap_min
         As :func:`evaluate_works`.
-    lazy : bool
+    lazy, optimise : bool
         As :func:`select_portfolio`.
     include_roads : bool
         Keep the network edges for the ``roads`` layer of the GeoPackage.
@@ -102,7 +125,21 @@ def rank_works(
     stats, overall, records = _evaluate_all(engine, changes, records=True)
     table = _table_from_stats(workset, stats, overall, score_weights, thresholds)
     gains = _gains_against_base(network, workset, engine, changes, records, score_weights)
-    portfolio = _select(network, workset, engine, changes, table, money, score_weights, lazy=lazy)
+    alternatives = find_alternatives(workset)
+    portfolio = _choose(
+        network,
+        workset,
+        engine,
+        changes,
+        table,
+        money,
+        score_weights,
+        lazy=lazy,
+        optimise=optimise,
+        alternatives=alternatives,
+    )
+    table["alternatives"] = alternatives.listed()
+    table["median_min_saved_per_person"] = _median_saving(gains, table.index)
 
     order = _order_ranking(table)
     ranked = table.iloc[order].copy()
@@ -114,12 +151,18 @@ def rank_works(
     for col in ("description", "length_m", "span_m", "cofinancing_share"):
         if col in works.columns:
             ranked[col] = works.loc[ranked.index, col].to_numpy()
+    # what to verify in the field, where the decision is read: right after the work's type
+    flags = work_flags(workset, gains, network.communities).reindex(ranked.index.astype(str))
+    cols = list(ranked.columns)
+    at = cols.index("origin") + 1 if "origin" in cols else len(cols)
+    ranked.insert(at, "flags", flags.fillna("").to_numpy())
     ranking = gpd.GeoDataFrame(
         ranked, geometry=works.loc[ranked.index].geometry.to_numpy(), crs=works.crs
     )
     rank_of = dict(zip(ranked.index, ranked["rank"], strict=True))
     gains.insert(0, "rank", gains["work_id"].map(rank_of).astype(np.int64))
     gains = gains.sort_values("rank", kind="stable").reset_index(drop=True)
+    gains = add_community_facts(gains, network.communities)
 
     roads = None
     if include_roads:

@@ -3,7 +3,8 @@
 :func:`evaluate_works_by_recomputation` applies each work with
 :func:`connectivity.works.apply_works`, recomputes the nearest market and
 school of every community (dry and wet) with :mod:`connectivity.routing`, and
-takes the measures from the full before/after times. Slow; used by the tests
+takes the measures from the full before/after times (savings under
+``min_gain_min`` count as no change, as in the kernel). Slow; used by the tests
 and the benchmark to check that the incremental evaluation
 (:func:`connectivity.ranking.evaluate.evaluate_works`,
 :func:`connectivity.ranking.evaluate.work_gains`) is exact.
@@ -22,7 +23,7 @@ from connectivity import routing
 from connectivity._logging import progress_enabled
 from connectivity.config import RankingSection
 from connectivity.network import RoadNetwork
-from connectivity.ranking.engine import _Records
+from connectivity.ranking.engine import _effective, _Records
 from connectivity.ranking.evaluate import _gains_table, _table_from_stats
 from connectivity.ranking.measures import (
     _EPM,
@@ -134,6 +135,7 @@ def evaluate_works_by_recomputation(
         .to_numpy(dtype=float)
     )
     equity = _equity_weights(network.communities, score_weights)
+    min_gain_s = 60.0 * score_weights.min_gain_min
     all_stats = np.zeros((len(chosen), 4, _N_FIXED + len(thresholds)))
     all_overall = np.zeros((len(chosen), 3))
     parts: list[_Records] = []
@@ -142,7 +144,8 @@ def evaluate_works_by_recomputation(
     ):
         done = apply_works(network, chosen, [work_id])
         graph = routing.routing_graph_from_gdfs(done.nodes, done.edges, weights=names)
-        after = _community_times(done, graph)
+        # the same rule as the kernel: savings under min_gain_min are no change
+        after = _effective(before, _community_times(done, graph), cap, min_gain_s)
         all_stats[i], all_overall[i] = _stats_from_times(
             before, after, pop, equity, thresholds, cap
         )

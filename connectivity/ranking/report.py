@@ -1,7 +1,8 @@
 """The ranking stage's result, its plain-language explanation and its files.
 
 :class:`RankingResult` holds everything :func:`connectivity.ranking.rank.rank_works`
-finds; :func:`_explain` says in plain language how works were scored, what the
+finds; :func:`_explain` says in plain language the region's access before any work
+(each average beside the share cut off), how works were scored, what the
 programme is and which works are best; :func:`write_ranking_outputs` writes
 ``ranking.csv``, ``portfolio.csv``, ``gains.csv``, ``ranking.gpkg`` and
 ``ranking_explanation.txt``.
@@ -16,8 +17,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from connectivity import access as access_mod
 from connectivity._io import atomic_write_text
 from connectivity.network import RoadNetwork
+from connectivity.ranking.flags import describe_flags, programme_flag_lines
 from connectivity.ranking.measures import UNREACHABLE_CAP_MIN, _fmt_t
 from connectivity.ranking.portfolio import Portfolio, _money
 from connectivity.ranking.score import ScoreWeights
@@ -35,14 +38,18 @@ class RankingResult:
     ----------
     ranking : geopandas.GeoDataFrame
         Every work with its measures (:func:`evaluate_works`), ``rank``
-        (1 = best score per unit of net cost), ``in_portfolio`` and
-        ``portfolio_order`` (0 when not chosen), and its geometry; ordered by
-        rank.
+        (1 = best score per unit of net cost), ``flags`` (assumptions to verify
+        in the field, :func:`connectivity.ranking.flags.work_flags`),
+        ``in_portfolio`` and ``portfolio_order`` (0 when not chosen), and its
+        geometry; ordered by rank.
     portfolio : pandas.DataFrame
         The programme (:attr:`Portfolio.programme`).
     gains : pandas.DataFrame
         Communities that gain from each work (:func:`work_gains`), with the
-        work's ``rank``; ordered by rank.
+        work's ``rank`` and each community's ``population_source``,
+        ``component`` and ``main_piece``
+        (:func:`connectivity.ranking.flags.add_community_facts`); ordered by
+        rank.
     communities_after : geopandas.GeoDataFrame
         Every community's minutes before/after the programme.
     currency : str
@@ -85,6 +92,7 @@ def _explain(
     lines = [
         f"{len(ranking)} road works evaluated for {len(network.communities)} communities "
         f"({people:,.0f} people); costs in {cur} at {workset.price_year} prices.",
+        *_access_before(portfolio.communities_after, cap_min),
         "Score: person-minutes saved per trip to the nearest market and school "
         f"({weights.describe()}), minutes capped at {cap_min:g} (an unreachable place "
         f"counts as {cap_min:g} min away); thresholds {', '.join(map(_fmt_t, thresholds))} min.",
@@ -108,9 +116,38 @@ def _explain(
                     else ""
                 )
             )
+            note = describe_flags(str(row.get("flags", "") or ""))
+            if note:
+                lines.append(f"     {note[0].upper()}{note[1:]}.")
     else:
         lines.append("No work improves anyone's travel time.")
+    lines.extend(programme_flag_lines(ranking, [str(w) for w in top.index]))
     return "\n".join(lines)
+
+
+def _access_before(communities: pd.DataFrame, cap_min: float) -> list[str]:
+    """Lines on the region's access before any work: each mean beside the share cut off.
+
+    ``communities`` holds ``population`` and ``{kind}_{season}_min_before``
+    (:attr:`Portfolio.communities_after`).
+    """
+    pop = pd.to_numeric(communities["population"], errors="coerce").fillna(0.0).to_numpy()
+    lines = [
+        "Access before any work (population-weighted; an average covers only the people "
+        "who can reach one in that season, and the share cut off is given beside it):"
+    ]
+    for kind in access_mod.FACILITY_KINDS:
+        seasons = []
+        for season in access_mod.SEASONS:
+            stats = access_mod.travel_time_stats(
+                communities[f"{kind}_{season}_min_before"].to_numpy(dtype=float),
+                pop,
+                unreachable_cap_min=cap_min,
+            )
+            text = access_mod.describe_mean_minutes(stats, unreachable_cap_min=cap_min)
+            seasons.append(f"{season} season {text}")
+        lines.append(f"  to a {kind}: " + "; ".join(seasons) + ".")
+    return lines
 
 
 def write_ranking_outputs(result: RankingResult, out_dir: Path, *, data_source: str) -> list[Path]:

@@ -27,7 +27,15 @@ import pandas as pd
 
 from connectivity.config import RankingSection
 from connectivity.errors import ConfigError, DataError
-from connectivity.ranking.measures import _EPM, _PM, _SEARCHES, FACILITY_KINDS, SEASONS
+from connectivity.ranking.measures import (
+    _EPM,
+    _PM,
+    _SEARCHES,
+    FACILITY_KINDS,
+    MIN_GAIN_MIN,
+    MIN_SCORE_PER_1000,
+    SEASONS,
+)
 
 __all__ = ["ScoreWeights"]
 
@@ -52,6 +60,20 @@ class ScoreWeights:
         Strength of the equity weight (>= 0; 0 turns it off).
     top_n : int
         How many works the explanation text lists.
+    min_gain_min : float
+        Minutes per trip: a community's saving to a facility kind in a season,
+        against the base network (and capped like the score), counts as a
+        benefit only from this many minutes on (default :data:`MIN_GAIN_MIN`,
+        5; 0 counts every change). It applies to the score, to
+        ``people_benefited`` / ``communities_gaining``, to the people newly
+        within a threshold and to ``gains.csv``; measured against the base
+        network, so a programme is worth the same counted work by work or all
+        at once.
+    min_score_per_1000 : float
+        The hurdle: a work whose score per 1,000 of net cost (given the works
+        chosen before it) is below this is not funded, whatever budget is
+        left (default 1: one equity-weighted person-minute per trip for every
+        1,000 soles).
 
     Examples
     --------
@@ -66,9 +88,17 @@ class ScoreWeights:
     equity_column: str | None = None
     equity_strength: float = 0.0
     top_n: int = 20
+    min_gain_min: float = MIN_GAIN_MIN
+    min_score_per_1000: float = MIN_SCORE_PER_1000
 
     def __post_init__(self) -> None:
-        for name in ("market_weight", "school_weight", "equity_strength"):
+        for name in (
+            "market_weight",
+            "school_weight",
+            "equity_strength",
+            "min_gain_min",
+            "min_score_per_1000",
+        ):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
                 raise ConfigError(f"ranking weight {name} must be a number >= 0, got {value!r}")
@@ -126,6 +156,7 @@ class ScoreWeights:
         text = f"market {m:.0%} / school {s:.0%}, wet season {self.wet_weight:.0%} of the year"
         if self.equity_column and self.equity_strength > 0:
             text += f", equity weight 1 + {self.equity_strength:g} x {self.equity_column}"
+        text += f", savings under {self.min_gain_min:g} min per trip not counted"
         return text
 
 

@@ -32,11 +32,15 @@ Modules:
 * :mod:`connectivity.works.changes` — edge weights after a work (from the
   network's speed model), edge changes and work tables shared by every kind;
 * :mod:`connectivity.works.roads` — road classes, the tags a work sets, and
-  readers of the edge table (tags, undirected roads, nearby place names).
+  readers of the edge table (tags, undirected roads, nearby place names);
+* :mod:`connectivity.works.alternatives` — works at one site that exclude each
+  other, and upgrades that are later stages of another
+  (:func:`find_alternatives`).
 """
 
 from __future__ import annotations
 
+from connectivity.works.alternatives import Alternatives, find_alternatives
 from connectivity.works.bridges import DEFAULT_SPAN_M, bridge_candidates
 from connectivity.works.changes import EXTRA_WORK_COLUMNS
 from connectivity.works.costs import (
@@ -87,11 +91,13 @@ __all__ = [
     "UPGRADE_HIGHWAYS",
     "WEIGHTS",
     "WORK_COLUMNS",
+    "Alternatives",
     "CostTable",
     "WorkSet",
     "apply_works",
     "bridge_candidates",
     "cost_table",
+    "find_alternatives",
     "generate_candidates",
     "new_link_candidates",
     "proposals_from_file",

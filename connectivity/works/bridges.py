@@ -159,7 +159,8 @@ def bridge_candidates(
     works : WorkSet
         ``BRG-0001`` … sorted by node pair, one per crossing edge (both
         directions), ``work_type`` ``"bridge"``; a footbridge where no vehicle
-        passes, else a vehicle bridge.
+        passes, else a vehicle bridge; ``crossing`` ``"ford"`` where OSM tags
+        a ford, ``"inferred"`` where a river is crossed with no tag.
     """
     table = cost_table(costs)
     tables = tables or SpeedTables()
@@ -198,7 +199,8 @@ def bridge_candidates(
         road_name = _text(base["name"].iloc[r]) if "name" in base.columns else ""
         road = f"'{road_name}'" if road_name else _CLASS_ES.get(road_class, road_class)
         what = "Puente vehicular" if vehicle else "Puente peatonal"
-        was = "vado" if _text(base["ford"].iloc[r] if "ford" in base.columns else None) else "cruce"
+        inferred = bool(unbridged[r])  # no ford tag: the crossing is inferred from a river
+        was = "cruce" if inferred else "vado"
         work_id = f"BRG-{len(rows) + 1:04d}"
         row_work[group == group[r]] = work_id
         rows.append(
@@ -221,6 +223,7 @@ def bridge_candidates(
                 "class_after": road_class,
                 "terrain": "",
                 "vehicle_bridge": vehicle,
+                "crossing": "inferred" if inferred else "ford",
                 "geometry": crossing.point,
             }
         )

@@ -9,7 +9,8 @@ bridges) *replace* them; new roads *add* both directions.
 
 Besides :data:`connectivity.works.workset.WORK_COLUMNS`, every work table has
 :data:`EXTRA_WORK_COLUMNS` (class before and after, main terrain, whether a
-bridge carries vehicles, the communities a new link was made for).
+bridge carries vehicles, the communities a new link was made for, how the crossing
+a bridge replaces is mapped).
 """
 
 from __future__ import annotations
@@ -38,13 +39,17 @@ log = logging.getLogger(__name__)
 
 #: Columns every work table from this module has besides :data:`WORK_COLUMNS`, with the
 #: value works they do not apply to get: road class before and after the work, main
-#: terrain class, whether a bridge carries vehicles, communities a new link was made for.
+#: terrain class, whether a bridge carries vehicles, communities a new link was made for,
+#: and how the crossing a bridge replaces is mapped: ``"ford"`` (an OSM ``ford`` tag) or
+#: ``"inferred"`` (a river crossed with neither a ``bridge`` nor a ``ford`` tag, see
+#: :func:`connectivity.network.mark_unbridged_crossings`: check it in the field).
 EXTRA_WORK_COLUMNS: dict[str, Any] = {
     "class_before": "",
     "class_after": "",
     "terrain": "",
     "vehicle_bridge": False,
     "community_ids": "",
+    "crossing": "",
 }
 _FLOAT_WORK = ("length_m", "span_m", "cost", "cofinancing_share", "cost_net")
 

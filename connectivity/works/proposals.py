@@ -331,6 +331,7 @@ def _proposed_bridge(prop: _Proposal, ctx: _Context) -> tuple[dict[str, Any], pd
         "class_before": road_class,
         "class_after": road_class,
         "terrain": "",
+        "crossing": "inferred" if unbridged else "ford",
         "geometry": found[0].point,
     }
     return record, _replace_changes([f"PROP-{prop.pid}"] * len(base), base, new)

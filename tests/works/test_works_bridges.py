@@ -58,3 +58,28 @@ def test_bridge_span_from_waterway_width(sample: Sample) -> None:
     assert (works.works.loc[known, "span_m"] % 42 == 0).all()
     assert set(plain.works["span_m"]) <= {10.0, 30.0, 6.0, 20.0, 40.0, 60.0}
     assert len(blind) == len(plain)
+
+
+def test_each_bridge_says_whether_its_crossing_is_a_tagged_ford_or_inferred(
+    generated: Generated,
+) -> None:
+    """``crossing`` travels with the work: "ford" where OSM tags one, "inferred" where a river
+    is crossed with neither bridge nor ford tag; the ranking flags the inferred ones."""
+    e = generated.network.edges
+    works = generated.works.works
+    ch = generated.works.changes
+    brg = works[works["work_type"] == "bridge"]
+    assert set(brg["crossing"]) == {"ford", "inferred"}  # the sample has both kinds
+    assert (works.loc[works["work_type"] != "bridge", "crossing"] == "").all()
+    for work_id, kind in brg["crossing"].items():
+        rows = ch[ch["work_id"] == work_id]
+        edges = e.loc[pd.MultiIndex.from_arrays([rows["u"], rows["v"], rows["key"]])]
+        inferred = edges["unbridged_crossing"].astype(bool)
+        forded = edges["ford"].eq("yes")
+        if kind == "inferred":
+            assert inferred.all() and not forded.any(), work_id
+        else:
+            assert forded.all() and not inferred.any(), work_id
+    # the description says the same in words: "en lugar del cruce" / "en lugar del vado"
+    assert brg.loc[brg["crossing"] == "inferred", "description"].str.contains("del cruce").all()
+    assert brg.loc[brg["crossing"] == "ford", "description"].str.contains("del vado").all()

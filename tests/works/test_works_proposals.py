@@ -80,6 +80,9 @@ def test_proposals_valid_and_rejected(sample: Sample, tmp_path: Path) -> None:
     # the wet-season cut disappears at the bridged ford
     bridged = works.changes[works.changes["work_id"] == "PROP-b1"]
     assert np.isfinite(bridged["walk_time_wet_s"]).all()
+    # a proposed bridge says how its crossing is mapped, like a generated one
+    assert w.loc["PROP-b1", "crossing"] == "ford"
+    assert w.loc["PROP-1", "crossing"] == w.loc["PROP-n1", "crossing"] == ""
 
 
 def test_proposals_missing_cost_estimated_when_asked(sample: Sample, tmp_path: Path) -> None:

@@ -117,6 +117,13 @@
       var p = el("div", "cx-popup"), t = el("table");
       p.appendChild(el("h3", null, w.name));
       if (w.description) { p.appendChild(el("div", null, w.description)); }
+      if (w.flags && w.flags.length) {  // assumptions behind the gain (ranking flags)
+        var warn = el("div", "cx-flags"), list = el("ul");
+        warn.appendChild(el("b", null, T.verify_field + ":"));
+        w.flags.forEach(function (f) { list.appendChild(el("li", null, T["flag_" + f] || f)); });
+        warn.appendChild(list);
+        p.appendChild(warn);
+      }
       addRow(t, T.rank, "#" + w.rank);
       addRow(t, T.work_type, w.type);
       if (w.length_m > 0) { addRow(t, T.length, num(w.length_m / 1000, 2) + " " + T.km); }
@@ -202,7 +209,9 @@
     function communityPopup(i) {
       var p = el("div", "cx-popup");
       p.appendChild(el("h3", null, C.name[i]));
-      var who = num(C.pop[i], 0) + " " + T.people;
+      var est = C.popSrc ? C.popSrc[i] : "";  // population source, when an estimate
+      var who = (est ? "≈" : "") + num(C.pop[i], 0) + " " + T.people +
+        (est ? " (" + T.pop_estimated + ")" : "");
       if (C.district[i] >= 0) { who += " · " + T.district + " " + d.names[C.district[i]]; }
       p.appendChild(el("div", null, who));
       p.appendChild(grid(seasonHead, ["market", "school"].map(function (k) {
@@ -216,12 +225,24 @@
       if (C.dest.school_dry[i] >= 0) { addRow(t, T.nearest_school, d.names[C.dest.school_dry[i]]); }
       p.appendChild(t);
       if (C.far[i]) { p.appendChild(el("div", "cx-note", T.far_from_road)); }
+      if (est) {
+        p.appendChild(el("div", "cx-note cx-warn",
+          T.verify_field + ": " + (T["pop_source_" + est] || T.pop_estimated)));
+      }
+      // cut off because its piece of the network joins the rest nowhere: say so
+      var cut = C.cutPiece ? ["market", "school"].filter(function (k) {
+        return C.cutPiece[k][i];
+      }) : [];
+      if (cut.length) {
+        p.appendChild(el("div", "cx-note cx-warn", tmpl(T.no_route_piece, {piece: C.piece[i],
+          dest: cut.map(function (k) { return T["dest_" + k]; }).join(T.dest_join)})));
+      }
       if (C.route && C.route[i]) {
         p.appendChild(el("div", "cx-note", T.route_note));
         if (C.routeAfter && C.routeAfter[i]) {
           p.appendChild(el("div", "cx-note", T.route_after_note));
         }
-      } else if (C.route) {
+      } else if (C.route && cut.indexOf("market") < 0) {
         p.appendChild(el("div", "cx-note", T.no_route));
       }
       return p;
@@ -295,11 +316,49 @@
         current.appendChild(r);
       }
       function swatch(c) { var s = el("span", "cx-swatch"); s.style.background = c; return s; }
+      // the region's averages: of the people with a route, beside the share with none
+      function pct(x) {
+        if (x === null || x === undefined) { return "–"; }
+        var p = 100 * x;
+        if (p === 0 || p === 100) { return num(p, 0) + "%"; }
+        if (p < 0.1) { return "<" + num(0.1, 1) + "%"; }
+        if (p > 99.9) { return ">" + num(99.9, 1) + "%"; }
+        return num(p, p < 1 || p > 99 ? 1 : 0) + "%";
+      }
+      function summary(S) {
+        section(S.after ? T.summary_title + " (" + T.summary_after + ")" : T.summary_title);
+        current.className = "cx-summary";
+        var table = el("table"), head = el("tr");
+        seasonHead.forEach(function (h) { head.appendChild(el("th", null, h)); });
+        table.appendChild(head);
+        function row(label, cls, variant, i, fmt, unit) {
+          var tr = el("tr", cls);
+          tr.appendChild(el("th", null, label));
+          ["dry", "wet"].forEach(function (s) {
+            var k = variant + "_" + s, text = fmt(S.before[k][i]);
+            var alarm = i === 1 && (S.before[k][i] > 0 || (S.after && S.after[k][i] > 0));
+            if (S.after) { text += " → " + fmt(S.after[k][i]); }
+            tr.appendChild(el("td", alarm ? "cx-cut" : null, text + unit));
+          });
+          table.appendChild(tr);
+        }
+        function mins(x) { return x === null ? "–" : num(x, 0); }
+        ["market", "school"].forEach(function (k) {
+          row(tmpl(T.summary_reachable, {dest: T[k]}), "cx-mean", k, 0, mins, " " + T.minutes);
+          row(T.summary_no_route, "cx-sub", k, 1, pct, "");
+          row(tmpl(T.summary_at_cap, {cap: num(S.cap, 0)}), "cx-sub", k, 2, mins,
+            " " + T.minutes);
+        });
+        current.appendChild(table);
+        current.appendChild(el("div", "cx-note", T.summary_note));
+        if (S.after) { current.appendChild(el("div", "cx-note", T.summary_after_note)); }
+      }
       function line(c, w, dash) {
         var s = el("span", "cx-line"); s.style.borderTopColor = c;
         s.style.borderTopWidth = w + "px"; if (dash) { s.style.borderTopStyle = "dashed"; }
         return s;
       }
+      if (d.summary) { summary(d.summary); }
       section(T.legend_minutes);
       var lo = 0;
       d.bins.forEach(function (b, i) {

@@ -9,6 +9,11 @@ these columns, one row per community:
 ``name`` (str or None)
 ``population`` (float, > 0)
 ``district`` (str or None)
+``population_source`` (str)
+    Where the number comes from: a code of :data:`POPULATION_SOURCES`
+    (``file``, ``raster``, ``osm_tag``, ``estimate_from_buildings``,
+    ``place_type_minimum``; the pipeline writes ``synthetic`` for the sample
+    region); :data:`ESTIMATED_POPULATION_SOURCES` are estimates, not counts.
 ``geometry`` (Point)
 
 Sources
@@ -29,7 +34,10 @@ One module each; their public names are re-exported here, so
 * :mod:`~connectivity.sources.population.osm_places` —
   :func:`communities_from_osm_places`, OSM ``place`` nodes and areas, with
   the ``population`` tag when present, otherwise an estimate from the
-  buildings around them (labelled as such in ``population_source``).
+  buildings around them (labelled as such in ``population_source``);
+* :mod:`~connectivity.sources.population.provenance` — the
+  ``population_source`` codes and which of them are estimates
+  (:func:`population_is_estimated`).
 
 Load report
 -----------
@@ -76,6 +84,11 @@ from connectivity.sources.population.osm_places import (
     communities_from_osm_places,
 )
 from connectivity.sources.population.points import communities_from_points, load_report
+from connectivity.sources.population.provenance import (
+    ESTIMATED_POPULATION_SOURCES,
+    POPULATION_SOURCES,
+    population_is_estimated,
+)
 from connectivity.sources.population.raster import communities_from_raster
 
 __all__ = [
@@ -84,6 +97,7 @@ __all__ = [
     "COORDINATES_NOT_NUMERIC",
     "COORDINATES_OUT_OF_RANGE",
     "DUPLICATED_ID",
+    "ESTIMATED_POPULATION_SOURCES",
     "MISSING_COORDINATES",
     "MISSING_ID",
     "MISSING_POPULATION",
@@ -93,9 +107,11 @@ __all__ = [
     "PERU_BBOX",
     "PLACE_MIN_POPULATION",
     "POPULATION_NOT_NUMERIC",
+    "POPULATION_SOURCES",
     "ZERO_POPULATION",
     "communities_from_osm_places",
     "communities_from_points",
     "communities_from_raster",
     "load_report",
+    "population_is_estimated",
 ]

@@ -23,7 +23,7 @@ __all__ = ["communities_from_points", "load_report"]
 
 log = logging.getLogger(__name__)
 
-_OUTPUT_COLUMNS = ["community_id", "name", "population", "district"]
+_OUTPUT_COLUMNS = ["community_id", "name", "population", "district", "population_source"]
 
 
 def load_report(gdf: pd.DataFrame) -> pd.DataFrame:
@@ -102,7 +102,11 @@ def communities_from_points(
     -------
     geopandas.GeoDataFrame
         EPSG:4326 points, file order, columns ``community_id``, ``name``,
-        ``population`` (float > 0), ``district``, the ``extra_columns``,
+        ``population`` (float > 0), ``district``, ``population_source``
+        (``"file"``, see
+        :data:`~connectivity.sources.population.provenance.POPULATION_SOURCES`;
+        the file's own column when ``extra_columns`` names it), the
+        ``extra_columns``,
         ``geometry``; the dropped
         rows by reason in ``attrs["load_report"]`` (see :func:`load_report`).
 
@@ -148,13 +152,16 @@ def communities_from_points(
     gdf = gdf.rename(columns={"id": "community_id"})
     if district_column is None:
         gdf.insert(3, "district", None)
+    if "population_source" not in extra_columns:
+        gdf["population_source"] = "file"
     missing = [c for c in extra_columns if c not in gdf.columns]
     if missing:
         raise DataError(
             f"{report.source}: no column(s) {', '.join(map(repr, missing))} to keep "
             f"(columns: {', '.join(c for c in gdf.columns if c != 'geometry')})"
         )
-    gdf = gdf[[*_OUTPUT_COLUMNS, *extra_columns, "geometry"]]
+    extra = [c for c in extra_columns if c not in _OUTPUT_COLUMNS]
+    gdf = gdf[[*_OUTPUT_COLUMNS, *extra, "geometry"]]
     gdf.attrs["load_report"] = report.records()
     log.info("%s: %d communities, %.0f people", report.source, len(gdf), gdf["population"].sum())
     return gdf
