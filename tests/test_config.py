@@ -92,6 +92,14 @@ def test_bad_values_are_rejected(tmp_path):
     wet = MINIMAL + "\n[ranking]\nwet_weight = 1.5\n"
     with pytest.raises(ConfigError, match=r"key 'ranking\.wet_weight'"):
         load_region_config(_write(tmp_path, wet))
+    seconds = MINIMAL + "\n[ranking]\nmin_gain_min = 0.1\n"  # a gain nobody would notice
+    with pytest.raises(
+        ConfigError, match=r"key 'ranking\.min_gain_min'.*greater than or equal to 1"
+    ):
+        load_region_config(_write(tmp_path, seconds))
+    hurdle = MINIMAL + "\n[ranking]\nmin_score_per_1000 = -1\n"
+    with pytest.raises(ConfigError, match=r"key 'ranking\.min_score_per_1000'"):
+        load_region_config(_write(tmp_path, hurdle))
     kind = MINIMAL + '\n[candidates]\ngenerate = ["tunnel"]\n'
     with pytest.raises(ConfigError, match=r"key 'candidates\.generate\.0'"):
         load_region_config(_write(tmp_path, kind))

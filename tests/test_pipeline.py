@@ -20,6 +20,7 @@ OUTPUTS = [
     "ranking.csv",
     "portfolio.csv",
     "gains.csv",
+    "bundles.csv",
     "ranking.gpkg",
     "rejected_proposals.csv",
 ]
@@ -126,6 +127,38 @@ def test_the_demo_programme_never_pays_twice_for_one_road(demo):
     # bridge at one ford), and the programme holds at most one of them
     ranked = demo.ranking.ranking
     assert (ranked["alternatives"] != "").sum() > 10
+
+
+def test_the_demo_programme_beats_plain_greedy_and_takes_works_that_pay_together(demo, home):
+    from connectivity import ranking
+
+    cfg = demo.config
+    plain = ranking.rank_works(
+        demo.network,
+        demo.works,
+        budget=cfg.budget.amount,
+        thresholds_min=cfg.access.thresholds_min,
+        weights=cfg.ranking,
+        cap_min=cfg.ranking.unreachable_cap_min,
+        optimise=False,
+    )
+    chosen = demo.ranking.portfolio
+    assert chosen["score"].sum() >= plain.portfolio["score"].sum() * 1.02  # +7% on the sample
+    assert chosen["cost_net"].sum() <= cfg.budget.amount
+    # fords in series: pairs worth nothing alone, much together, listed in bundles.csv
+    bundles = pd.read_csv(home / "outputs" / "sample" / "bundles.csv")
+    assert len(bundles) >= 10
+    alone = bundles["score_a_alone"] + bundles["score_b_alone"]
+    assert (bundles["score_together"] > 1.5 * alone).all()
+    assert ((bundles["score_a_alone"] == 0) & (bundles["score_b_alone"] == 0)).any()
+    taken = bundles[bundles["in_programme"]]
+    assert len(taken) >= 1
+    assert set(taken["work_a"]) | set(taken["work_b"]) <= set(chosen["work_id"])
+    partners = demo.ranking.ranking["pays_together_with"]
+    first = bundles.iloc[0]
+    assert first["work_b"] in partners[first["work_a"]].split(";")
+    explanation = (home / "outputs" / "sample" / "ranking_explanation.txt").read_text()
+    assert "more than the plain greedy one" in explanation
 
 
 def test_same_input_gives_identical_tables(demo, home: Path):

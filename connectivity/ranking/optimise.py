@@ -42,7 +42,8 @@ import pandas as pd
 
 from connectivity.ranking.engine import _Changes, _Engine
 from connectivity.ranking.evaluate import _evaluate_all
-from connectivity.ranking.portfolio import Portfolio
+from connectivity.ranking.measures import _ANY_POP
+from connectivity.ranking.portfolio import BUNDLE_COLUMNS, Portfolio
 from connectivity.ranking.score import ScoreWeights, _scores
 from connectivity.works import Alternatives, WorkSet
 
@@ -165,7 +166,9 @@ def best_programme(
         attempt([position[w] for w in chosen], "exhaustive search")
     engine.restore(base)
     taken = np.array([position[w] for w in greedy.programme["work_id"]], dtype=np.int64)
-    bundles = complementary_pairs(engine, changes, workset, table, budget, weights, taken)
+    bundles, bundle_table = complementary_pairs(
+        engine, changes, workset, table, budget, weights, taken
+    )
     for a, b in bundles[:MAX_BUNDLES]:
         attempt([a, b], "greedy from a pair of works that pay together")
     packed = _knapsack(useful, score, cost, budget, alternatives)
@@ -221,7 +224,13 @@ def best_programme(
         )
     )
     log.info("programme search: %d greedy runs; best by %s (+%.2f%%)", runs, how, 100 * gain)
+    chosen_ids = set(chosen_pf.programme["work_id"])
+    bundle_table["in_programme"] = [
+        a in chosen_ids and b in chosen_ids
+        for a, b in zip(bundle_table["work_a"], bundle_table["work_b"], strict=True)
+    ]
     return Portfolio(
+        bundles=bundle_table,
         programme=chosen_pf.programme,
         budget=chosen_pf.budget,
         spent=chosen_pf.spent,
@@ -361,6 +370,9 @@ def _best_neighbour(
     return sorted(best_set, key=lambda i: sum(alternatives.is_stage(j, i) for j in best_set))
 
 
+_NO_BUNDLES = pd.DataFrame(columns=list(BUNDLE_COLUMNS[:-1]))
+
+
 def complementary_pairs(
     engine: _Engine,
     changes: _Changes,
@@ -369,7 +381,7 @@ def complementary_pairs(
     budget: float,
     weights: ScoreWeights,
     taken: np.ndarray,
-) -> list[tuple[int, int]]:
+) -> tuple[list[tuple[int, int]], pd.DataFrame]:
     """Pairs of works that pay together but not alone (e.g. two fords in series).
 
     Candidates are works the greedy programme did not take (``taken``: its
@@ -382,8 +394,13 @@ def complementary_pairs(
 
     Returns
     -------
-    list of (int, int)
+    pairs : list of (int, int)
         Work positions, best joint score per net cost first.
+    bundles : pandas.DataFrame
+        The same pairs as bundles (*paquetes*) a planner reads: ``bundle_id``,
+        ``work_a``, ``work_b``, ``score_together``, ``score_a_alone``,
+        ``score_b_alone``, ``cost_net``, ``score_per_1000``,
+        ``people_benefited``.
     """
     hurdle = float(weights.min_score_per_1000)
     cost = table["cost_net"].to_numpy(dtype=float)
@@ -392,12 +409,12 @@ def complementary_pairs(
     left_out[taken] = False
     weak = np.flatnonzero(left_out & (cost <= budget))
     if len(weak) < 2:
-        return []
+        return [], _NO_BUNDLES.copy()
     ev = engine.evaluate(changes, weak, regions=True)
     sizes = np.diff(ev.region_ptr)
     region = pd.DataFrame({"w": np.repeat(weak, sizes), "node": ev.region_nodes})
     if region.empty:
-        return []
+        return [], _NO_BUNDLES.copy()
     lo, hi = changes.work_ptr[weak], changes.work_ptr[weak + 1]
     heads = pd.DataFrame(
         {
@@ -413,10 +430,10 @@ def complementary_pairs(
     cand = pd.DataFrame({"a": a, "b": b}).drop_duplicates()
     cand = cand[cost[cand["a"]] + cost[cand["b"]] <= budget].head(MAX_PAIRS_TRIED)
     if cand.empty:
-        return []
+        return [], _NO_BUNDLES.copy()
     ids = list(changes.ids)
     groups = {f"P{k}": [ids[i], ids[j]] for k, (i, j) in enumerate(cand.to_numpy().tolist())}
-    stats, _, _ = _evaluate_all(
+    stats, overall, _ = _evaluate_all(
         engine, engine.changes(_joint_workset(workset, groups)), records=False
     )
     joint, _ = _scores(stats, weights)
@@ -426,12 +443,26 @@ def complementary_pairs(
         ratio = np.where(pair_cost > 0, 1000.0 * joint / pair_cost, np.inf)
     keep = (joint > 1.5 * alone + 1e-9) & (ratio >= hurdle) & (joint > 0)
     order = np.argsort(-ratio[keep], kind="stable")
-    found = [tuple(p) for p in cand.to_numpy()[keep][order].tolist()]
-    if found:
+    found = cand.to_numpy()[keep][order]
+    if len(found):
         log.info(
             "%d pairs of works pay together but not alone (of %d tried)", len(found), len(cand)
         )
-    return [(int(i), int(j)) for i, j in found]
+    people = overall[:, _ANY_POP][keep][order]
+    table_out = pd.DataFrame(
+        {
+            "bundle_id": [f"PAQ-{k + 1:04d}" for k in range(len(found))],
+            "work_a": [ids[i] for i in found[:, 0]] if len(found) else [],
+            "work_b": [ids[j] for j in found[:, 1]] if len(found) else [],
+            "score_together": joint[keep][order],
+            "score_a_alone": score[found[:, 0]] if len(found) else [],
+            "score_b_alone": score[found[:, 1]] if len(found) else [],
+            "cost_net": np.asarray(pair_cost)[keep][order],
+            "score_per_1000": ratio[keep][order],
+            "people_benefited": people,
+        }
+    )
+    return [(int(i), int(j)) for i, j in found.tolist()], table_out
 
 
 def programme_by_enumeration(

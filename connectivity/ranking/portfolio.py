@@ -21,7 +21,7 @@ import heapq
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -66,6 +66,21 @@ PROGRAMME_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: Columns of :attr:`Portfolio.bundles` (``bundles.csv``): pairs of works that pay together.
+BUNDLE_COLUMNS: tuple[str, ...] = (
+    "bundle_id",
+    "work_a",
+    "work_b",
+    "score_together",
+    "score_a_alone",
+    "score_b_alone",
+    "cost_net",
+    "score_per_1000",
+    "people_benefited",
+    "in_programme",
+)
+
+
 @dataclass(frozen=True)
 class Portfolio:
     """A programme of works under a budget, chosen one at a time.
@@ -94,6 +109,10 @@ class Portfolio:
     price_year : int
     n_evaluations : int
         Work evaluations the selection ran (the first pass included).
+    bundles : pandas.DataFrame
+        Pairs of works that pay together but not alone, found by the search
+        (:func:`connectivity.ranking.optimise.complementary_pairs`), with
+        ``in_programme``; empty without the search.
     """
 
     programme: pd.DataFrame
@@ -104,6 +123,7 @@ class Portfolio:
     currency: str = "PEN"
     price_year: int = 2024
     n_evaluations: int = 0
+    bundles: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BUNDLE_COLUMNS))
 
 
 def _check_budget(budget: float | None) -> float | None:

@@ -139,6 +139,13 @@ def rank_works(
         alternatives=alternatives,
     )
     table["alternatives"] = alternatives.listed()
+    partners: dict[str, list[str]] = {}
+    for a, b in zip(
+        portfolio.bundles.get("work_a", []), portfolio.bundles.get("work_b", []), strict=True
+    ):
+        partners.setdefault(a, []).append(b)
+        partners.setdefault(b, []).append(a)
+    table["pays_together_with"] = [";".join(partners.get(w, [])) for w in table.index]
     table["median_min_saved_per_person"] = _median_saving(gains, table.index)
 
     order = _order_ranking(table)
@@ -188,4 +195,5 @@ def rank_works(
         thresholds_min=tuple(thresholds),
         cap_min=engine.cap_min,
         roads=roads,
+        bundles=portfolio.bundles,
     )

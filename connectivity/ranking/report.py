@@ -22,7 +22,7 @@ from connectivity._io import atomic_write_text
 from connectivity.network import RoadNetwork
 from connectivity.ranking.flags import describe_flags, programme_flag_lines
 from connectivity.ranking.measures import UNREACHABLE_CAP_MIN, _fmt_t
-from connectivity.ranking.portfolio import Portfolio, _money
+from connectivity.ranking.portfolio import BUNDLE_COLUMNS, Portfolio, _money
 from connectivity.ranking.score import ScoreWeights
 from connectivity.tables import write_csv, write_geopackage
 from connectivity.works import WorkSet
@@ -62,6 +62,10 @@ class RankingResult:
     cap_min : float
     roads : geopandas.GeoDataFrame or None
         Network edges (for the ``roads`` layer), if asked for.
+    bundles : pandas.DataFrame
+        Pairs of works that pay together but not alone (*paquetes*), with
+        their joint score and whether the programme holds them
+        (:attr:`Portfolio.bundles`).
     """
 
     ranking: gpd.GeoDataFrame
@@ -76,6 +80,7 @@ class RankingResult:
     thresholds_min: tuple[float, ...] = (30, 60, 120)
     cap_min: float = UNREACHABLE_CAP_MIN
     roads: gpd.GeoDataFrame | None = None
+    bundles: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BUNDLE_COLUMNS))
 
 
 def _explain(
@@ -155,6 +160,7 @@ def write_ranking_outputs(result: RankingResult, out_dir: Path, *, data_source: 
 
     Files: ``ranking.csv`` (every work by rank), ``portfolio.csv`` (the
     programme), ``gains.csv`` (communities that gain from each work),
+    ``bundles.csv`` (pairs of works that pay together but not alone),
     ``ranking.gpkg`` (layers ``candidates``, ``portfolio``, ``communities``
     before/after the programme and, when kept, ``roads``) and
     ``ranking_explanation.txt``. Every table has ``currency`` and
@@ -185,6 +191,11 @@ def write_ranking_outputs(result: RankingResult, out_dir: Path, *, data_source: 
         write_csv(ranking, out_dir / "ranking.csv", data_source=data_source),
         write_csv(portfolio, out_dir / "portfolio.csv", data_source=data_source),
         write_csv(gains, out_dir / "gains.csv", data_source=data_source),
+        write_csv(
+            result.bundles.assign(currency=result.currency, price_year=result.price_year),
+            out_dir / "bundles.csv",
+            data_source=data_source,
+        ),
     ]
     chosen = ranking[ranking["in_portfolio"]].sort_values("portfolio_order")
     layers: dict[str, gpd.GeoDataFrame | pd.DataFrame] = {

@@ -29,6 +29,7 @@ def test_rank_works_writes_tables_and_geopackage(sample_network, sample_works, t
     )
     names = sorted(p.name for p in paths)
     assert names == [
+        "bundles.csv",
         "gains.csv",
         "portfolio.csv",
         "ranking.csv",
