@@ -34,6 +34,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import time
 from collections.abc import Callable, Sequence
 
 import geopandas as gpd
@@ -72,10 +73,17 @@ MAX_BUNDLES = 8
 SWAP_CANDIDATES = 30
 #: Most rounds of the add-and-swap local search.
 MAX_SWAP_ROUNDS = 12
+#: Programmes up to this many works have every work checked against the hurdle; larger
+#: ones only the works the greedy programme does not hold.
+HURDLE_CHECK_ALL_MAX = 60
+#: The search stops trying new programmes after this many seconds (the best so far stands).
+SEARCH_TIME_S = 30.0
+#: The local search may take out only the programme's last this-many picks.
+SWAP_OUT = 12
 #: Programmes up to this many works also try "two out, one in" moves.
 TWO_OUT_MAX_PROGRAMME = 20
 #: Time limit of the knapsack MILP (seconds).
-KNAPSACK_TIME_LIMIT_S = 20.0
+KNAPSACK_TIME_LIMIT_S = 10.0
 
 
 def _total(portfolio: Portfolio) -> float:
@@ -120,13 +128,16 @@ def best_programme(
     slack = 1e-9 * max(budget, 1.0)
     useful = np.flatnonzero((score > 0) & (cost <= budget + slack))
     best, best_total, how = greedy, _total(greedy), "greedy"
+    greedy_ids = set(greedy.programme["work_id"])
     tried: set[tuple[int, ...]] = {()}
     runs = 1
+
+    deadline = time.monotonic() + SEARCH_TIME_S
 
     def attempt(start: Sequence[int], label: str) -> bool:
         nonlocal best, best_total, how, runs
         key = tuple(start)
-        if key in tried or runs >= MAX_RUNS:
+        if key in tried or runs >= MAX_RUNS or time.monotonic() > deadline:
             return False
         tried.add(key)
         runs += 1
@@ -149,14 +160,19 @@ def best_programme(
         members = prog["work_id"].tolist()
         if hurdle <= 0 or len(members) < 2:
             return True
-        groups = {"ALL": members} | {f"-{w}": [m for m in members if m != w] for w in members}
+        # in a large programme, only the works the greedy one does not hold are checked
+        checked = members
+        if len(members) > HURDLE_CHECK_ALL_MAX:
+            checked = [m for m in members if m not in greedy_ids]
+        groups = {"ALL": members} | {f"-{w}": [m for m in members if m != w] for w in checked}
         engine.restore(base)
         stats, _, _ = _evaluate_all(
             engine, engine.changes(_joint_workset(workset, groups)), records=False
         )
         values, _ = _scores(stats, weights)
         added = values[0] - values[1:]
-        return bool(np.all(1000.0 * added >= hurdle * prog["cost_net"].to_numpy(float) - 1e-9))
+        price = prog.set_index("work_id").loc[checked, "cost_net"].to_numpy(float)
+        return bool(np.all(1000.0 * added >= hurdle * price - 1e-9))
 
     if 0 < len(useful) <= EXACT_MAX_WORKS:
         engine.restore(base)
@@ -192,6 +208,8 @@ def best_programme(
         )
     )
     for _ in range(MAX_SWAP_ROUNDS):
+        if time.monotonic() > deadline:
+            break
         current = [position[w] for w in best.programme["work_id"]]
         engine.restore(base)
         found = _best_neighbour(
@@ -331,14 +349,26 @@ def _knapsack(
 
 def _set_cost(members: Sequence[int], cost: np.ndarray, alternatives: Alternatives) -> float:
     """Net cost of a set of works (later stages priced as the increment); inf if they clash."""
-    total = float(cost[list(members)].sum())
-    for a, b in itertools.combinations(members, 2):
-        if b in alternatives.conflicts[a]:
-            if alternatives.is_stage(a, b) or alternatives.is_stage(b, a):
-                total -= min(cost[a], cost[b])
-            else:
-                return math.inf
-    return total
+    return _added_cost(set(), members, cost, alternatives)
+
+
+def _added_cost(
+    kept: set[int], new: Sequence[int], cost: np.ndarray, alternatives: Alternatives
+) -> float:
+    """Price adding ``new`` works to the set ``kept``: inf if one clashes with another."""
+    members = set(kept)
+    extra = 0.0
+    for j in new:
+        price = float(cost[j])
+        for k in alternatives.conflicts[j].tolist():
+            if k in members:
+                if alternatives.is_stage(k, j) or alternatives.is_stage(j, k):
+                    price -= min(float(cost[k]), float(cost[j]))
+                else:
+                    return math.inf
+        extra += price
+        members.add(j)
+    return extra
 
 
 def _best_neighbour(
@@ -355,12 +385,13 @@ def _best_neighbour(
 ) -> list[int] | None:
     """Find the best set a few moves away from ``current``, if it is better.
 
-    Moves: add a work; swap one out for one in; two out for one in (when the
-    programme is small); add a pair that pays together, or swap it in for one
-    work. For each set of works kept, the engine does them (from the base
-    network, its state on entry) and evaluates every work or pair that could
-    join them in one batch: the value of a move is the kept set's value plus
-    the exact gain of what joins. Returns None when no move is better.
+    Moves: add a work; swap one of the last :data:`SWAP_OUT` picks out for one
+    in; two out for one in (when the programme is small); add a pair that pays
+    together, or swap it in for one of those works. For each set of works
+    kept, the engine does them (from the base network, its state on entry) and
+    evaluates every work or pair that could join them in one batch: the value
+    of a move is the kept set's value plus the exact gain of what joins.
+    Returns None when no move is better.
     """
     base = engine.snapshot()
     cost = workset.works["cost_net"].to_numpy(dtype=float)
@@ -378,26 +409,37 @@ def _best_neighbour(
         if free_pairs
         else None
     )
-    kept_sets: list[list[int]] = [list(current)]
-    kept_sets += [[c for c in current if c != i] for i in current]
+    # works that may leave: the last picks (the programme's weakest by its own order)
+    out = current[-SWAP_OUT:]
+    stay = current[: len(current) - len(out)]
+    variants: list[list[int]] = [list(out)]
+    variants += [[c for c in out if c != i] for i in out]
     if len(current) <= TWO_OUT_MAX_PROGRAMME:
-        kept_sets += [
-            [c for c in current if c not in (i, k)] for i, k in itertools.combinations(current, 2)
-        ]
+        variants += [[c for c in out if c not in (i, k)] for i, k in itertools.combinations(out, 2)]
+    engine.restore(base)
+    stay_value = 0.0
+    for m in stay:
+        stay_value += float(_scores(engine.commit(changes, m, details=False).stats, weights)[0][0])
+    after_stay = engine.snapshot()
+    stay_cost = _set_cost(stay, cost, alternatives)
     best_value, best_set = current_value * (1 + 1e-12) + 1e-9, None
-    for kept in kept_sets:
-        joins = [j for j in outside if _set_cost([*kept, j], cost, alternatives) <= budget + slack]
+    for rest in variants:
+        kept_cost = stay_cost + _added_cost(set(stay), rest, cost, alternatives)
+        kept_set = set(stay) | set(rest)
+        room = budget + slack - kept_cost
+        joins = [j for j in outside if _added_cost(kept_set, [j], cost, alternatives) <= room]
         joint = [
             k
             for k, pair in enumerate(free_pairs)
-            if _set_cost([*kept, *pair], cost, alternatives) <= budget + slack
+            if _added_cost(kept_set, pair, cost, alternatives) <= room
         ]
         if not joins and not joint:
             continue
-        engine.restore(base)
-        value = 0.0
-        for m in kept:
+        engine.restore(after_stay)
+        value = stay_value
+        for m in rest:
             value += float(_scores(engine.commit(changes, m, details=False).stats, weights)[0][0])
+        kept = [*stay, *rest]
         if joins:
             gains, _ = _scores(engine.evaluate(changes, np.array(joins)).stats, weights)
             k = int(np.argmax(gains))
