@@ -35,11 +35,13 @@ secondary/tertiary roads, whose upgrade changes bigger areas), bridges over ford
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import re
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -49,7 +51,8 @@ from scipy.spatial import cKDTree
 
 from bench import BenchReport, PeakRss, PeakTraced, sample_provinces, timed
 from connectivity import pipeline, ranking
-from connectivity.config import load_region_config
+from connectivity._io import atomic_write_text
+from connectivity.config import RegionConfig, load_region_config
 from connectivity.errors import ConfigError
 from connectivity.network import RoadNetwork
 from connectivity.sample import generate_sample_region
@@ -458,35 +461,82 @@ def run(args: argparse.Namespace) -> BenchReport:
 # -- the real rank stage ------------------------------------------------------------------
 
 
-def real_pipeline(report: BenchReport, size: float, n_recompute: int, apply: bool) -> None:
-    """The rank stage on the sample region of ``[sample] size = size``, in a temporary home."""
-    skip = "" if apply else "quick run: target not applied"
+@contextlib.contextmanager
+def sample_home(size: float, home: Path | None = None) -> Iterator[Path]:
+    """Point ``settings.home`` at a home holding the sample config with ``[sample] size = size``.
+
+    ``data/regions/sample.toml`` there is the repository's with only the
+    ``size`` line changed; the region is generated under ``data/sample`` of
+    that home. With ``home`` None a temporary folder is used (and removed
+    after); otherwise the folder is kept, so that a generated region is
+    re-used by the next run. Yields the config's path.
+    """
     old_home = settings.home
-    with tempfile.TemporaryDirectory(prefix="bench-ranking-") as tmp:
-        home = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        if home is None:
+            home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-ranking-")))
         regions = home / "data" / "regions"
-        regions.mkdir(parents=True)
+        regions.mkdir(parents=True, exist_ok=True)
         text, count = re.subn(
             r"(?m)^size\s*=.*$", f"size = {size:g}", SAMPLE_TOML.read_text(encoding="utf-8")
         )
         if count != 1:
             raise ConfigError(f"{SAMPLE_TOML}: expected one 'size =' line, found {count}")
         toml = regions / "sample.toml"
-        toml.write_text(text, encoding="utf-8")
+        if not toml.is_file() or toml.read_text(encoding="utf-8") != text:
+            atomic_write_text(toml, text)
         settings.home = home
         try:
-            _real_pipeline(report, toml, n_recompute, apply, skip)
+            yield toml
         finally:
             settings.home = old_home
 
 
-def _real_pipeline(
-    report: BenchReport, toml: Path, n_recompute: int, apply: bool, skip: str
-) -> None:
-    def verdict(ok: bool) -> bool | None:
-        return ok if apply else None
+@dataclass
+class SampleWorks:
+    """The sample region up to the rank stage's candidate works, and how long each step took.
 
-    cfg = load_region_config(toml)
+    Attributes
+    ----------
+    network : RoadNetwork
+        The network after the edge splits of the works (what the rank stage ranks on).
+    works : WorkSet
+    rejected : pandas.DataFrame
+        Proposals rejected by :func:`connectivity.works.generate_candidates`.
+    seconds : dict
+        ``generate``, ``load``, ``build`` and ``candidates``: wall time of each step.
+    region : str
+        What the region and its built network are (for the report).
+    """
+
+    network: RoadNetwork
+    works: WorkSet
+    rejected: pd.DataFrame
+    seconds: dict[str, float]
+    region: str
+
+    def describe_works(self) -> str:
+        """The works and the network they are on, in one line."""
+        kinds = self.works.works["work_type"].value_counts().to_dict()
+        return (
+            f"{len(self.works):,} works {kinds} ({len(self.rejected)} proposals rejected), "
+            f"{len(self.works.changes):,} edge changes; network after edge splits: "
+            f"{len(self.network.nodes):,} nodes, {len(self.network.edges):,} edges"
+        )
+
+
+def sample_works(cfg: RegionConfig) -> SampleWorks:
+    """Generate (or re-use), load and build the sample region of ``cfg``; make its works.
+
+    The steps of ``connectivity run`` up to the rank stage:
+    :func:`connectivity.sample.generate_sample_region` (which re-uses files
+    already there for the same seed, size and generator),
+    :func:`connectivity.pipeline.load_inputs`,
+    :func:`connectivity.pipeline.build_region_network` and
+    :func:`connectivity.works.generate_candidates` with the arguments of
+    :func:`connectivity.pipeline.rank_stage`. Needs ``settings.home`` to be the
+    config's home (:func:`sample_home`).
+    """
     assert cfg.sample is not None and cfg.sample_dir is not None
     with timed() as t_gen:  # load_inputs then finds the files and does not regenerate them
         generate_sample_region(cfg.sample_dir, seed=cfg.sample.seed, size=cfg.sample.size)
@@ -494,7 +544,7 @@ def _real_pipeline(
         inputs = pipeline.load_inputs(cfg)
     with timed() as t_build:
         base = pipeline.build_region_network(inputs)
-    report.context["real pipeline region"] = (
+    region = (
         f"data/regions/sample.toml with [sample] size = {cfg.sample.size:g}, seed "
         f"{cfg.sample.seed}: generated in {t_gen[0]:.1f} s, inputs loaded in {t_load[0]:.1f} s, "
         f"network built in {t_build[0]:.1f} s: {len(base.nodes):,} nodes, {len(base.edges):,} "
@@ -514,17 +564,39 @@ def _real_pipeline(
             max_slope_pct=cand.max_slope_pct,
             tables=pipeline.region_speed_tables(cfg),
         )
-    kinds = works.works["work_type"].value_counts().to_dict()
-    report.context["real pipeline works"] = (
-        f"{len(works):,} works {kinds} ({len(rejected)} proposals rejected), "
-        f"{len(works.changes):,} edge changes; network after edge splits: "
-        f"{len(network.nodes):,} nodes, {len(network.edges):,} edges"
-    )
+    seconds = {
+        "generate": t_gen[0],
+        "load": t_load[0],
+        "build": t_build[0],
+        "candidates": t_cand[0],
+    }
+    return SampleWorks(network, works, rejected, seconds, region)
+
+
+def real_pipeline(report: BenchReport, size: float, n_recompute: int, apply: bool) -> None:
+    """The rank stage on the sample region of ``[sample] size = size``, in a temporary home."""
+    skip = "" if apply else "quick run: target not applied"
+    with sample_home(size) as toml:
+        _real_pipeline(report, toml, n_recompute, apply, skip)
+
+
+def _real_pipeline(
+    report: BenchReport, toml: Path, n_recompute: int, apply: bool, skip: str
+) -> None:
+    def verdict(ok: bool) -> bool | None:
+        return ok if apply else None
+
+    cfg = load_region_config(toml)
+    sample = sample_works(cfg)
+    network, works = sample.network, sample.works
+    report.context["real pipeline region"] = sample.region
+    report.context["real pipeline works"] = sample.describe_works()
     report.add(
         f"real pipeline: generate_candidates ({len(works):,} works)",
-        t_cand[0],
+        sample.seconds["candidates"],
         "s",
     )
+
     thresholds = cfg.access.thresholds_min
     with timed() as t_eval:
         table = ranking.evaluate_works(
@@ -559,25 +631,25 @@ def _real_pipeline(
     )
     rng = np.random.default_rng(5)
     size = min(n_recompute, n)
-    sample = sorted(rng.choice(works.ids, size=size, replace=False).tolist())
+    ids = sorted(rng.choice(works.ids, size=size, replace=False).tolist())
     with timed() as t_ref:
         ref, ref_gains = ranking.evaluate_works_by_recomputation(
-            network, works, thresholds_min=thresholds, weights=cfg.ranking, ids=sample
+            network, works, thresholds_min=thresholds, weights=cfg.ranking, ids=ids
         )
-    per_ref = t_ref[0] / len(sample)
+    per_ref = t_ref[0] / len(ids)
     per_fast = t_eval[0] / n
     report.add(
-        f"real pipeline: full recomputation, {len(sample)} works",
+        f"real pipeline: full recomputation, {len(ids)} works",
         t_ref[0],
         "s",
         note=f"{per_ref * 1000:.1f} ms per work",
     )
-    fast_gains = ranking.work_gains(network, works.subset(sample), weights=cfg.ranking)
+    fast_gains = ranking.work_gains(network, works.subset(ids), weights=cfg.ranking)
     add_equality_rows(
         report,
         "real pipeline: ",
         per_ref / per_fast,
-        table.loc[sample],
+        table.loc[ids],
         ref,
         fast_gains,
         ref_gains,

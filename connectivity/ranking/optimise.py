@@ -187,7 +187,12 @@ def best_programme(
     )
     for a, b in bundles[:MAX_BUNDLES]:
         attempt([a, b], "greedy from a pair of works that pay together")
-    packed = _knapsack(useful, score, cost, budget, alternatives)
+    remaining = deadline - time.monotonic()
+    packed = (
+        _knapsack(useful, score, cost, budget, alternatives, min(KNAPSACK_TIME_LIMIT_S, remaining))
+        if remaining > 1.0
+        else []
+    )
     if packed:
         attempt(packed, "the best packing of the works' scores alone (knapsack)")
     by_score = useful[np.argsort(-score[useful], kind="stable")][:FIRST_PICKS]
@@ -311,13 +316,14 @@ def _knapsack(
     cost: np.ndarray,
     budget: float,
     alternatives: Alternatives,
+    time_limit_s: float = 10.0,
 ) -> list[int]:
     """Pack the works' scores alone under the budget at best (a 0-1 knapsack).
 
     Solved with scipy's HiGHS MILP, alternatives at one site excluding each
     other. Exact when works do not interact; otherwise a start for the search,
     whose programme is then measured exactly. Empty if HiGHS finds nothing in
-    :data:`KNAPSACK_TIME_LIMIT_S`.
+    ``time_limit_s``.
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -339,7 +345,7 @@ def _knapsack(
         constraints=LinearConstraint(np.vstack(rows), -np.inf, np.array(upper)),
         integrality=np.ones(n),
         bounds=Bounds(0, 1),
-        options={"time_limit": KNAPSACK_TIME_LIMIT_S},
+        options={"time_limit": max(time_limit_s, 0.1)},
     )
     if result.x is None:
         return []
