@@ -159,6 +159,7 @@ def test_the_demo_programme_beats_plain_greedy_and_takes_works_that_pay_together
     assert first["work_b"] in partners[first["work_a"]].split(";")
     explanation = (home / "outputs" / "sample" / "ranking_explanation.txt").read_text()
     assert "more than the plain greedy one" in explanation
+    assert f"{first['bundle_id']}: {first['work_a']} + {first['work_b']}" in explanation
 
 
 def test_same_input_gives_identical_tables(demo, home: Path):

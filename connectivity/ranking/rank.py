@@ -79,6 +79,25 @@ def _median_saving(gains: pd.DataFrame, work_ids: pd.Index) -> np.ndarray:
     return out
 
 
+def _bundles_text(bundles: pd.DataFrame, currency: str, *, top: int = 5) -> str:
+    """Lines of the explanation on the works that pay together but not alone (bundles.csv)."""
+    if bundles.empty:
+        return ""
+    lines = [
+        "",
+        f"{len(bundles)} pair(s) of works pay together but not alone (e.g. two fords on the "
+        f"road of the same villages: bridging one is worth little until the other is "
+        f"bridged); all are in bundles.csv. The best:",
+    ]
+    for row in bundles.head(top).itertuples(index=False):
+        lines.append(
+            f"  {row.bundle_id}: {row.work_a} + {row.work_b}: {row.score_a_alone:,.0f} and "
+            f"{row.score_b_alone:,.0f} alone, {row.score_together:,.0f} together, for "
+            f"{row.cost_net:,.0f} {currency}" + ("; in the programme" if row.in_programme else "")
+        )
+    return "\n".join(lines)
+
+
 def rank_works(
     network: RoadNetwork,
     workset: WorkSet,
@@ -181,6 +200,7 @@ def rank_works(
     explanation = _explain(
         network, workset, ranking, portfolio, score_weights, thresholds, engine.cap_min
     )
+    explanation += _bundles_text(portfolio.bundles, workset.currency)
     log.info("ranking: %d works ranked; %s", len(ranking), portfolio.explanation)
     return RankingResult(
         ranking=ranking,
