@@ -232,8 +232,6 @@ def best_programme(
         if found is None or not attempt(found, "local search (add and swap works)"):
             break
     engine.restore(base)
-    final = run([position[w] for w in best.programme["work_id"]]) if best is not greedy else None
-    chosen_pf = final if final is not None else best
     gain = best_total / _total(greedy) - 1 if _total(greedy) > 0 else 0.0
     exhaustive = (
         ", every feasible subset of the useful works" if len(useful) <= EXACT_MAX_WORKS else ""
@@ -249,11 +247,11 @@ def best_programme(
         )
     )
     engine.restore(base)
-    bound, affordable = _upper_bound(engine, changes, workset, cost, budget, weights)
+    bound, affordable, all_cost = _upper_bound(engine, changes, workset, cost, budget, weights)
     if bound > 0:
         note += (
             f" No programme can score more than doing all {affordable} works that each fit "
-            f"the budget ({bound:,.0f}, costing {cost[cost <= budget + slack].sum():,.0f} "
+            f"the budget ({bound:,.0f}, costing {all_cost:,.0f} "
             f"{workset.currency}); this one reaches {best_total / bound:.0%} of that."
         )
     log.info(
@@ -265,21 +263,21 @@ def best_programme(
         100 * best_total / bound if bound > 0 else 0.0,
         affordable,
     )
-    chosen_ids = set(chosen_pf.programme["work_id"])
+    chosen_ids = set(best.programme["work_id"])
     bundle_table["in_programme"] = [
         a in chosen_ids and b in chosen_ids
         for a, b in zip(bundle_table["work_a"], bundle_table["work_b"], strict=True)
     ]
     return Portfolio(
         bundles=bundle_table,
-        programme=chosen_pf.programme,
-        budget=chosen_pf.budget,
-        spent=chosen_pf.spent,
-        explanation=chosen_pf.explanation + note,
-        communities_after=chosen_pf.communities_after,
-        currency=chosen_pf.currency,
-        price_year=chosen_pf.price_year,
-        n_evaluations=chosen_pf.n_evaluations,
+        programme=best.programme,
+        budget=best.budget,
+        spent=best.spent,
+        explanation=best.explanation + note,
+        communities_after=best.communities_after,
+        currency=best.currency,
+        price_year=best.price_year,
+        n_evaluations=best.n_evaluations,
     )
 
 
@@ -290,24 +288,25 @@ def _upper_bound(
     cost: np.ndarray,
     budget: float,
     weights: ScoreWeights,
-) -> tuple[float, int]:
+) -> tuple[float, int, float]:
     """Score of doing every work that fits the budget alone: no programme scores more.
 
     Travel times only fall as works are added and a saving, once counted, only
     grows, so the score of a set of works never falls when works are added;
     every programme is a subset of these works. (A loose bound, but a certain
     one: works interact, so no tighter one comes from their scores alone.)
-    The engine must be on the base network. Returns (bound, number of works).
+    The engine must be on the base network. Returns the bound, the number of
+    works and what they cost together.
     """
     slack = 1e-9 * max(budget, 1.0)
     fits = np.flatnonzero(cost <= budget + slack)
     if not len(fits):
-        return 0.0, 0
+        return 0.0, 0, 0.0
     ids = list(changes.ids)
     joint = engine.changes(_joint_workset(workset, {"ALL": [ids[i] for i in fits]}))
     stats, _, _ = _evaluate_all(engine, joint, records=False)
     values, _ = _scores(stats, weights)
-    return float(values[0]), len(fits)
+    return float(values[0]), len(fits), float(cost[fits].sum())
 
 
 def _knapsack(

@@ -72,10 +72,11 @@ def _median_saving(gains: pd.DataFrame, work_ids: pd.Index) -> np.ndarray:
         per_person = np.where(pop > 0, gains["person_min_saved"].to_numpy(dtype=float) / pop, 0.0)
     frame = pd.DataFrame({"work_id": gains["work_id"], "m": per_person, "p": pop})
     frame = frame[frame["p"] > 0].sort_values(["work_id", "m"], kind="stable")
-    position = work_ids.get_indexer(pd.Index(frame["work_id"].drop_duplicates()))
-    for pos, (_, group) in zip(position, frame.groupby("work_id", sort=False), strict=True):
-        cum = group["p"].cumsum().to_numpy()
-        out[pos] = float(group["m"].to_numpy()[np.searchsorted(cum, cum[-1] / 2.0)])
+    by_work = frame.groupby("work_id", sort=False)["p"]
+    cum = by_work.cumsum()
+    half = cum.groupby(frame["work_id"], sort=False).transform("last") / 2.0
+    median = frame[cum >= half].groupby("work_id", sort=False)["m"].first()
+    out[work_ids.get_indexer(pd.Index(median.index))] = median.to_numpy()
     return out
 
 

@@ -21,6 +21,7 @@ from shapely.geometry import LineString, Point
 
 from connectivity import ranking, routing
 from connectivity.network import RoadNetwork
+from connectivity.ranking.optimise import _joint_workset  # noqa: F401 (re-exported for the tests)
 from connectivity.works import WEIGHTS, WorkSet
 
 CRS = "EPSG:32718"
@@ -381,34 +382,3 @@ def assert_gains_equal(fast: pd.DataFrame, ref: pd.DataFrame) -> None:
             ok = np.isfinite(a)
             assert np.abs(a[ok] - b[ok]).max(initial=0) * 60 <= 1e-6, col  # 1e-6 s
     np.testing.assert_allclose(fast["person_min_saved"], ref["person_min_saved"], rtol=1e-9)
-
-
-# -- works done together ------------------------------------------------------------
-
-
-def _joint_workset(works: WorkSet, groups: dict[str, list[str]]) -> WorkSet:
-    """One work per group, doing every change of the group's works together."""
-    rows, changes = [], []
-    for gid, ids in groups.items():
-        part = works.subset(ids)
-        cost = float(part.works["cost"].sum())
-        rows.append(
-            {
-                "work_id": gid,
-                "work_type": "set",
-                "origin": "test",
-                "name": gid,
-                "description": "",
-                "length_m": 0.0,
-                "span_m": 0.0,
-                "cost": cost,
-                "cofinancing_share": 0.0,
-                "cost_net": float(part.works["cost_net"].sum()),
-                "geometry": None,
-            }
-        )
-        changes.append(part.changes.assign(work_id=gid))
-    table = gpd.GeoDataFrame(
-        pd.DataFrame(rows).set_index("work_id"), geometry="geometry", crs=works.works.crs
-    )
-    return WorkSet(works=table, changes=pd.concat(changes, ignore_index=True))
