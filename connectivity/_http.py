@@ -2,22 +2,29 @@
 
 :func:`download_file` fetches one URL into a file with ``requests``, in
 chunks (never the whole body in memory), with the timeout of
-:data:`connectivity.settings.settings` (``http_timeout_s``, for the
-connection and for every wait on the socket). The body goes to a temporary
+:data:`connectivity.settings.settings` (``http_timeout_s``, for every wait
+on the socket; at most :data:`CONNECT_TIMEOUT_S` for the connection). The body goes to a temporary
 file beside the target, renamed when complete, so a failed or interrupted
 download never leaves half a file where a finished one is expected.
 :func:`cached_download` does the same into ``settings.cache_dir /
 "downloads"`` and re-uses a file already there.
 
 Every failure (HTTP error status, timeout, refused connection, truncated
-body) is a :class:`~connectivity.errors.DownloadError` naming the URL.
+body) is a :class:`~connectivity.errors.DownloadError` naming the URL. A
+server that cannot be reached at all (a name that does not resolve, a refused
+connection, no route to the network, no connection within
+:func:`connect_timeout_s`) fails at once: :func:`connection_failure` says
+which of these happened, in words a user can act on.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -30,13 +37,37 @@ from connectivity._logging import progress_enabled
 from connectivity.errors import DataError, DownloadError
 from connectivity.settings import settings
 
-__all__ = ["cached_download", "download_file", "is_url"]
+__all__ = [
+    "CONNECT_TIMEOUT_S",
+    "DOWNLOAD_OFFLINE_HINT",
+    "cached_download",
+    "connect_timeout_s",
+    "connection_failure",
+    "download_file",
+    "is_url",
+]
 
 log = logging.getLogger(__name__)
 
 _CHUNK_BYTES = 1 << 16
 _SNIPPET_CHARS = 200
 _URL_SCHEMES = ("http://", "https://")
+
+#: Longest wait in seconds for a connection to a server (``settings.http_timeout_s``
+#: when shorter). A busy server still accepts connections at once and is then
+#: given the whole ``settings.http_timeout_s`` to answer; a connection that takes
+#: longer than this means the server cannot be reached from here.
+CONNECT_TIMEOUT_S: float = 10.0
+
+#: What to do without internet, added to the message of a download that cannot connect.
+DOWNLOAD_OFFLINE_HINT = (
+    "Without internet, download the file on a connected machine and point the region "
+    'config at the copy (`path = "…"` instead of `url`)'
+)
+
+_UNREACHABLE_ERRNOS = frozenset(
+    {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN, errno.EADDRNOTAVAIL}
+)
 
 
 def is_url(where: str | os.PathLike[str]) -> bool:
@@ -56,6 +87,88 @@ def is_url(where: str | os.PathLike[str]) -> bool:
     (True, False)
     """
     return isinstance(where, str) and where.lower().startswith(_URL_SCHEMES)
+
+
+def connect_timeout_s() -> float:
+    """Seconds to wait for a connection: :data:`CONNECT_TIMEOUT_S`, or less.
+
+    Returns
+    -------
+    float
+        ``min(settings.http_timeout_s, CONNECT_TIMEOUT_S)``.
+
+    Examples
+    --------
+    >>> connect_timeout_s()
+    10.0
+    """
+    return min(settings.http_timeout_s, CONNECT_TIMEOUT_S)
+
+
+def _causes(err: BaseException) -> Iterator[BaseException]:
+    """``err`` and the exceptions inside it (args, ``reason``, cause, context)."""
+    seen: set[int] = set()
+    stack = [err]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        inner = [*current.args, getattr(current, "reason", None)]
+        inner += [current.__cause__, current.__context__]
+        stack.extend(e for e in reversed(inner) if isinstance(e, BaseException))
+
+
+def connection_failure(err: requests.exceptions.ConnectionError, url: str) -> str | None:
+    """Why no connection to the server of ``url`` could be made, in words; ``None`` if one was.
+
+    Parameters
+    ----------
+    err : requests.exceptions.ConnectionError
+        The error ``requests`` raised.
+    url : str
+        The URL requested (its host and port go into the message).
+
+    Returns
+    -------
+    str or None
+        The reason the server was never reached: its name does not resolve
+        (no DNS: typically no internet), the connection was refused, the
+        network or host is unreachable, the proxy cannot be reached, or no
+        connection within :func:`connect_timeout_s`. ``None`` when the
+        connection was made and then failed (a reset, a TLS error, a read
+        timeout while streaming).
+
+    Examples
+    --------
+    >>> import requests
+    >>> try:
+    ...     requests.get("http://nonexistent.invalid/api", timeout=5)
+    ... except requests.exceptions.ConnectionError as err:
+    ...     print(connection_failure(err, "http://nonexistent.invalid/api"))
+    the host name nonexistent.invalid does not resolve (no DNS answer: is this machine offline?)
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or parts.netloc
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if isinstance(err, requests.exceptions.ProxyError):
+        return f"the proxy cannot be reached ({err})"
+    for cause in _causes(err):
+        if isinstance(cause, socket.gaierror | urllib3.exceptions.NameResolutionError):
+            return (
+                f"the host name {host} does not resolve (no DNS answer: is this machine offline?)"
+            )
+        if isinstance(cause, ConnectionRefusedError):
+            return f"connection refused: nothing answers at {host} port {port}"
+        if isinstance(cause, OSError) and cause.errno in _UNREACHABLE_ERRNOS:
+            return f"{host} is unreachable: {cause.strerror or cause} (is this machine offline?)"
+    if isinstance(err, requests.exceptions.ConnectTimeout):
+        return (
+            f"no connection to {host} within {connect_timeout_s():g} s "
+            "(the server cannot be reached from here, or is overloaded)"
+        )
+    return None
 
 
 def _timeout_message(url: str) -> str:
@@ -103,10 +216,12 @@ def download_file(url: str, dest: str | os.PathLike[str]) -> Path:
     Raises
     ------
     DownloadError
-        HTTP error status, timeout (``settings.http_timeout_s`` for the
-        connection and for each wait on data), refused connection, or a body
-        shorter than announced; the message names the URL. ``dest`` is left
-        as it was.
+        HTTP error status, timeout (``settings.http_timeout_s`` for each wait
+        on data), a server that cannot be reached (a name that does not
+        resolve, a refused connection, no route, no connection within
+        :func:`connect_timeout_s`: at once, with :data:`DOWNLOAD_OFFLINE_HINT`),
+        or a body shorter than announced; the message names the URL. ``dest``
+        is left as it was.
     DataError
         ``url`` is not an http(s) URL.
 
@@ -124,7 +239,7 @@ def download_file(url: str, dest: str | os.PathLike[str]) -> Path:
     received = 0
     try:
         with (
-            requests.get(url, stream=True, timeout=(timeout, timeout)) as response,
+            requests.get(url, stream=True, timeout=(connect_timeout_s(), timeout)) as response,
             atomic_path(target) as tmp,
         ):
             _check_status(response, url)
@@ -149,14 +264,19 @@ def download_file(url: str, dest: str | os.PathLike[str]) -> Path:
                 raise DownloadError(
                     f"download of {url} is incomplete: {received} of {total} bytes received"
                 )
-    except requests.exceptions.Timeout as err:
-        raise DownloadError(_timeout_message(url)) from err
     except requests.exceptions.ConnectionError as err:
         if _is_read_timeout(err):
             raise DownloadError(
                 _timeout_message(url) + f" (after {received} bytes of the body)"
             ) from err
+        reason = connection_failure(err, url)
+        if reason is not None:
+            raise DownloadError(
+                f"cannot connect to {url}: {reason}.\n  {DOWNLOAD_OFFLINE_HINT}"
+            ) from err
         raise DownloadError(f"cannot connect to {url}: {err}") from err
+    except requests.exceptions.Timeout as err:
+        raise DownloadError(_timeout_message(url)) from err
     except requests.exceptions.RequestException as err:
         raise DownloadError(f"download of {url} failed after {received} bytes: {err}") from err
     log.info("downloaded %s to %s (%d bytes)", url, target, received)

@@ -12,8 +12,21 @@ answer that reports a runtime error as if it were complete).
 
 :func:`download_errors` translates the exceptions of ``requests`` (timeouts,
 refused connections) into :class:`~connectivity.errors.DownloadError` naming
-the URL and the problem. None of this is thread-safe: osmnx settings are
-global.
+the URL and the problem; a server that cannot be reached gets
+:data:`OFFLINE_HINT`, the way to work without internet.
+
+:func:`overpass_requests` and :func:`nominatim_requests` put these together
+around osmnx calls, and make an unreachable server fail at once. osmnx alone,
+when the Overpass ``/status`` endpoint cannot be reached, waits 60 s before it
+sends the query anyway (and, when the host name does not resolve, first asks a
+DNS-over-HTTPS server with the full timeout). Inside
+:func:`overpass_requests`, the first network step of each query osmnx does not
+find in its cache (``osmnx._http._config_dns``) is preceded by one request to
+``/status`` that must connect within
+:func:`~connectivity._http.connect_timeout_s`; a server that is reachable but
+busy is still given ``settings.http_timeout_s`` to answer, and answers read
+from osmnx's cache need no network at all. None of this is thread-safe: osmnx
+settings are global.
 """
 
 from __future__ import annotations
@@ -26,11 +39,31 @@ from urllib.parse import urlsplit
 
 import osmnx as ox
 import requests
+from osmnx import _http as osmnx_http
 
+from connectivity._http import connect_timeout_s, connection_failure
 from connectivity.errors import DownloadError
 from connectivity.settings import settings
 
-__all__ = ["check_response", "download_errors", "online_settings", "osmnx_settings"]
+__all__ = [
+    "OFFLINE_HINT",
+    "check_reachable",
+    "check_response",
+    "download_errors",
+    "nominatim_requests",
+    "online_settings",
+    "osmnx_settings",
+    "overpass_requests",
+]
+
+#: What to do without internet, added to the message of an API that cannot be reached.
+OFFLINE_HINT = (
+    "Without internet, read the roads from a file: download an OpenStreetMap extract "
+    "that covers the region (a .osm.pbf, e.g. from https://download.geofabrik.de; Peru: "
+    "https://download.geofabrik.de/south-america/peru-latest.osm.pbf), then under [roads] "
+    'in the region config replace `place`, `bbox` or `polygon` with `path = "…"` '
+    "(markets, schools and rivers tagged in OpenStreetMap are then read from that file too)"
+)
 
 log = logging.getLogger(__name__)
 
@@ -209,16 +242,139 @@ def download_errors(url: str) -> Iterator[None]:
     """
     try:
         yield
+    except requests.exceptions.ConnectionError as err:  # before Timeout: ConnectTimeout is both
+        raise _cannot_connect(err, url) from err
     except requests.exceptions.Timeout as err:
         where = _request_url(err, url)
         raise DownloadError(
             f"no answer from {where} within {settings.http_timeout_s:g} s "
             "(timeout: settings.http_timeout_s / CONNECTIVITY_HTTP_TIMEOUT_S)"
         ) from err
-    except requests.exceptions.ConnectionError as err:
-        raise DownloadError(f"cannot connect to {_request_url(err, url)}: {err}") from err
     except requests.exceptions.RequestException as err:
         raise DownloadError(f"request to {_request_url(err, url)} failed: {err}") from err
+
+
+def _cannot_connect(err: requests.exceptions.ConnectionError, url: str) -> DownloadError:
+    where = _request_url(err, url)
+    reason = connection_failure(err, where)
+    if reason is None:  # connected, then failed (reset, TLS): not a sign of being offline
+        return DownloadError(f"cannot connect to {where}: {err}")
+    return DownloadError(f"cannot connect to {where}: {reason}.\n  {OFFLINE_HINT}")
+
+
+def check_reachable(url: str) -> None:
+    """Raise DownloadError at once when no connection to the server of ``url`` can be made.
+
+    One ``GET`` of ``url`` (streamed, the body is not read), with
+    ``osmnx.settings.requests_kwargs`` (proxies, certificates) and
+    :func:`~connectivity._http.connect_timeout_s` for the connection and
+    for the answer's headers. Only a failed connection counts: an HTTP error
+    status or a slow answer means the server is there.
+
+    Parameters
+    ----------
+    url : str
+        The URL to request (the Overpass ``/status`` endpoint).
+
+    Raises
+    ------
+    DownloadError
+        The name does not resolve, the connection is refused, the network is
+        unreachable, no connection within the connect timeout, or the
+        connection fails otherwise (TLS); the message names the URL and, when
+        the server was never reached, ends with :data:`OFFLINE_HINT`.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_reachable("http://nonexistent.invalid/api/status")
+    ... except DownloadError as err:
+    ...     message = str(err)
+    >>> "nonexistent.invalid does not resolve" in message, "[roads]" in message
+    (True, True)
+    """
+    wait_s = connect_timeout_s()
+    kwargs = {k: v for k, v in ox.settings.requests_kwargs.items() if k not in ("stream",)}
+    try:
+        with requests.get(url, stream=True, timeout=(wait_s, wait_s), **kwargs):
+            pass
+    except requests.exceptions.ConnectionError as err:
+        raise _cannot_connect(err, url) from err
+    except requests.exceptions.RequestException as err:  # reached, but slow or odd: go on
+        log.debug("%s is reachable (%s)", url, err)
+
+
+@contextlib.contextmanager
+def _reachability_checked() -> Iterator[None]:
+    """Precede osmnx's first network step of an uncached Overpass query by check_reachable."""
+    original = getattr(osmnx_http, "_config_dns", None)
+    if original is None:  # another osmnx: its own pauses apply
+        log.debug("osmnx has no _http._config_dns: no fail-fast check of the Overpass server")
+        yield
+        return
+
+    def checked(url: str) -> None:
+        check_reachable(url.rstrip("/") + "/status")
+        original(url)
+
+    osmnx_http._config_dns = checked
+    try:
+        yield
+    finally:
+        osmnx_http._config_dns = original
+
+
+@contextlib.contextmanager
+def overpass_requests() -> Iterator[None]:
+    """Context for osmnx calls to the Overpass API of ``settings.overpass_url``.
+
+    Applies :func:`online_settings`, checks the server can be reached before
+    each query osmnx does not find in its cache (:func:`check_reachable`),
+    and translates ``requests`` errors (:func:`download_errors`).
+
+    Yields
+    ------
+    None
+
+    Raises
+    ------
+    DownloadError
+        As :func:`check_reachable`, :func:`check_response` and
+        :func:`download_errors`.
+    """
+    with (
+        osmnx_settings(**online_settings()),
+        _reachability_checked(),
+        download_errors(settings.overpass_url),
+    ):
+        yield
+
+
+@contextlib.contextmanager
+def nominatim_requests() -> Iterator[None]:
+    """Context for osmnx geocoding calls to Nominatim (``osmnx.settings.nominatim_url``).
+
+    Applies :func:`online_settings`, with at most
+    :func:`~connectivity._http.connect_timeout_s` to connect (Nominatim
+    queries carry no timeout of their own, so ``requests_timeout`` can be a
+    ``(connect, read)`` pair here), and translates ``requests`` errors
+    (:func:`download_errors`). osmnx sends a Nominatim query after a 1 s pause
+    and does not retry a failed connection, so a name that does not resolve or
+    a refused connection fails on that first request.
+
+    Yields
+    ------
+    None
+
+    Raises
+    ------
+    DownloadError
+        As :func:`download_errors` and :func:`check_response`.
+    """
+    values = online_settings()
+    values["requests_timeout"] = (connect_timeout_s(), settings.http_timeout_s)
+    with osmnx_settings(**values), download_errors(ox.settings.nominatim_url):
+        yield
 
 
 def _request_url(err: requests.exceptions.RequestException, default: str) -> str:

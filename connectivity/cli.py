@@ -3,25 +3,80 @@
 Each pipeline stage is a subcommand; ``run`` chains them all. Logging goes
 to stderr (``-v`` for more, ``-q`` for less); long steps show progress bars
 unless ``-q`` is given.
+
+Exit codes
+----------
+0
+    Done; the outputs are published.
+1
+    An unexpected error: a bug in connectivity. The message says so; ``-v``
+    shows the traceback.
+2
+    A problem with the config, an input or the outputs folder; the message
+    names the file, key or value. Nothing was published.
+130, 143
+    Stopped by Ctrl-C (SIGINT) or SIGTERM. The outputs folders hold the last
+    complete run (the previous one, unless the signal came while this run was
+    already publishing).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
 import webbrowser
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 
 from connectivity import __version__
 from connectivity._logging import configure_logging
 from connectivity.errors import ConnectivityError
 from connectivity.settings import settings
 
-__all__ = ["build_parser", "main"]
+__all__ = ["EXIT_BUG", "EXIT_INTERRUPTED", "EXIT_USER_ERROR", "Interrupted", "build_parser", "main"]
 
 log = logging.getLogger(__name__)
+
+#: Exit code of an unexpected error (a bug; ``-v`` shows the traceback).
+EXIT_BUG = 1
+#: Exit code of a bad config, input or outputs folder.
+EXIT_USER_ERROR = 2
+#: Exit code of a run stopped by a signal is this plus the signal number (130 Ctrl-C, 143 SIGTERM).
+EXIT_INTERRUPTED = 128
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by a signal (SIGTERM; Ctrl-C raises :class:`KeyboardInterrupt` itself).
+
+    It derives from :class:`KeyboardInterrupt`, so ``except Exception``
+    blocks do not swallow it and every ``finally`` and ``with`` block runs.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def _sigterm_stops_cleanly() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Interrupted` for the block (main thread only)."""
+    try:
+        before = signal.signal(signal.SIGTERM, _raise_interrupted)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -148,13 +203,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 on a user error (bad config, bad input).
+        0 on success, 2 on a user error (bad config, input or outputs
+        folder), 1 on a bug, 128 + the signal number when stopped by Ctrl-C
+        or SIGTERM (see the module docstring).
     """
     args = build_parser().parse_args(argv)
-    configure_logging(args.verbose - args.quiet)
+    verbosity = args.verbose - args.quiet
+    configure_logging(verbosity)
     try:
-        code: int = args.func(args)
+        with _sigterm_stops_cleanly():
+            code: int = args.func(args)
     except ConnectivityError as exc:
         log.error("%s", exc)
-        return 2
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        log.error(
+            "stopped by %s: the outputs folders hold the last complete run, nothing mixed "
+            "(its run.json says which)",
+            signal.Signals(signum).name,
+        )
+        return EXIT_INTERRUPTED + int(signum)
+    except Exception as exc:
+        if verbosity > 0:
+            raise
+        log.error(
+            "unexpected error, a bug in connectivity: %s: %s (nothing was published; run again "
+            "with -v to see the traceback, and please report it)",
+            type(exc).__name__,
+            exc,
+        )
+        return EXIT_BUG
     return code

@@ -11,7 +11,8 @@ Schema
 ``[region]``
     ``name`` (str, required), ``title`` (str), ``synthetic`` (bool: data are
     invented; every output says so), ``lang`` (``"es"`` or ``"en"``),
-    ``crs`` (``"auto"`` for the UTM zone of the data, or e.g. ``"EPSG:32718"``),
+    ``crs`` (``"auto"`` for the UTM zone of the data, or a projected CRS in
+    metres, e.g. ``"EPSG:32718"``; an unknown or geographic CRS is an error),
     ``attribution`` (list of str: credits shown in outputs).
 ``[sample]`` (optional)
     Generate the synthetic sample region into ``directory`` before running:
@@ -52,7 +53,9 @@ Schema
     ``bridge``), ``proposals`` (GeoJSON/GeoPackage of proposed works),
     ``max_new_link_m``, ``max_slope_pct`` (steepest grade of a new road).
 ``[ranking]``
-    ``market_weight``, ``school_weight`` (weights of the two destinations),
+    ``market_weight``, ``school_weight`` (weights of the two destinations;
+    they should sum to 1: other values are used as shares of their sum, with
+    a warning, and both 0 is an error),
     ``wet_weight`` (share of the wet season, 0..1), ``equity_column`` (a
     community column, e.g. a poverty rate in 0..1) and ``equity_strength``
     (people count ``1 + strength * value`` times), ``unreachable_cap_min``
@@ -75,11 +78,12 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, overload
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from connectivity.errors import ConfigError, MissingFileError
 from connectivity.settings import settings
@@ -98,11 +102,61 @@ __all__ = [
     "RoadsSection",
     "SampleSection",
     "SpeedsSection",
+    "check_projected_crs",
     "load_region_config",
     "region_config_path",
 ]
 
+log = logging.getLogger(__name__)
+
 PositiveFloat = Annotated[float, Field(gt=0)]
+
+
+def check_projected_crs(value: str) -> str:
+    """Check a ``crs`` setting: ``"auto"``, or a known, projected CRS in metres.
+
+    Parameters
+    ----------
+    value : str
+        ``"auto"`` or anything pyproj accepts (``"EPSG:32718"``, a WKT, a PROJ string).
+
+    Returns
+    -------
+    str
+        ``value`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        pyproj does not know the CRS, or it is geographic (degrees), so
+        lengths and speeds cannot be computed in it.
+
+    Examples
+    --------
+    >>> check_projected_crs("EPSG:32718")
+    'EPSG:32718'
+    >>> check_projected_crs("EPSG:4326")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: EPSG:4326 is a geographic CRS (degrees): give a projected CRS in metres, ...
+    """
+    if value == "auto":
+        return value
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        crs = CRS.from_user_input(value)
+    except CRSError as exc:
+        raise ValueError(
+            f'unknown CRS {value!r} ({exc}): give an EPSG code such as EPSG:32718, or "auto"'
+        ) from None
+    if not crs.is_projected:
+        raise ValueError(
+            f"{value} is a geographic CRS (degrees): give a projected CRS in metres, such as "
+            'the UTM zone of the region (EPSG:32718 for most of Peru), or "auto"'
+        )
+    return value
 
 
 class _Section(BaseModel):
@@ -116,8 +170,13 @@ class RegionSection(_Section):
     title: str = ""
     synthetic: bool = False
     lang: Literal["es", "en"] = "es"
-    crs: str = Field(default_factory=lambda: settings.default_crs)
+    crs: str = Field(default_factory=lambda: settings.default_crs, validate_default=True)
     attribution: list[str] = Field(default_factory=list)
+
+    @field_validator("crs")
+    @classmethod
+    def _known_projected_crs(cls, value: str) -> str:
+        return check_projected_crs(value)
 
 
 class SampleSection(_Section):
@@ -195,7 +254,11 @@ class FacilitySection(_TableColumns):
 
 
 class ElevationSection(_Section):
-    """Digital elevation model: a GeoTIFF, or OSM contour lines to interpolate."""
+    """Digital elevation model: a GeoTIFF, or OSM contour lines to interpolate.
+
+    It must cover at least 95% of the road nodes and communities together
+    (:data:`connectivity.sources.elevation.DEM_MIN_COVERAGE`), else the run stops.
+    """
 
     path: str | None = None
     url: str | None = None
@@ -262,6 +325,14 @@ class RankingSection(_Section):
     min_gain_min: Annotated[float, Field(ge=1)] = 5.0
     # hurdle: least score per 1,000 of net cost for a work to be funded
     min_score_per_1000: Annotated[float, Field(ge=0)] = 1.0
+
+    @model_validator(mode="after")
+    def _some_destination_counts(self) -> RankingSection:
+        if self.market_weight + self.school_weight <= 0:
+            raise ValueError(
+                "market_weight and school_weight are both 0: at least one destination must count"
+            )
+        return self
 
 
 class BudgetSection(_Section):
@@ -387,9 +458,22 @@ def load_region_config(region: str | Path) -> RegionConfig:
             f"{path}: invalid region config:\n  unknown key 'source_file' in top level"
         )
     try:
-        return RegionConfig.model_validate({**raw, "source_file": path})
+        cfg = RegionConfig.model_validate({**raw, "source_file": path})
     except ValidationError as exc:
         raise ConfigError(_format_validation_error(path, exc)) from exc
+    ranking = cfg.ranking
+    total = ranking.market_weight + ranking.school_weight
+    if abs(total - 1.0) > 1e-9:
+        log.warning(
+            "%s: [ranking] market_weight = %g and school_weight = %g do not sum to 1: "
+            "they are used as shares of their sum, %.0f%% market and %.0f%% school",
+            path,
+            ranking.market_weight,
+            ranking.school_weight,
+            100 * ranking.market_weight / total,
+            100 * ranking.school_weight / total,
+        )
+    return cfg
 
 
 def require_file(path: Path | None, *, what: str, config: RegionConfig | None = None) -> Path:

@@ -16,6 +16,7 @@ __all__ = [
     "DownloadError",
     "EmptyRegionError",
     "MissingFileError",
+    "OutputError",
     "RoutingError",
 ]
 
@@ -50,3 +51,7 @@ class DownloadError(ConnectivityError, OSError):
 
 class RoutingError(ConnectivityError, ValueError):
     """A routing request cannot be answered (unknown node, bad weight, empty sources)."""
+
+
+class OutputError(ConnectivityError, OSError):
+    """Outputs cannot be written: a read-only or full disk, a file where a folder goes, a lock."""

@@ -25,9 +25,11 @@ __all__ = ["write_csv", "write_geopackage"]
 log = logging.getLogger(__name__)
 
 
-def _with_source(frame: pd.DataFrame, data_source: str) -> pd.DataFrame:
+def _with_source(frame: pd.DataFrame, data_source: str, run_id: str) -> pd.DataFrame:
     out = frame.copy()
     out["data_source"] = data_source
+    if run_id:
+        out["run_id"] = run_id
     return out
 
 
@@ -48,7 +50,9 @@ def _plain_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(frame: pd.DataFrame, path: Path, *, data_source: str, index: bool = False) -> Path:
+def write_csv(
+    frame: pd.DataFrame, path: Path, *, data_source: str, index: bool = False, run_id: str = ""
+) -> Path:
     """Write a table as CSV (UTF-8, no geometry column) atomically.
 
     Parameters
@@ -61,6 +65,9 @@ def write_csv(frame: pd.DataFrame, path: Path, *, data_source: str, index: bool 
         Provenance statement written in a ``data_source`` column.
     index : bool
         Whether to write the index.
+    run_id : str
+        Id of the run that wrote the table (see :mod:`connectivity.pipeline.output_set`),
+        written in a ``run_id`` column so that tables of different runs can be told apart.
 
     Returns
     -------
@@ -68,7 +75,7 @@ def write_csv(frame: pd.DataFrame, path: Path, *, data_source: str, index: bool 
         The written file.
     """
     plain = pd.DataFrame(frame).drop(columns="geometry", errors="ignore")
-    table = _plain_columns(_with_source(plain, data_source))
+    table = _plain_columns(_with_source(plain, data_source, run_id))
     with atomic_path(path) as tmp:
         table.to_csv(tmp, index=index, lineterminator="\n")
     log.info("wrote %s (%d rows)", path, len(table))
@@ -81,6 +88,7 @@ def write_geopackage(
     *,
     data_source: str,
     metadata: Mapping[str, str] | None = None,
+    run_id: str = "",
 ) -> Path:
     """Write several layers into one GeoPackage atomically.
 
@@ -95,6 +103,9 @@ def write_geopackage(
         in the ``provenance`` table.
     metadata : mapping of str to str, optional
         Extra key/value rows for the ``provenance`` table.
+    run_id : str
+        Id of the run, in a ``run_id`` column of every layer and in the
+        ``provenance`` table.
 
     Returns
     -------
@@ -102,10 +113,12 @@ def write_geopackage(
         The written file.
     """
     prov = {"data_source": data_source, "generator": f"connectivity {__version__}"}
+    if run_id:
+        prov["run_id"] = run_id
     prov.update(metadata or {})
     with atomic_path(path) as tmp:
         for name, layer in layers.items():
-            table = _plain_columns(_with_source(layer, data_source))
+            table = _plain_columns(_with_source(layer, data_source, run_id))
             gpd.GeoDataFrame(table).to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
         provenance = pd.DataFrame({"key": list(prov), "value": list(prov.values())})
         gpd.GeoDataFrame(provenance).to_file(

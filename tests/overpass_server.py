@@ -18,7 +18,9 @@ thread) that speaks enough of the Overpass API for osmnx 2.x:
 
 ``mode`` makes the interpreter fail on purpose: ``"http_500"``, ``"http_429"``,
 ``"slow"`` (sleeps ``delay_s`` before answering), ``"remark"`` (an Overpass
-runtime error in a 200 answer) or ``"not_json"``. ``requests`` records every
+runtime error in a 200 answer) or ``"not_json"``; ``"slow_status"`` sleeps
+``delay_s`` before answering ``/api/status`` (a busy server) and then answers
+queries normally. ``requests`` records every
 ``(method, path)`` received.
 """
 
@@ -40,7 +42,7 @@ import shapely
 from shapely.geometry import Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 
-MODES = ("ok", "http_500", "http_429", "slow", "remark", "not_json")
+MODES = ("ok", "http_500", "http_429", "slow", "remark", "not_json", "slow_status")
 
 _STATEMENT = re.compile(
     r"\b(node|way|relation|rel|nwr)\s*((?:\[[^\[\]]*\]\s*)*)"
@@ -268,6 +270,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         owner.requests.append(("GET", parts.path))
         if parts.path == "/api/status":
+            if owner.mode == "slow_status":
+                owner.stop.wait(owner.delay_s)
             self._send(200, _STATUS.encode(), "text/plain")
         elif parts.path == "/search":
             query = parse_qs(parts.query).get("q", [""])[0]

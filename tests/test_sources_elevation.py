@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import osmium
+import pandas as pd
 import pytest
 import rasterio
 import shapely
@@ -191,3 +193,208 @@ def test_bad_contours(tmp_path: Path, cusco_pbf: Path) -> None:
     with pytest.raises(DataError, match=r"broken.osm.pbf: cannot read OpenStreetMap data"):
         elevation.dem_file_from_contours(corrupt, tmp_path / "dem.tif")
     assert not (tmp_path / "dem.tif").exists()
+
+
+# --- a DEM's coverage of the region, and DEMs that cannot be read --------------------------
+
+
+def _write_dem(
+    path: Path, grid: np.ndarray, *, crs: str, west: float, north: float, res: float
+) -> Path:
+    profile = {
+        "driver": "GTiff",
+        "width": grid.shape[1],
+        "height": grid.shape[0],
+        "count": 1,
+        "dtype": "float32",
+        "crs": crs,
+        "transform": rasterio.transform.from_origin(west, north, res, res),
+        "nodata": elevation.DEM_NODATA,
+    }
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(grid.astype(np.float32), 1)
+    return path
+
+
+def _lonlat(xs: list[float], ys: list[float], crs: str) -> tuple[np.ndarray, np.ndarray]:
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(xs, ys)
+    return np.asarray(lon), np.asarray(lat)
+
+
+def test_coverage_counts_points_on_valid_cells_in_the_dems_crs(tmp_path: Path) -> None:
+    # a 10 x 10 grid of 100 m cells in UTM 18S: one nodata cell, one NaN cell
+    grid = np.full((10, 10), 3000.0)
+    grid[0, 0] = elevation.DEM_NODATA
+    grid[0, 1] = np.nan
+    utm = _write_dem(
+        tmp_path / "utm.tif", grid, crs="EPSG:32718", west=500_000, north=8_500_000, res=100
+    )
+    # cell centres of (5, 5), (0, 0) nodata, (0, 1) NaN; then 50 m west and north of the grid
+    xs = [500_550.0, 500_050.0, 500_150.0, 499_950.0, 500_550.0]
+    ys = [8_499_450.0, 8_499_950.0, 8_499_950.0, 8_499_450.0, 8_500_050.0]
+    lon, lat = _lonlat(xs, ys, "EPSG:32718")
+    assert elevation.dem_coverage(utm, lon, lat) == pytest.approx(1 / 5)
+    assert elevation.dem_coverage(utm, lon[:1], lat[:1]) == 1.0
+    assert elevation.dem_coverage(utm, [], []) == 1.0
+    # the same points on a DEM in degrees: reprojected to it, not compared as metres
+    geo = _write_dem(
+        tmp_path / "geo.tif",
+        np.full((50, 50), 3000.0),
+        crs="EPSG:4326",
+        west=float(lon[0]) - 0.25,
+        north=float(lat[0]) + 0.25,
+        res=0.01,
+    )
+    assert elevation.dem_coverage(geo, lon, lat) == 1.0
+    assert elevation.dem_coverage(geo, lon + 0.3, lat) == 0.0
+
+
+def test_coverage_below_the_threshold_names_file_key_shares_and_bounds(tmp_path: Path) -> None:
+    dem = _write_dem(
+        tmp_path / "dem.tif",
+        np.full((10, 10), 3000.0),
+        crs="EPSG:32718",
+        west=500_000,
+        north=8_500_000,
+        res=100,
+    )
+    inside = _lonlat([500_500.0] * 19, [8_499_500.0] * 19, "EPSG:32718")
+    away = _lonlat([600_000.0], [8_499_500.0], "EPSG:32718")  # 100 km east
+    points = {
+        "road nodes": (np.r_[inside[0], away[0]], np.r_[inside[1], away[1]]),
+        "communities": ([], []),  # none: left out of the message
+    }
+    # 19 of 20 = 95%: on the threshold, a warning
+    assert elevation.check_dem_coverage(dem, points, what="elevation.path") == 0.95
+    points["communities"] = away
+    with pytest.raises(DataError) as err:
+        elevation.check_dem_coverage(dem, points, what="elevation.path (from huanta.toml)")
+    message = str(err.value)
+    assert message.startswith(f"elevation.path (from huanta.toml): the DEM {dem} covers 90.4%")
+    assert "95% of the 20 road nodes (1 off it) and 0% of the 1 communities (1 off it)" in message
+    assert "at least 95% is needed" in message
+    with rasterio.open(dem) as src:
+        west, south, east, north = rasterio.warp.transform_bounds(src.crs, 4326, *src.bounds)
+    assert f"DEM lon {west:.4f}…{east:.4f}, lat {south:.4f}…{north:.4f}" in message
+    assert f"region lon {inside[0][0]:.4f}…{away[0][0]:.4f}" in message
+    assert "remove [elevation]" in message
+
+
+def test_partial_coverage_warns_with_the_share_and_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from connectivity.sample import generate_sample_region
+    from connectivity.sources import osm
+
+    files = generate_sample_region(tmp_path / "sample", size=0.2)
+    graph = osm.graph_from_osm_file(files.roads_osm)
+    nodes = np.array([(d["x"], d["y"]) for _, d in graph.nodes(data=True)])
+    villages = pd.read_csv(files.communities_csv)[["lon", "lat"]].to_numpy()
+    points = {"road nodes": (nodes[:, 0], nodes[:, 1]), "communities": villages.T}
+    # the real sample DEM covers every point: no warning
+    with caplog.at_level(logging.INFO, logger="connectivity"):
+        assert elevation.check_dem_coverage(files.elevation_tif, points, what="k") == 1.0
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "covers all road nodes and communities" in caplog.text
+    # nodata west of the 3rd percentile of the points: about 97% covered
+    with rasterio.open(files.elevation_tif) as src:
+        grid, profile = src.read(1), src.profile
+        from pyproj import Transformer
+
+        xs, _ = Transformer.from_crs(4326, src.crs, always_xy=True).transform(
+            *np.vstack([nodes, villages]).T
+        )
+        cut = int((np.percentile(xs, 3) - src.transform.c) // src.res[0])
+    grid[:, :cut] = elevation.DEM_NODATA
+    clipped = tmp_path / "clipped.tif"
+    with rasterio.open(clipped, "w", **profile) as dst:
+        dst.write(grid, 1)
+    caplog.clear()
+    share = elevation.check_dem_coverage(clipped, points, what="elevation.path")
+    assert 0.96 < share < 0.98
+    (record,) = [r for r in caplog.records if r.levelno == logging.WARNING]
+    text = record.getMessage()
+    off = round((1 - share) * (len(nodes) + len(villages)))
+    assert f"covers {elevation._percent(share)} of the points" in text and str(clipped) in text
+    assert f"of the {len(nodes):,} road nodes (" in text
+    assert f"of the {len(villages):,} communities (" in text
+    assert sum(int(n) for n in re.findall(r"\(([\d,]+) off it\)", text)) == off
+    assert "timed as on flat land" in text
+
+
+@pytest.mark.slow
+def test_cusco_contour_dem_covers_the_real_region_but_its_east_edge(
+    tmp_path: Path,
+    repo_root: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from connectivity.config import load_region_config
+    from connectivity.pipeline.inputs import load_inputs
+    from connectivity.settings import settings
+
+    monkeypatch.setattr(settings, "home", tmp_path)
+    with caplog.at_level(logging.WARNING, logger="connectivity.sources.elevation"):
+        inputs = load_inputs(load_region_config(repo_root / "data" / "regions" / "cusco.toml"))
+    assert inputs.dem_path is not None
+    # the SRTM contours end west of the OSM extract: a few points walk as on flat land
+    (record,) = [r for r in caplog.records if "covers" in r.getMessage()]
+    text = record.getMessage()
+    assert text.startswith("elevation.contours_path (")
+    assert "cusco-srtm-contours.osm.pbf, from " in text and "cusco.toml)" in text
+    share = float(re.search(r"covers ([\d.]+)% of the points", text).group(1)) / 100
+    assert elevation.DEM_MIN_COVERAGE < 0.99 < share < 1.0
+    assert f"of the {len(inputs.communities)} communities (1 off it)" in text
+
+
+def test_a_dem_that_is_not_a_raster_is_a_data_error_naming_it(tmp_path: Path) -> None:
+    from connectivity.network import add_road_class, add_travel_times
+    from connectivity.works.costs import _Terrain
+
+    text = tmp_path / "notes.tif"
+    text.write_text("elevation: 3,400 m\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"^elevation.path: .*notes.tif: cannot read it as a ras"):
+        elevation.check_dem_coverage(
+            text, {"communities": ([-74.0], [-13.0])}, what="elevation.path"
+        )
+    edges = gpd.GeoDataFrame(
+        {"highway": ["path"]}, geometry=[shapely.LineString([(0, 0), (100, 0)])], crs=32718
+    )
+    with pytest.raises(DataError, match=r"^DEM for walking speeds on slopes: .*notes.tif: canno"):
+        add_travel_times(add_road_class(edges), dem_path=text)
+    with pytest.raises(DataError, match=r"^DEM for new links and terrain costs: .*notes.tif: c"):
+        _Terrain.from_dem(text, "EPSG:32718")
+    with pytest.raises(MissingFileError, match=r"^DEM: file not found: .*none.tif"):
+        elevation.dem_coverage(tmp_path / "none.tif", [], [])
+    no_crs = tmp_path / "nocrs.tif"
+    profile = {"driver": "GTiff", "width": 2, "height": 2, "count": 1, "dtype": "float32"}
+    with (
+        pytest.warns(rasterio.errors.NotGeoreferencedWarning),
+        rasterio.open(no_crs, "w", **profile) as dst,
+    ):
+        dst.write(np.zeros((1, 2, 2), dtype=np.float32))
+    with pytest.raises(CrsError, match=r"^DEM for walking.*nocrs.tif: the DEM has no CRS"):
+        add_travel_times(add_road_class(edges), dem_path=no_crs)
+    # a CRS but no cell positions (GDAL's identity transform): every point off it, say why
+    no_transform = tmp_path / "notransform.tif"
+    with (
+        pytest.warns(rasterio.errors.NotGeoreferencedWarning),
+        rasterio.open(no_transform, "w", crs="EPSG:32718", **profile) as dst,
+    ):
+        dst.write(np.zeros((1, 2, 2), dtype=np.float32))
+    with pytest.raises(CrsError, match=r"notransform.tif: the DEM has no geotransform"):
+        _Terrain.from_dem(no_transform, "EPSG:32718")
+
+
+def test_a_truncated_dem_fails_when_read_with_the_same_error(tmp_path: Path) -> None:
+    grid = np.random.default_rng(1).uniform(3000, 4000, (600, 600))
+    dem = _write_dem(
+        tmp_path / "dem.tif", grid, crs="EPSG:32718", west=500_000, north=8_500_000, res=30
+    )
+    data = dem.read_bytes()
+    dem.write_bytes(data[: len(data) // 2])  # the header is there, half the cells are not
+    lon, lat = _lonlat([500_000 + 30 * 300], [8_500_000 - 30 * 550], "EPSG:32718")
+    with pytest.raises(DataError, match=r"^elevation.path: .*dem.tif: cannot read it as a raster"):
+        elevation.check_dem_coverage(dem, {"communities": (lon, lat)}, what="elevation.path")

@@ -46,6 +46,7 @@ def overview_png(
     title: str = "",
     lang: Lang = "es",
     dpi: int = 150,
+    run_id: str = "",
 ) -> Path:
     """Draw the ranked works on the roads, for printed reports (no web tiles), as a PNG.
 
@@ -67,6 +68,8 @@ def overview_png(
         As in :func:`access_map`.
     dpi : int
         Resolution of the A4-landscape figure.
+    run_id : str
+        Id of the run, in the PNG's ``connectivity-run-id`` text chunk.
 
     Returns
     -------
@@ -215,7 +218,10 @@ def overview_png(
     )
     path = Path(path)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", metadata={"Software": None})
+        metadata: dict[str, str | None] = {"Software": None}
+        if run_id:
+            metadata["connectivity-run-id"] = run_id
+        fig.savefig(tmp, format="png", metadata=metadata)
     log.info("overview PNG written: %s (%d works, top %d)", path, len(works), top_n)
     return path
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
+from branca.element import Element, Figure
 
 from connectivity._io import atomic_path
 from connectivity.access import UNREACHABLE_CAP_MIN
@@ -40,6 +42,7 @@ def write_maps(
     lang: Lang = "es",
     thresholds_min: Sequence[float] = MINUTE_BINS,
     unreachable_cap_min: float = UNREACHABLE_CAP_MIN,
+    run_id: str = "",
 ) -> list[Path]:
     """Write ``access.html`` and, given a ranking, ``investments.html`` and ``investments.png``.
 
@@ -57,6 +60,9 @@ def write_maps(
         Network with the portfolio built (routes after, on the investments map).
     top_n : int
         Works highlighted on the investments map and the PNG.
+    run_id : str
+        Id of the run: a ``<meta name="connectivity-run-id">`` in each page
+        and a text chunk of the PNG, so maps of different runs can be told apart.
 
     Returns
     -------
@@ -82,6 +88,7 @@ def write_maps(
                 **common,
             ),
             out / "access.html",
+            run_id,
         )
     ]
     if ranking is not None:
@@ -100,6 +107,7 @@ def write_maps(
                     **common,
                 ),
                 out / "investments.html",
+                run_id,
             )
         )
         written.append(
@@ -111,13 +119,17 @@ def write_maps(
                 waterways=waterways,
                 top_n=top_n,
                 title=title,
+                run_id=run_id,
                 **common,
             )
         )
     return written
 
 
-def _save_html(m: folium.Map, path: Path) -> Path:
+def _save_html(m: folium.Map, path: Path, run_id: str) -> Path:
+    if run_id:
+        meta = f'<meta name="connectivity-run-id" content="{html.escape(run_id)}">'
+        cast(Figure, m.get_root()).header.add_child(Element(meta), name="connectivity_run_id")
     text = m.get_root().render()
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")

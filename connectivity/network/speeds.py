@@ -32,6 +32,7 @@ import pandas as pd
 import shapely
 
 from connectivity.errors import CrsError, DataError
+from connectivity.sources.elevation import open_dem
 
 __all__ = [
     "ALL_SEASON_CLASSES",
@@ -312,13 +313,10 @@ def add_road_class(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def _sample_dem(dem_path: Path, xs: np.ndarray, ys: np.ndarray, crs: Any) -> np.ndarray:
     """Elevation (m) at points by bilinear interpolation; NaN outside the DEM or on nodata."""
-    import rasterio
     from pyproj import Transformer
     from scipy.ndimage import map_coordinates
 
-    with rasterio.open(dem_path) as src:
-        if src.crs is None:
-            raise CrsError(f"{dem_path}: the DEM has no CRS")
+    with open_dem(dem_path, what="DEM for walking speeds on slopes") as src:
         if src.crs != crs:
             tr = Transformer.from_crs(crs, src.crs, always_xy=True)
             xs, ys = tr.transform(xs, ys)

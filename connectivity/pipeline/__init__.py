@@ -7,12 +7,20 @@ Modules:
   (:func:`data_source_statement`) and build the routable network
   (:func:`build_region_network`);
 * :mod:`connectivity.pipeline.stages` — the stages of a run
-  (:func:`prepare_region`, :func:`access_stage`, :func:`rank_stage`,
-  :func:`maps_stage`), each adding to a :class:`RegionRun` and writing its
-  outputs under ``outputs/<region>/`` and ``maps/<region>/``;
-* :mod:`connectivity.pipeline.run` — :func:`run_stages` runs them in order up
-  to a given stage; ``run_network``, ``run_access``, ``run_rank``,
-  ``run_maps`` and ``run_all`` are the CLI subcommands as functions.
+  (:func:`prepare_region`, :func:`network_stage`, :func:`access_stage`,
+  :func:`rank_stage`, :func:`maps_stage`), each adding to a
+  :class:`RegionRun` and writing its outputs into the run's folders;
+* :mod:`connectivity.pipeline.output_set` — a run is all or nothing
+  (:class:`OutputSet`): outputs are written into hidden staging folders and
+  replace ``outputs/<region>/`` and ``maps/<region>/`` together at the end;
+  leftovers of killed runs are removed at the next start;
+* :mod:`connectivity.pipeline.manifest` — the ``run.json`` of every published
+  folder (:func:`run_manifest`): run id, times by stage, config and input
+  files with their SHA-256, package version;
+* :mod:`connectivity.pipeline.run` — :func:`run_stages` checks the inputs,
+  runs the stages in order up to a given stage and publishes the outputs;
+  ``run_network``, ``run_access``, ``run_rank``, ``run_maps`` and ``run_all``
+  are the CLI subcommands as functions.
 
 Examples
 --------
@@ -34,6 +42,8 @@ from connectivity.pipeline.inputs import (
     load_inputs,
     region_speed_tables,
 )
+from connectivity.pipeline.manifest import run_manifest
+from connectivity.pipeline.output_set import MANIFEST_NAME, OutputSet, new_run_id, read_run_id
 from connectivity.pipeline.run import (
     STAGES,
     Stage,
@@ -49,15 +59,18 @@ from connectivity.pipeline.stages import (
     RegionRun,
     access_stage,
     maps_stage,
+    network_stage,
     prepare_region,
     rank_stage,
 )
 
 __all__ = [
+    "MANIFEST_NAME",
     "OSM_ATTRIBUTION",
     "REGION_MARGIN_DEG",
     "ROAD_COLUMNS",
     "STAGES",
+    "OutputSet",
     "RegionInputs",
     "RegionRun",
     "Stage",
@@ -66,11 +79,15 @@ __all__ = [
     "data_source_statement",
     "load_inputs",
     "maps_stage",
+    "network_stage",
+    "new_run_id",
     "prepare_region",
     "rank_stage",
+    "read_run_id",
     "region_speed_tables",
     "run_access",
     "run_all",
+    "run_manifest",
     "run_maps",
     "run_network",
     "run_rank",

@@ -18,7 +18,7 @@ import networkx as nx
 from shapely.geometry import box
 
 from connectivity.config import FacilitySection, RegionConfig, require_file
-from connectivity.errors import ConfigError
+from connectivity.errors import ConfigError, DownloadError
 from connectivity.network import RoadNetwork, SpeedTables, build_network
 from connectivity.settings import settings
 
@@ -57,6 +57,9 @@ class RegionInputs:
         season, and are where bridges can be built).
     osm_file : Path or None
         The local OSM file the roads came from, if any.
+    proposals : geopandas.GeoDataFrame or None
+        The proposals file of ``[candidates] proposals``, read and checked
+        (:func:`connectivity.works.read_proposals`), if the config names one.
     data_source : str
         Provenance statement written into every output.
     """
@@ -70,6 +73,7 @@ class RegionInputs:
     waterways: gpd.GeoDataFrame | None
     osm_file: Path | None
     data_source: str
+    proposals: gpd.GeoDataFrame | None = None
 
 
 def data_source_statement(cfg: RegionConfig) -> str:
@@ -115,16 +119,24 @@ def _load_graph(cfg: RegionConfig) -> tuple[nx.MultiDiGraph, Path | None]:
             from connectivity._http import cached_download
 
             log.info("%s not found: using the public download %s", path, roads.url)
-            path = cached_download(roads.url)
+            try:
+                path = cached_download(roads.url)
+            except DownloadError as err:
+                raise DownloadError(
+                    f"{cfg.source_file}: [roads] {path} not found, and {err}"
+                ) from err
         path = require_file(path, what="roads.path", config=cfg)
         return osm.graph_from_osm_file(path), path
-    if roads.place is not None:
-        return osm.graph_from_place(roads.place), None
-    if roads.bbox is not None:
-        return osm.graph_from_bbox(roads.bbox), None
-    polygon_file = require_file(cfg.resolve(roads.polygon), what="roads.polygon", config=cfg)
-    area = gpd.read_file(polygon_file).to_crs(4326).union_all()
-    return osm.graph_from_polygon(area), None
+    try:  # online: the message names the config (an unreachable server: use roads.path)
+        if roads.place is not None:
+            return osm.graph_from_place(roads.place), None
+        if roads.bbox is not None:
+            return osm.graph_from_bbox(roads.bbox), None
+        polygon_file = require_file(cfg.resolve(roads.polygon), what="roads.polygon", config=cfg)
+        area = gpd.read_file(polygon_file).to_crs(4326).union_all()
+        return osm.graph_from_polygon(area), None
+    except DownloadError as err:
+        raise DownloadError(f"{cfg.source_file}: [roads] {err}") from err
 
 
 def _location(cfg: RegionConfig, path: str | None, url: str | None, what: str) -> str | Path:
@@ -233,23 +245,35 @@ def load_inputs(cfg: RegionConfig) -> RegionInputs:
 
     dem_path: Path | None = None
     if cfg.elevation is not None:
+        from shapely import get_coordinates
+
+        from connectivity.sources import elevation
+
         elev = cfg.elevation
         if elev.contours_path is not None:
-            from connectivity.sources import elevation
-
             contours = require_file(
                 cfg.resolve(elev.contours_path), what="elevation.contours_path", config=cfg
             )
             dem_path = settings.cache_dir / cfg.region.name / "dem_from_contours.tif"
             elevation.dem_file_from_contours(contours, dem_path, resolution_m=elev.resolution_m)
+            dem_key = f"elevation.contours_path ({contours}, from {cfg.source_file})"
         else:
             where = _location(cfg, elev.path, elev.url, "elevation")
             if isinstance(where, Path):
                 dem_path = where
+                dem_key = f"elevation.path (from {cfg.source_file})"
             else:
                 from connectivity._http import cached_download
 
                 dem_path = cached_download(where)
+                dem_key = f"elevation.url {where} (from {cfg.source_file})"
+        # walking on every edge and connector reads the DEM: it must cover roads and villages
+        community_xy = get_coordinates(communities.geometry.to_numpy())
+        elevation.check_dem_coverage(
+            dem_path,
+            {"road nodes": (xs, ys), "communities": (community_xy[:, 0], community_xy[:, 1])},
+            what=dem_key,
+        )
     from connectivity.sources import osm as osm_source
 
     waterways = (
@@ -257,6 +281,16 @@ def load_inputs(cfg: RegionConfig) -> RegionInputs:
         if osm_file is not None
         else osm_source.waterways_from_polygon(area)
     )
+    proposals = None
+    if cfg.candidates.proposals is not None:
+        from connectivity.works import read_proposals
+
+        # read now, so that a bad file stops the run before anything is built or written
+        proposals = read_proposals(
+            require_file(
+                cfg.resolve(cfg.candidates.proposals), what="candidates.proposals", config=cfg
+            )
+        )
     log.info(
         "inputs: %d communities, %d markets, %d schools, DEM %s",
         len(communities),
@@ -274,6 +308,7 @@ def load_inputs(cfg: RegionConfig) -> RegionInputs:
         waterways=waterways,
         osm_file=osm_file,
         data_source=data_source_statement(cfg),
+        proposals=proposals,
     )
 
 

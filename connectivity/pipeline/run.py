@@ -1,14 +1,21 @@
-"""Run a region's stages in order, up to the one asked for.
+"""Run a region's stages in order, up to the one asked for, and publish all or nothing.
 
 Every ``connectivity`` subcommand that computes something (``network``,
 ``access``, ``rank``, ``maps``, ``run``) is :func:`run_stages` stopped at a
 different stage; the ``run_*`` functions are the same, named for use from
-Python.
+Python. A run reads and checks every input before it builds anything, writes
+into staging folders, and replaces ``outputs/<region>/`` (and, when it draws
+maps, ``maps/<region>/``) only once everything is written, with a
+``run.json`` manifest in each (:mod:`connectivity.pipeline.output_set`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -16,12 +23,16 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from connectivity._logging import progress_enabled
+from connectivity.config import load_region_config
 from connectivity.network import RoadNetwork
+from connectivity.pipeline.inputs import build_region_network, load_inputs
+from connectivity.pipeline.manifest import input_files, run_manifest
+from connectivity.pipeline.output_set import OutputSet, new_run_id
 from connectivity.pipeline.stages import (
     RegionRun,
     access_stage,
     maps_stage,
-    prepare_region,
+    network_stage,
     rank_stage,
 )
 
@@ -43,8 +54,28 @@ Stage = Literal["network", "access", "ranking", "maps"]
 STAGES: tuple[Stage, ...] = ("network", "access", "ranking", "maps")
 
 
+class _StageClock:
+    """Wall time of each step of a run, for the log and ``run.json``."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, step: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.seconds[step] = time.perf_counter() - start
+        log.debug("%s took %.1f s", step, self.seconds[step])
+
+
 def run_stages(region: str | Path, *, until: Stage = "maps", lang: str | None = None) -> RegionRun:
-    """Run a region's stages in order, from its inputs up to ``until``.
+    """Run a region's stages in order, from its inputs up to ``until``, and publish the outputs.
+
+    The config and every input are read and checked first; the outputs are
+    written into staging folders and put in place of ``outputs/<region>/``
+    (and ``maps/<region>/`` when ``until`` is ``"maps"``) only when every
+    stage has finished. An error or an interruption leaves the previously
+    published outputs as they were.
 
     Parameters
     ----------
@@ -58,29 +89,74 @@ def run_stages(region: str | Path, *, until: Stage = "maps", lang: str | None = 
     Returns
     -------
     RegionRun
-        What the stages computed; each stage has written its outputs.
+        What the stages computed; ``out_dir`` and ``map_paths`` point at the
+        published files.
 
     Raises
     ------
     ValueError
         ``until`` is not one of :data:`STAGES`.
+    ConnectivityError
+        A bad config or input, or outputs that cannot be written (the message
+        names the file, key or folder).
     """
     if until not in STAGES:
         raise ValueError(f"unknown stage {until!r}: expected one of {', '.join(STAGES)}")
     stages = STAGES[: STAGES.index(until) + 1]
-    with tqdm(total=len(stages), desc="pipeline", disable=not progress_enabled()) as bar:
+    started = datetime.now(UTC)
+    cfg = load_region_config(region)
+    run_id = new_run_id(started)
+    clock = _StageClock()
+    with (
+        OutputSet(cfg.region.name, run_id=run_id, with_maps="maps" in stages) as out,
+        tqdm(total=len(stages) + 1, desc="pipeline", disable=not progress_enabled()) as bar,
+    ):
+        bar.set_postfix_str("inputs")
+        with clock("inputs"):
+            inputs = load_inputs(cfg)
+        bar.update()
         bar.set_postfix_str("network")
-        run = prepare_region(region)
+        with clock("network"):
+            network = build_region_network(inputs)
+            run = RegionRun(
+                config=cfg,
+                inputs=inputs,
+                network=network,
+                run_id=run_id,
+                tables_dir=out.tables_dir,
+                maps_folder=out.maps_dir,
+            )
+            network_stage(run)
         bar.update()
         for stage in stages[1:]:
             bar.set_postfix_str(stage)
-            if stage == "access":
-                access_stage(run)
-            elif stage == "ranking":
-                rank_stage(run)
-            else:
-                maps_stage(run, lang=lang)
+            with clock(stage):
+                if stage == "access":
+                    access_stage(run)
+                elif stage == "ranking":
+                    rank_stage(run)
+                else:
+                    maps_stage(run, lang=lang)
             bar.update()
+        language = (lang or cfg.region.lang) if "maps" in stages else None
+        used = {"roads.path": inputs.osm_file, "elevation.dem": inputs.dem_path}
+        manifest = run_manifest(
+            cfg,
+            stages=stages,
+            started=started,
+            seconds_by_stage=clock.seconds,
+            inputs=input_files(cfg, used=used),
+            data_source=inputs.data_source,
+            lang=language,
+        )
+        out.publish(manifest)
+    run.tables_dir, run.maps_folder = out.final_tables, out.final_maps
+    run.map_paths = [out.final_maps / p.name for p in run.map_paths]
+    log.info(
+        "run %s: %s",
+        run_id,
+        ", ".join(f"{step} {seconds:.1f} s" for step, seconds in clock.seconds.items()),
+    )
     return run
 
 

@@ -1,11 +1,15 @@
 """The stages of a region's run, each adding its results to a :class:`RegionRun`.
 
 :func:`prepare_region` loads the inputs and builds the network; then
-:func:`access_stage` (travel times, :mod:`connectivity.access`),
-:func:`rank_stage` (candidate works and programme, :mod:`connectivity.works` and
-:mod:`connectivity.ranking`) and :func:`maps_stage` (:mod:`connectivity.maps`),
-each writing its outputs atomically under ``outputs/<region>/`` or
-``maps/<region>/``.
+:func:`network_stage` (the report of its pieces), :func:`access_stage`
+(travel times, :mod:`connectivity.access`), :func:`rank_stage` (candidate
+works and programme, :mod:`connectivity.works` and :mod:`connectivity.ranking`)
+and :func:`maps_stage` (:mod:`connectivity.maps`) each write their outputs
+into the run's folders (``RegionRun.out_dir`` and ``RegionRun.maps_dir``).
+:func:`connectivity.pipeline.run_stages` points those at staging folders and
+publishes them together at the end (:mod:`connectivity.pipeline.output_set`);
+called on their own, the stages write straight into ``outputs/<region>/`` and
+``maps/<region>/``, each file atomically.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ __all__ = [
     "RegionRun",
     "access_stage",
     "maps_stage",
+    "network_stage",
     "prepare_region",
     "rank_stage",
 ]
@@ -98,6 +103,11 @@ class RegionRun:
         The candidate works (after :func:`rank_stage`).
     map_paths : list of Path
         The maps written (after :func:`maps_stage`).
+    run_id : str
+        Id of the run, written into every table and map ("" outside
+        :func:`connectivity.pipeline.run_stages`).
+    tables_dir, maps_folder : Path or None
+        Where the stages write (default: ``outputs/<region>/`` and ``maps/<region>/``).
     """
 
     config: RegionConfig
@@ -108,11 +118,19 @@ class RegionRun:
     ranking: Any | None = None
     works: Any | None = None
     map_paths: list[Path] = field(default_factory=list)
+    run_id: str = ""
+    tables_dir: Path | None = None
+    maps_folder: Path | None = None
 
     @property
     def out_dir(self) -> Path:
-        """Folder of this region's tables."""
-        return settings.output_dir(self.config.region.name)
+        """Folder the stages write this region's tables to."""
+        return self.tables_dir or settings.output_dir(self.config.region.name)
+
+    @property
+    def maps_dir(self) -> Path:
+        """Folder the maps stage writes this region's maps to."""
+        return self.maps_folder or settings.maps_dir(self.config.region.name)
 
     @property
     def data_source(self) -> str:
@@ -121,9 +139,7 @@ class RegionRun:
 
 
 def prepare_region(region: str | Path) -> RegionRun:
-    """Load a region's config and inputs and build its network.
-
-    Writes ``network_pieces.csv`` (the disconnected pieces of the network).
+    """Load a region's config and inputs and build its network (nothing is written).
 
     Parameters
     ----------
@@ -137,9 +153,27 @@ def prepare_region(region: str | Path) -> RegionRun:
     cfg = load_region_config(region)
     inputs = load_inputs(cfg)
     network = build_region_network(inputs)
-    run = RegionRun(config=cfg, inputs=inputs, network=network)
+    return RegionRun(config=cfg, inputs=inputs, network=network)
+
+
+def network_stage(run: RegionRun) -> RegionRun:
+    """Write the report of the network's disconnected pieces (``network_pieces.csv``).
+
+    Parameters
+    ----------
+    run : RegionRun
+
+    Returns
+    -------
+    RegionRun
+        The same run.
+    """
     write_csv(
-        network.pieces, run.out_dir / "network_pieces.csv", data_source=run.data_source, index=True
+        run.network.pieces,
+        run.out_dir / "network_pieces.csv",
+        data_source=run.data_source,
+        index=True,
+        run_id=run.run_id,
     )
     return run
 
@@ -168,10 +202,12 @@ def access_stage(run: RegionRun) -> RegionRun:
     summary = access_mod.access_summary(
         communities, thresholds_min=thresholds, unreachable_cap_min=cap_min
     )
-    source = run.data_source
+    source, run_id = run.data_source, run.run_id
     communities = communities.sort_values("community_id", kind="stable")
-    write_csv(communities, run.out_dir / "access_communities.csv", data_source=source)
-    write_csv(summary, run.out_dir / "access_summary.csv", data_source=source)
+    write_csv(
+        communities, run.out_dir / "access_communities.csv", data_source=source, run_id=run_id
+    )
+    write_csv(summary, run.out_dir / "access_summary.csv", data_source=source, run_id=run_id)
     layers: dict[str, gpd.GeoDataFrame | pd.DataFrame] = {
         "communities": communities,
         **_road_layers(network),
@@ -185,6 +221,7 @@ def access_stage(run: RegionRun) -> RegionRun:
         run.out_dir / "access.gpkg",
         data_source=source,
         metadata={"region": cfg.region.name, "config": str(cfg.source_file)},
+        run_id=run_id,
     )
     region_row = summary.iloc[0]
     log.info("%s", _access_log_line(cfg.region.name, region_row, cap_min))
@@ -239,6 +276,7 @@ def rank_stage(run: RegionRun) -> RegionRun:
         dem_path=run.inputs.dem_path,
         waterways=run.inputs.waterways,
         proposals=cfg.resolve(cand.proposals),
+        proposals_frame=run.inputs.proposals,
         costs=cfg.costs,
         max_new_link_m=cand.max_new_link_m,
         max_slope_pct=cand.max_slope_pct,
@@ -255,8 +293,15 @@ def rank_stage(run: RegionRun) -> RegionRun:
         weights=cfg.ranking,
         cap_min=cfg.ranking.unreachable_cap_min,
     )
-    ranking.write_ranking_outputs(result, run.out_dir, data_source=run.data_source)
-    write_csv(rejected, run.out_dir / "rejected_proposals.csv", data_source=run.data_source)
+    ranking.write_ranking_outputs(
+        result, run.out_dir, data_source=run.data_source, run_id=run.run_id
+    )
+    write_csv(
+        rejected,
+        run.out_dir / "rejected_proposals.csv",
+        data_source=run.data_source,
+        run_id=run.run_id,
+    )
     run.ranking, run.works = result, works
     return run
 
@@ -291,7 +336,7 @@ def maps_stage(run: RegionRun, *, lang: str | None = None) -> list[Path]:
     run.map_paths = maps.write_maps(
         run.network,
         run.access,
-        out_dir=settings.maps_dir(cfg.region.name),
+        out_dir=run.maps_dir,
         ranking=run.ranking,
         after_network=after,
         waterways=run.inputs.waterways,
@@ -303,5 +348,6 @@ def maps_stage(run: RegionRun, *, lang: str | None = None) -> list[Path]:
         lang="en" if language == "en" else "es",
         thresholds_min=cfg.access.thresholds_min,
         unreachable_cap_min=cfg.ranking.unreachable_cap_min,
+        run_id=run.run_id,
     )
     return run.map_paths

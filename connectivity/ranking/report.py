@@ -155,7 +155,9 @@ def _access_before(communities: pd.DataFrame, cap_min: float) -> list[str]:
     return lines
 
 
-def write_ranking_outputs(result: RankingResult, out_dir: Path, *, data_source: str) -> list[Path]:
+def write_ranking_outputs(
+    result: RankingResult, out_dir: Path, *, data_source: str, run_id: str = ""
+) -> list[Path]:
     """Write the ranking stage's tables and GeoPackage atomically.
 
     Files: ``ranking.csv`` (every work by rank), ``portfolio.csv`` (the
@@ -173,6 +175,8 @@ def write_ranking_outputs(result: RankingResult, out_dir: Path, *, data_source: 
         Folder (created if missing).
     data_source : str
         Provenance statement for every table.
+    run_id : str
+        Id of the run, written into every table (see :func:`connectivity.tables.write_csv`).
 
     Returns
     -------
@@ -188,13 +192,14 @@ def write_ranking_outputs(result: RankingResult, out_dir: Path, *, data_source: 
         currency=result.currency, price_year=result.price_year
     )
     paths = [
-        write_csv(ranking, out_dir / "ranking.csv", data_source=data_source),
-        write_csv(portfolio, out_dir / "portfolio.csv", data_source=data_source),
-        write_csv(gains, out_dir / "gains.csv", data_source=data_source),
+        write_csv(ranking, out_dir / "ranking.csv", data_source=data_source, run_id=run_id),
+        write_csv(portfolio, out_dir / "portfolio.csv", data_source=data_source, run_id=run_id),
+        write_csv(gains, out_dir / "gains.csv", data_source=data_source, run_id=run_id),
         write_csv(
             result.bundles.assign(currency=result.currency, price_year=result.price_year),
             out_dir / "bundles.csv",
             data_source=data_source,
+            run_id=run_id,
         ),
     ]
     chosen = ranking[ranking["in_portfolio"]].sort_values("portfolio_order")
@@ -215,10 +220,16 @@ def write_ranking_outputs(result: RankingResult, out_dir: Path, *, data_source: 
     }
     paths.append(
         write_geopackage(
-            layers, out_dir / "ranking.gpkg", data_source=data_source, metadata=metadata
+            layers,
+            out_dir / "ranking.gpkg",
+            data_source=data_source,
+            metadata=metadata,
+            run_id=run_id,
         )
     )
     text = result.explanation + f"\n\nData source: {data_source}\n"
+    if run_id:
+        text += f"Run: {run_id} (see run.json)\n"
     atomic_write_text(out_dir / "ranking_explanation.txt", text)
     paths.append(out_dir / "ranking_explanation.txt")
     return paths

@@ -26,7 +26,8 @@ Modules (import the one you need; this package imports none of them):
 * :mod:`connectivity.sources.facilities` — markets and schools, from OSM tags or
   from files;
 * :mod:`connectivity.sources.elevation` — a DEM, read from a GeoTIFF or
-  interpolated from contour lines;
+  interpolated from contour lines, opened with clear errors and checked to
+  cover the region;
 * ``_points`` — reading and checking point tables (columns, coordinates,
   dropped rows by reason), shared by ``population`` and ``facilities``.
 

@@ -24,7 +24,7 @@ Modules:
 * :mod:`connectivity.works.bridges` — bridges at fords and unbridged river
   crossings;
 * :mod:`connectivity.works.proposals` — works proposed in a file: reading,
-  validation, edge changes (:func:`proposals_from_file`);
+  validation, edge changes (:func:`proposals_from_file`, :func:`read_proposals`);
 * :mod:`connectivity.works.costs` — unit costs, a region's cost table, terrain
   classes (DG-2018) from the DEM, and pricing along lines;
 * :mod:`connectivity.works.splitting` — splitting edges where a new road meets
@@ -59,6 +59,7 @@ from connectivity.works.proposals import (
     PROPOSAL_SNAP_M,
     REGION_MARGIN_M,
     proposals_from_file,
+    read_proposals,
 )
 from connectivity.works.roads import CLASS_ORDER, NEW_LINK_TAGS, PATH_HIGHWAYS, TARGET_TAGS
 from connectivity.works.splitting import split_edges
@@ -101,6 +102,7 @@ __all__ = [
     "generate_candidates",
     "new_link_candidates",
     "proposals_from_file",
+    "read_proposals",
     "split_edges",
     "upgrade_candidates",
 ]

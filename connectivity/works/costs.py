@@ -33,7 +33,8 @@ import numpy as np
 import shapely
 
 from connectivity.config import CostsSection
-from connectivity.errors import ConfigError, CrsError, DataError, MissingFileError
+from connectivity.errors import ConfigError
+from connectivity.sources.elevation import open_dem
 
 __all__ = [
     "BRIDGE_COST_PER_M",
@@ -203,46 +204,37 @@ class _Terrain:
 
     @classmethod
     def from_dem(cls, dem_path: Path, crs: Any) -> _Terrain:
-        import rasterio
         from rasterio.enums import Resampling
         from rasterio.vrt import WarpedVRT
         from rasterio.warp import calculate_default_transform
 
-        path = Path(dem_path)
-        if not path.is_file():
-            raise MissingFileError(f"DEM not found: {path}")
-        try:
-            with rasterio.open(path) as src:
-                if src.crs is None:
-                    raise CrsError(f"{path}: the DEM has no CRS")
-                t = src.transform
-                square = math.isclose(abs(t.a), abs(t.e), rel_tol=1e-6) and t.b == 0 and t.d == 0
-                if src.crs == crs and square and t.e < 0:
-                    band = src.read(1, masked=True).astype(float).filled(np.nan)
-                    res, x0, y0 = abs(t.a), t.c, t.f
-                else:
-                    dst, width, height = calculate_default_transform(
-                        src.crs, crs, src.width, src.height, *src.bounds
-                    )
-                    res = max(abs(dst.a), abs(dst.e))
-                    dst, width, height = calculate_default_transform(
-                        src.crs, crs, src.width, src.height, *src.bounds, resolution=res
-                    )
-                    nodata = src.nodata if src.nodata is not None else -32768.0
-                    with WarpedVRT(
-                        src,
-                        crs=crs,
-                        transform=dst,
-                        width=width,
-                        height=height,
-                        resampling=Resampling.bilinear,
-                        src_nodata=nodata,
-                        nodata=nodata,
-                    ) as vrt:
-                        band = vrt.read(1, masked=True).astype(float).filled(np.nan)
-                    x0, y0 = dst.c, dst.f
-        except rasterio.errors.RasterioIOError as exc:
-            raise DataError(f"{path}: cannot read the DEM: {exc}") from exc
+        with open_dem(dem_path, what="DEM for new links and terrain costs") as src:
+            t = src.transform
+            square = math.isclose(abs(t.a), abs(t.e), rel_tol=1e-6) and t.b == 0 and t.d == 0
+            if src.crs == crs and square and t.e < 0:
+                band = src.read(1, masked=True).astype(float).filled(np.nan)
+                res, x0, y0 = abs(t.a), t.c, t.f
+            else:
+                dst, width, height = calculate_default_transform(
+                    src.crs, crs, src.width, src.height, *src.bounds
+                )
+                res = max(abs(dst.a), abs(dst.e))
+                dst, width, height = calculate_default_transform(
+                    src.crs, crs, src.width, src.height, *src.bounds, resolution=res
+                )
+                nodata = src.nodata if src.nodata is not None else -32768.0
+                with WarpedVRT(
+                    src,
+                    crs=crs,
+                    transform=dst,
+                    width=width,
+                    height=height,
+                    resampling=Resampling.bilinear,
+                    src_nodata=nodata,
+                    nodata=nodata,
+                ) as vrt:
+                    band = vrt.read(1, masked=True).astype(float).filled(np.nan)
+                x0, y0 = dst.c, dst.f
         gy, gx = np.gradient(band, res)
         slope = 100.0 * np.hypot(gx, gy)
         return cls(elevation=band, slope_pct=slope, x0=float(x0), y0=float(y0), res=float(res))

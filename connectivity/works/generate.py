@@ -47,6 +47,7 @@ def generate_candidates(
     dem_path: Path | None = None,
     waterways: gpd.GeoDataFrame | None = None,
     proposals: str | Path | None = None,
+    proposals_frame: gpd.GeoDataFrame | None = None,
     costs: CostsSection | None = None,
     max_new_link_m: float = 5000.0,
     max_slope_pct: float = 12.0,
@@ -71,6 +72,8 @@ def generate_candidates(
         Waterways for bridge spans and names.
     proposals : str or Path, optional
         A proposals file (see :func:`proposals_from_file`).
+    proposals_frame : geopandas.GeoDataFrame, optional
+        That file as already read by :func:`read_proposals` (not read again).
     costs : CostsSection, optional
         Cost overrides.
     max_new_link_m, max_slope_pct : float
@@ -119,6 +122,7 @@ def generate_candidates(
         network, parts["proposal"], rejected = proposals_from_file(
             proposals,
             network,
+            frame=proposals_frame,
             costs=costs,
             dem_path=dem_path,
             waterways=waterways,

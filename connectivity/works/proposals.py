@@ -61,7 +61,13 @@ from connectivity.works.roads import (
 from connectivity.works.splitting import split_edges
 from connectivity.works.workset import WorkSet
 
-__all__ = ["BRIDGE_SNAP_M", "PROPOSAL_SNAP_M", "REGION_MARGIN_M", "proposals_from_file"]
+__all__ = [
+    "BRIDGE_SNAP_M",
+    "PROPOSAL_SNAP_M",
+    "REGION_MARGIN_M",
+    "proposals_from_file",
+    "read_proposals",
+]
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +129,34 @@ def _proposal_id(value: Any) -> str:
     return str(value).strip()
 
 
-def _read_proposals(path: Path) -> gpd.GeoDataFrame:
+def read_proposals(path: str | Path) -> gpd.GeoDataFrame:
+    """Read and check a proposals file, before anything is built from it.
+
+    The pipeline calls this before a run writes anything, so a bad file stops
+    the run with the previous outputs untouched.
+
+    Parameters
+    ----------
+    path : str or Path
+        The proposals file (see :func:`proposals_from_file`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The rows, column names stripped and lower-cased. A file with no
+        features (an empty GeoJSON FeatureCollection) gives an empty frame
+        with ``id`` and ``type`` columns, and a warning: it means "no proposals".
+
+    Raises
+    ------
+    MissingFileError
+        The file does not exist.
+    CrsError
+        The file has no CRS.
+    DataError
+        The file cannot be read, or lacks the ``id`` or ``type`` column.
+    """
+    path = Path(path)
     if not path.is_file():
         raise MissingFileError(f"proposals file not found: {path}")
     try:
@@ -135,6 +168,12 @@ def _read_proposals(path: Path) -> gpd.GeoDataFrame:
         raise DataError(f"{path}: cannot read the proposals file: {exc}") from exc
     if frame.crs is None:
         raise CrsError(f"{path}: the proposals file has no CRS")
+    if frame.empty:
+        log.warning("%s: the proposals file has no proposals (no features)", path)
+        return gpd.GeoDataFrame(
+            {"id": pd.Series(dtype=object), "type": pd.Series(dtype=object)},
+            geometry=gpd.GeoSeries([], crs=frame.crs),
+        )
     geometry = frame.geometry.name
     frame.columns = [c if c == geometry else str(c).strip().lower() for c in frame.columns]
     missing = [c for c in ("id", "type") if c not in frame.columns]
@@ -384,6 +423,7 @@ def proposals_from_file(
     path: str | Path,
     network: RoadNetwork,
     *,
+    frame: gpd.GeoDataFrame | None = None,
     costs: CostsSection | None = None,
     dem_path: Path | None = None,
     waterways: gpd.GeoDataFrame | None = None,
@@ -424,6 +464,8 @@ def proposals_from_file(
     path : str or Path
         The proposals file.
     network : RoadNetwork
+    frame : geopandas.GeoDataFrame, optional
+        The file as already read by :func:`read_proposals` (it is not read again).
     costs : CostsSection, optional
         Cost overrides (for estimated costs).
     dem_path : Path, optional
@@ -456,7 +498,7 @@ def proposals_from_file(
     """
     path = Path(path)
     table = cost_table(costs)
-    frame = _read_proposals(path).to_crs(network.crs)
+    frame = (read_proposals(path) if frame is None else frame).to_crs(network.crs)
     region = shapely.convex_hull(shapely.MultiPoint(network.nodes.geometry.to_numpy()))
     region = region.buffer(REGION_MARGIN_M)
     rejected: list[tuple[int, str, str]] = []

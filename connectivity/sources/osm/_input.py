@@ -27,7 +27,7 @@ import shapely
 from osmnx._errors import InsufficientResponseError
 from shapely.geometry import MultiPolygon, Polygon
 
-from connectivity._overpass import download_errors, online_settings, osmnx_settings
+from connectivity._overpass import nominatim_requests
 from connectivity.errors import CrsError, DataError, EmptyRegionError, MissingFileError
 
 #: File name endings read as OpenStreetMap data.
@@ -128,7 +128,7 @@ def polygon_from_place(query: str | Mapping[str, str]) -> Polygon | MultiPolygon
     if not query or not isinstance(query, str | Mapping):
         raise DataError(f"place must be a non-empty name or a Nominatim query dict, got {query!r}")
     url = ox.settings.nominatim_url
-    with osmnx_settings(**online_settings()), download_errors(url):
+    with nominatim_requests():
         try:
             found = ox.geocode_to_gdf(query if isinstance(query, str) else dict(query))
         except InsufficientResponseError as err:

@@ -28,7 +28,7 @@ from osmnx._errors import InsufficientResponseError
 from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from connectivity._overpass import download_errors, online_settings, osmnx_settings
+from connectivity._overpass import overpass_requests
 from connectivity.errors import DataError
 from connectivity.settings import settings
 from connectivity.sources.osm._input import (
@@ -405,7 +405,7 @@ def _features_online(polygon: Area, tags: Tags, extra: Sequence[str] = ()) -> gp
     area = as_polygon(polygon)
     query = _check_tags(tags)
     url = settings.overpass_url
-    with osmnx_settings(**online_settings()), download_errors(url):
+    with overpass_requests():
         try:
             osmnx_tags: dict[str, bool | str | list[str]] = {k: v for k, v in query.items()}
             found = ox.features_from_polygon(area, tags=osmnx_tags)

@@ -49,7 +49,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 from connectivity._io import atomic_path
-from connectivity._overpass import download_errors, online_settings, osmnx_settings
+from connectivity._overpass import osmnx_settings, overpass_requests
 from connectivity.errors import ConnectivityError, EmptyRegionError
 from connectivity.settings import settings
 from connectivity.sources.osm._input import (
@@ -416,7 +416,7 @@ def graph_from_polygon(
     url = settings.overpass_url
 
     def load() -> nx.MultiDiGraph:
-        with osmnx_settings(**online_settings()), download_errors(url):
+        with overpass_requests():
             try:
                 graph: nx.MultiDiGraph = ox.graph_from_polygon(
                     area,
