@@ -23,17 +23,16 @@ Exit codes
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import signal
 import sys
 import webbrowser
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from types import FrameType
 
 from connectivity import __version__
 from connectivity._logging import configure_logging
+from connectivity._signals import Interrupted, stop_on_signals
 from connectivity.errors import ConnectivityError
 from connectivity.settings import settings
 
@@ -47,36 +46,6 @@ EXIT_BUG = 1
 EXIT_USER_ERROR = 2
 #: Exit code of a run stopped by a signal is this plus the signal number (130 Ctrl-C, 143 SIGTERM).
 EXIT_INTERRUPTED = 128
-
-
-class Interrupted(KeyboardInterrupt):
-    """A run stopped by a signal (SIGTERM; Ctrl-C raises :class:`KeyboardInterrupt` itself).
-
-    It derives from :class:`KeyboardInterrupt`, so ``except Exception``
-    blocks do not swallow it and every ``finally`` and ``with`` block runs.
-    """
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
-    raise Interrupted(signum)
-
-
-@contextlib.contextmanager
-def _sigterm_stops_cleanly() -> Iterator[None]:
-    """Turn SIGTERM into :class:`Interrupted` for the block (main thread only)."""
-    try:
-        before = signal.signal(signal.SIGTERM, _raise_interrupted)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, before)
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -211,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbosity = args.verbose - args.quiet
     configure_logging(verbosity)
     try:
-        with _sigterm_stops_cleanly():
+        with stop_on_signals():
             code: int = args.func(args)
     except ConnectivityError as exc:
         log.error("%s", exc)

@@ -78,7 +78,7 @@ def write_csv(
     table = _plain_columns(_with_source(plain, data_source, run_id))
     with atomic_path(path) as tmp:
         table.to_csv(tmp, index=index, lineterminator="\n")
-    log.info("wrote %s (%d rows)", path, len(table))
+    log.info("wrote %s (%d rows)", path.name, len(table))
     return path
 
 
@@ -124,5 +124,5 @@ def write_geopackage(
         gpd.GeoDataFrame(provenance).to_file(
             tmp, layer="provenance", driver="GPKG", engine="pyogrio"
         )
-    log.info("wrote %s (layers: %s)", path, ", ".join([*layers, "provenance"]))
+    log.info("wrote %s (layers: %s)", path.name, ", ".join([*layers, "provenance"]))
     return path

@@ -20,6 +20,7 @@ STAGE_ORDER: dict[str, float] = {
     "settings": 0,
     "_io": 0,
     "_logging": 0,
+    "_signals": 0,
     "_http": 0,
     "_overpass": 0,
     "config": 0,

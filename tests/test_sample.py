@@ -711,3 +711,14 @@ def test_environment_does_not_leak_into_outputs(tmp_path: Path) -> None:
     for name in FILE_NAMES:
         assert (a.directory / name).read_bytes() == (b.directory / name).read_bytes(), name
     assert os.fspath(tmp_path) not in a.readme_txt.read_text(encoding="utf-8")
+
+
+def test_a_killed_generation_leaves_no_temporary_files_after_the_next(tmp_path):
+    from connectivity.sample import generate_sample_region
+
+    (tmp_path / ".roads.k2j3h4.osm").write_text("half a file")
+    (tmp_path / "notes.txt").write_text("kept")
+    generate_sample_region(tmp_path, seed=3, size=0.05)
+    assert not list(tmp_path.glob(".*"))
+    assert (tmp_path / "notes.txt").read_text() == "kept"
+    assert (tmp_path / "roads.osm").is_file()

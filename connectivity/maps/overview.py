@@ -222,7 +222,7 @@ def overview_png(
         if run_id:
             metadata["connectivity-run-id"] = run_id
         fig.savefig(tmp, format="png", metadata=metadata)
-    log.info("overview PNG written: %s (%d works, top %d)", path, len(works), top_n)
+    log.info("overview PNG written: %s (%d works, top %d)", path.name, len(works), top_n)
     return path
 
 

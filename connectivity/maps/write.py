@@ -133,5 +133,5 @@ def _save_html(m: folium.Map, path: Path, run_id: str) -> Path:
     text = m.get_root().render()
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
-    log.info("map written: %s (%.1f MB)", path, path.stat().st_size / 1e6)
+    log.info("map written: %s (%.1f MB)", path.name, path.stat().st_size / 1e6)
     return path

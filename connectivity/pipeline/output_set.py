@@ -45,6 +45,7 @@ from types import TracebackType
 from typing import Any
 
 from connectivity._io import atomic_write_text
+from connectivity._signals import raise_if_stopped
 from connectivity.errors import OutputError
 from connectivity.settings import settings
 
@@ -379,6 +380,7 @@ class OutputSet:
                 atomic_write_text(staging / MANIFEST_NAME, text)
             journal = {"run_id": self.run_id, "pairs": [[str(s), str(f)] for s, f in self._pairs]}
             with _signals_held():
+                raise_if_stopped()  # a signal that came before they were held
                 atomic_write_text(self._journal, json.dumps(journal) + "\n")
                 self._publishing = True
                 for staging, final in self._pairs:

@@ -23,6 +23,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from connectivity._logging import progress_enabled
+from connectivity._signals import raise_if_stopped
 from connectivity.config import load_region_config
 from connectivity.network import RoadNetwork
 from connectivity.pipeline.inputs import build_region_network, load_inputs
@@ -127,6 +128,7 @@ def run_stages(region: str | Path, *, until: Stage = "maps", lang: str | None = 
                 maps_folder=out.maps_dir,
             )
             network_stage(run)
+        raise_if_stopped()
         bar.update()
         for stage in stages[1:]:
             bar.set_postfix_str(stage)
@@ -137,6 +139,7 @@ def run_stages(region: str | Path, *, until: Stage = "maps", lang: str | None = 
                     rank_stage(run)
                 else:
                     maps_stage(run, lang=lang)
+            raise_if_stopped()  # a signal whose exception C code swallowed
             bar.update()
         language = (lang or cfg.region.lang) if "maps" in stages else None
         used = {"roads.path": inputs.osm_file, "elevation.dem": inputs.dem_path}

@@ -173,6 +173,10 @@ def generate_sample_region(
         )
         return files
     directory.mkdir(parents=True, exist_ok=True)
+    # temporary files of a generation that was killed half way (".roads.k2j3h4.osm")
+    for stale in directory.glob(".*.*"):
+        if stale.is_file():
+            stale.unlink()
     model = _build_model(size=size, seed=seed, terrain=True)
     _write_region(model, files)
     log.info(
