@@ -67,6 +67,16 @@ Schema
     cost is not funded; default 1).
 ``[budget]``
     ``amount`` in ``costs.currency``.
+``[appraisal]`` (optional)
+    The annual, monetised appraisal of every work: ``value_of_time_per_hour``
+    and ``value_of_time_source`` (required), ``discount_rate`` (0.08),
+    ``horizon_years`` (10), ``wet_days`` (days a year the wet-season network
+    applies, 30), ``household_size``, ``school_age_share``, ``trips``
+    (``{market = {per_year = 52, per = "household"}, ...}``),
+    ``routine_per_km_year`` and ``periodic_per_km`` by road class,
+    ``periodic_every_years``, ``bridge_upkeep_share_per_year``.
+    ``[ranking] rank_by`` (``score_per_1000``, ``bc_ratio``, ``npv``,
+    ``cost_effectiveness``) orders ``ranking.csv`` by one of its figures.
 
 Examples
 --------
@@ -90,6 +100,7 @@ from connectivity.settings import settings
 
 __all__ = [
     "AccessSection",
+    "AppraisalSection",
     "BudgetSection",
     "CandidatesSection",
     "CostsSection",
@@ -102,6 +113,7 @@ __all__ = [
     "RoadsSection",
     "SampleSection",
     "SpeedsSection",
+    "TripSection",
     "check_projected_crs",
     "load_region_config",
     "region_config_path",
@@ -325,6 +337,8 @@ class RankingSection(_Section):
     min_gain_min: Annotated[float, Field(ge=1)] = 5.0
     # hurdle: least score per 1,000 of net cost for a work to be funded
     min_score_per_1000: Annotated[float, Field(ge=0)] = 1.0
+    # order of ranking.csv: the score per 1,000, or an appraisal figure ([appraisal] needed)
+    rank_by: Literal["score_per_1000", "bc_ratio", "npv", "cost_effectiveness"] = "score_per_1000"
 
     @model_validator(mode="after")
     def _some_destination_counts(self) -> RankingSection:
@@ -332,6 +346,67 @@ class RankingSection(_Section):
             raise ValueError(
                 "market_weight and school_weight are both 0: at least one destination must count"
             )
+        return self
+
+
+class TripSection(_Section):
+    """Round trips a year to one kind of destination (see ``connectivity.ranking.appraisal``)."""
+
+    per_year: Annotated[float, Field(ge=0)]
+    per: Literal["person", "household", "child"] = "person"
+
+
+def _default_trips() -> dict[str, TripSection]:
+    # assumptions, labelled as such in every output: a weekly market day (feria) per
+    # household; one school round trip per school day (36 teaching weeks x 5 days)
+    return {
+        "market": TripSection(per_year=52.0, per="household"),
+        "school": TripSection(per_year=180.0, per="child"),
+    }
+
+
+class AppraisalSection(_Section):
+    """The annual, monetised appraisal (``connectivity.ranking.appraisal``).
+
+    ``value_of_time_per_hour`` has no default: the social value of time of
+    the region's people (MEF's Invierte.pe parameters annex gives it) must be
+    set, with its source in ``value_of_time_source``. The other defaults are
+    documented in the README; the ones marked there as assumptions say so in
+    every output.
+    """
+
+    value_of_time_per_hour: PositiveFloat
+    value_of_time_source: Annotated[str, Field(min_length=1)]
+    discount_rate: Annotated[float, Field(ge=0, lt=1)] = 0.08
+    horizon_years: Annotated[int, Field(ge=1, le=60)] = 10
+    wet_days: Annotated[float, Field(ge=0, le=365)] = 30.0
+    household_size: PositiveFloat = 4.0
+    school_age_share: Annotated[float, Field(ge=0, le=1)] = 0.25
+    trips: dict[str, TripSection] = Field(default_factory=_default_trips)
+    routine_per_km_year: dict[str, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=lambda: {
+            "trocha": 3_000.0,
+            "sin_afirmar": 4_000.0,
+            "afirmado": 6_000.0,
+            "asfaltado": 8_000.0,
+        }
+    )
+    periodic_per_km: dict[str, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=lambda: {
+            "trocha": 10_000.0,
+            "sin_afirmar": 20_000.0,
+            "afirmado": 40_000.0,
+            "asfaltado": 60_000.0,
+        }
+    )
+    periodic_every_years: Annotated[int, Field(ge=1)] = 5
+    bridge_upkeep_share_per_year: Annotated[float, Field(ge=0, le=1)] = 0.01
+
+    @model_validator(mode="after")
+    def _known_kinds(self) -> AppraisalSection:
+        unknown = sorted(set(self.trips) - {"market", "school"})
+        if unknown:
+            raise ValueError(f"trips for unknown destination kind(s) {unknown}: market, school")
         return self
 
 
@@ -357,7 +432,17 @@ class RegionConfig(_Section):
     candidates: CandidatesSection = Field(default_factory=CandidatesSection)
     ranking: RankingSection = Field(default_factory=RankingSection)
     budget: BudgetSection | None = None
+    appraisal: AppraisalSection | None = None
     source_file: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _appraisal_for_money_ranks(self) -> RegionConfig:
+        if self.ranking.rank_by != "score_per_1000" and self.appraisal is None:
+            raise ValueError(
+                f"[ranking] rank_by = {self.ranking.rank_by!r} needs an [appraisal] section "
+                "(value_of_time_per_hour and its source)"
+            )
+        return self
 
     @property
     def base_dir(self) -> Path:

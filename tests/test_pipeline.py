@@ -61,6 +61,21 @@ def test_demo_writes_every_output_labelled_synthetic(demo, home: Path):
         assert "sintética" in html or "synthetic" in html.lower()
         assert (maps / name).stat().st_size <= 10 * 2**20  # a province stays under 10 MB
     assert (home / "data" / "sample" / "roads.osm").is_file()  # generated on demand
+    # the appraisal in money, per work and for the programme
+    from connectivity.ranking.appraisal import APPRAISAL_COLUMNS
+
+    ranked = pd.read_csv(out / "ranking.csv")
+    programme = pd.read_csv(out / "portfolio.csv")
+    for table in (ranked, programme):
+        assert set(APPRAISAL_COLUMNS) <= set(table.columns)
+    gaining = ranked[ranked["score"] > 0]
+    assert (gaining["benefit_per_year"] > 0).all() and (gaining["pv_costs"] > 0).all()
+    # with fords shut 30 days a year, not half of it, some upgrades pay back as well as bridges
+    paying = gaining[gaining["bc_ratio"] >= 1]
+    assert {"bridge", "upgrade"} <= set(paying["work_type"])
+    explanation = (out / "ranking_explanation.txt").read_text(encoding="utf-8")
+    assert "Appraisal (annual, in money" in explanation and "B/C" in explanation
+    assert "not an official figure" in explanation  # the sample's value of time is assumed
 
 
 def test_programme_fits_the_budget_and_gains_explain_it(demo, home: Path):

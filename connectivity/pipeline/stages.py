@@ -292,6 +292,8 @@ def rank_stage(run: RegionRun) -> RegionRun:
         thresholds_min=cfg.access.thresholds_min,
         weights=cfg.ranking,
         cap_min=cfg.ranking.unreachable_cap_min,
+        appraisal=cfg.appraisal,
+        rank_by=cfg.ranking.rank_by,
     )
     ranking.write_ranking_outputs(
         result, run.out_dir, data_source=run.data_source, run_id=run.run_id

@@ -22,6 +22,11 @@ Modules:
 * :mod:`connectivity.ranking.reference` —
   :func:`evaluate_works_by_recomputation`: the same by applying each work and
   recomputing every time (slow; tests and benchmark);
+* :mod:`connectivity.ranking.appraisal` — :func:`appraise_works` and
+  :func:`appraise_programme`: hours saved a year valued at the value of time,
+  against the investment and the change in maintenance over the horizon
+  (NPV, B/C, EIRR, cost per person benefited), from the ``[appraisal]``
+  section (:class:`AppraisalParameters`);
 * :mod:`connectivity.ranking.portfolio` — :func:`select_portfolio`: a
   programme under a budget, chosen greedily on the network improved by the
   works chosen before, never paying twice for one site (alternatives, stages
@@ -41,6 +46,13 @@ Modules:
 
 from __future__ import annotations
 
+from connectivity.ranking.appraisal import (
+    APPRAISAL_COLUMNS,
+    AppraisalParameters,
+    TripRate,
+    appraise_programme,
+    appraise_works,
+)
 from connectivity.ranking.evaluate import evaluate_works, work_gains
 from connectivity.ranking.flags import FLAGS, work_flags
 from connectivity.ranking.measures import (
@@ -57,6 +69,7 @@ from connectivity.ranking.report import RankingResult, write_ranking_outputs
 from connectivity.ranking.score import ScoreWeights
 
 __all__ = [
+    "APPRAISAL_COLUMNS",
     "FACILITY_KINDS",
     "FLAGS",
     "GAIN_TOL_S",
@@ -65,9 +78,13 @@ __all__ = [
     "SEASONS",
     "SEASON_WEIGHTS",
     "UNREACHABLE_CAP_MIN",
+    "AppraisalParameters",
     "Portfolio",
     "RankingResult",
     "ScoreWeights",
+    "TripRate",
+    "appraise_programme",
+    "appraise_works",
     "evaluate_works",
     "evaluate_works_by_recomputation",
     "rank_works",

@@ -17,8 +17,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from connectivity.config import RankingSection
+from connectivity.config import AppraisalSection, RankingSection
+from connectivity.errors import ConfigError
 from connectivity.network import RoadNetwork
+from connectivity.ranking.appraisal import (
+    APPRAISAL_COLUMNS,
+    AppraisalParameters,
+    appraise_programme,
+    appraise_works,
+)
 from connectivity.ranking.evaluate import (
     _evaluate_all,
     _gains_against_base,
@@ -32,7 +39,7 @@ from connectivity.ranking.report import RankingResult, _explain
 from connectivity.ranking.score import ScoreWeights
 from connectivity.works import WorkSet, find_alternatives
 
-__all__ = ["ROAD_COLUMNS", "rank_works"]
+__all__ = ["RANK_KEYS", "ROAD_COLUMNS", "rank_works"]
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +55,30 @@ ROAD_COLUMNS = (
 )
 
 
-def _order_ranking(table: pd.DataFrame) -> np.ndarray:
-    """Positions of the works from best to worst."""
+#: What ``rank_by`` orders works by: (column, larger is better).
+RANK_KEYS: dict[str, tuple[str, bool]] = {
+    "score_per_1000": ("score_per_1000", True),
+    "bc_ratio": ("bc_ratio", True),
+    "npv": ("npv", True),
+    "cost_effectiveness": ("pv_cost_per_person_benefited", False),
+}
+
+
+def _order_ranking(table: pd.DataFrame, rank_by: str = "score_per_1000") -> np.ndarray:
+    """Positions of the works from best to worst by ``rank_by`` (works that gain nothing last)."""
+    if rank_by not in RANK_KEYS:
+        raise ConfigError(f"unknown rank_by {rank_by!r}; known: {', '.join(RANK_KEYS)}")
+    column, larger_better = RANK_KEYS[rank_by]
+    if column not in table.columns:
+        raise ConfigError(f"rank_by = {rank_by!r} needs the appraisal ([appraisal] section)")
     gains = table["score"].to_numpy() > 0
-    per = np.where(gains, table["score_per_1000"].to_numpy(), 0.0)
+    key = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+    key = key if larger_better else -key
+    key = np.where(gains & np.isfinite(key), key, -np.inf)
     ids = np.asarray(table.index.astype(str), dtype=object)
     id_rank = np.empty(len(ids), dtype=np.int64)
     id_rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
-    return np.lexsort((id_rank, -table["score"].to_numpy(), -per, ~gains))
+    return np.lexsort((id_rank, -table["score"].to_numpy(), -key, ~gains))
 
 
 def _median_saving(gains: pd.DataFrame, work_ids: pd.Index) -> np.ndarray:
@@ -99,6 +122,36 @@ def _bundles_text(bundles: pd.DataFrame, currency: str, *, top: int = 5) -> str:
     return "\n".join(lines)
 
 
+def _appraisal_text(
+    ranked: pd.DataFrame, programme: dict[str, Any], params: AppraisalParameters, currency: str
+) -> str:
+    """Lines of the explanation on the appraisal: the programme's figures and the assumptions."""
+    if programme["works"] == 0:
+        figures = "no programme to appraise"
+    else:
+        eirr = programme["eirr"]
+        figures = (
+            f"{programme['hours_saved_per_year']:,.0f} hours saved a year, worth "
+            f"{programme['benefit_per_year']:,.0f} {currency} a year; present value of benefits "
+            f"{programme['pv_benefits']:,.0f} and of costs {programme['pv_costs']:,.0f} {currency}"
+            f": NPV {programme['npv']:,.0f} {currency}, B/C {programme['bc_ratio']:.2f}, EIRR "
+            + ("none (the benefits never repay the costs)" if np.isnan(eirr) else f"{eirr:.1%}")
+            + f"; {programme['pv_cost_per_person_benefited']:,.0f} {currency} of present costs per "
+            f"person benefited ({programme['people_benefited']:,.0f} people)"
+        )
+    gaining = ranked[ranked["score"] > 0]
+    passing = int((gaining["bc_ratio"] >= 1).sum())
+    lines = [
+        "",
+        "Appraisal (annual, in money; each work alone in ranking.csv, the programme as built "
+        "here, its works together): " + figures + ".",
+        f"{passing} of the {len(gaining)} works that gain have a benefit/cost ratio of 1 or more.",
+        "Assumptions of the appraisal:",
+        *[f"  - {line}" for line in params.describe(currency)],
+    ]
+    return "\n".join(lines)
+
+
 def rank_works(
     network: RoadNetwork,
     workset: WorkSet,
@@ -110,6 +163,8 @@ def rank_works(
     lazy: bool = True,
     optimise: bool = True,
     include_roads: bool = True,
+    appraisal: AppraisalParameters | AppraisalSection | None = None,
+    rank_by: str = "score_per_1000",
 ) -> RankingResult:
     """Evaluate, rank and choose a programme of works: the ranking stage.
 
@@ -128,6 +183,14 @@ def rank_works(
         As :func:`select_portfolio`.
     include_roads : bool
         Keep the network edges for the ``roads`` layer of the GeoPackage.
+    appraisal : AppraisalParameters or AppraisalSection, optional
+        Add the annual, monetised appraisal of each work (the columns of
+        :data:`connectivity.ranking.appraisal.APPRAISAL_COLUMNS`) and of the
+        programme (:attr:`RankingResult.appraisal`).
+    rank_by : {"score_per_1000", "bc_ratio", "npv", "cost_effectiveness"}
+        The figure works are ranked by (the appraisal ones need ``appraisal``;
+        ``cost_effectiveness`` is the present value of costs per person
+        benefited, lower first). The programme is chosen by the score either way.
 
     Returns
     -------
@@ -167,8 +230,11 @@ def rank_works(
         partners.setdefault(b, []).append(a)
     table["pays_together_with"] = [";".join(partners.get(w, [])) for w in table.index]
     table["median_min_saved_per_person"] = _median_saving(gains, table.index)
+    params = None if appraisal is None else AppraisalParameters.from_section(appraisal)
+    if params is not None:
+        table = table.join(appraise_works(table, workset.works, params))
 
-    order = _order_ranking(table)
+    order = _order_ranking(table, rank_by)
     ranked = table.iloc[order].copy()
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1, dtype=np.int64))
     chosen = dict(zip(portfolio.programme["work_id"], portfolio.programme["order"], strict=True))
@@ -202,10 +268,24 @@ def rank_works(
         network, workset, ranking, portfolio, score_weights, thresholds, engine.cap_min
     )
     explanation += _bundles_text(portfolio.bundles, workset.currency)
+    programme = portfolio.programme
+    programme_appraisal = None
+    if params is not None:
+        appraised = ranked.loc[programme["work_id"], list(APPRAISAL_COLUMNS)]
+        programme = programme.join(appraised.reset_index(drop=True))
+        programme_appraisal = appraise_programme(
+            portfolio.communities_after,
+            programme,
+            workset.works,
+            params,
+            cap_min=engine.cap_min,
+            min_gain_min=score_weights.min_gain_min,
+        )
+        explanation += _appraisal_text(ranked, programme_appraisal, params, workset.currency)
     log.info("ranking: %d works ranked; %s", len(ranking), portfolio.explanation)
     return RankingResult(
         ranking=ranking,
-        portfolio=portfolio.programme,
+        portfolio=programme,
         gains=gains,
         communities_after=portfolio.communities_after,
         currency=workset.currency,
@@ -217,4 +297,5 @@ def rank_works(
         cap_min=engine.cap_min,
         roads=roads,
         bundles=portfolio.bundles,
+        appraisal=programme_appraisal,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -66,6 +67,10 @@ class RankingResult:
         Pairs of works that pay together but not alone (*paquetes*), with
         their joint score and whether the programme holds them
         (:attr:`Portfolio.bundles`).
+    appraisal : dict or None
+        The programme's appraisal as built, all works together
+        (:func:`connectivity.ranking.appraisal.appraise_programme`), when the
+        region has an ``[appraisal]`` section.
     """
 
     ranking: gpd.GeoDataFrame
@@ -81,6 +86,7 @@ class RankingResult:
     cap_min: float = UNREACHABLE_CAP_MIN
     roads: gpd.GeoDataFrame | None = None
     bundles: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BUNDLE_COLUMNS))
+    appraisal: dict[str, Any] | None = None
 
 
 def _explain(
@@ -218,6 +224,8 @@ def write_ranking_outputs(
         "cap_min": f"{result.cap_min:g}",
         "thresholds_min": ",".join(map(_fmt_t, result.thresholds_min)),
     }
+    for key, value in (result.appraisal or {}).items():
+        metadata[f"programme_{key}"] = f"{value:.6g}" if isinstance(value, float) else str(value)
     paths.append(
         write_geopackage(
             layers,
