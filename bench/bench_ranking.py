@@ -43,6 +43,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -57,7 +58,7 @@ from connectivity.errors import ConfigError
 from connectivity.network import RoadNetwork
 from connectivity.sample import generate_sample_region
 from connectivity.settings import settings
-from connectivity.works import WorkSet, generate_candidates
+from connectivity.works import WEIGHTS, WorkSet, generate_candidates
 
 CRS = "EPSG:32718"
 #: Dry-season speed (km/h) and wet-season slow-down by OSM highway class.
@@ -183,12 +184,13 @@ def generate_works(network: RoadNetwork, n_works: int, seed: int) -> WorkSet:
     low_set = set(low.tolist())
     main_set = set(main.tolist())
     out_edges = pd.Series(np.arange(len(edges))).groupby(u).apply(list).to_dict()
-    weight_cols = [*ranking.SEASON_WEIGHTS.values(), "walk_time_s", "walk_time_wet_s"]
+    # travel_time_s, travel_time_wet_s, walk_time_s, walk_time_wet_s, then the rain state's
+    weight_cols = list(WEIGHTS)
     weights = edges[weight_cols].to_numpy(dtype=float)
     n_up = int(n_works * 0.60)
     n_bridge = int(n_works * 0.25)
     n_new = n_works - n_up - n_bridge
-    rows: list[tuple[str, str, int, int, int, float, float, float, float]] = []
+    rows: list[tuple[Any, ...]] = []
     works: list[tuple[str, str, float, float]] = []
 
     def both_ways(e: int) -> list[int]:
@@ -211,7 +213,8 @@ def generate_works(network: RoadNetwork, n_works: int, seed: int) -> WorkSet:
             length += float(edges["length_m"].iloc[seg])
             for f in both_ways(seg):
                 t = weights[f]
-                rows.append((wid, "replace", u[f], v[f], k[f], t[0] / 2, t[1] / 2, t[2], t[3]))
+                faster = (t[0] / 2, t[1] / 2, t[2], t[3], t[4] / 2, t[5])
+                rows.append((wid, "replace", u[f], v[f], k[f], *faster))
         works.append((wid, "upgrade", length, 120.0 * length))
     fords = np.flatnonzero(edges["ford"].to_numpy())
     picked = rng.choice(fords, size=min(n_bridge, len(fords)), replace=False)
@@ -220,7 +223,7 @@ def generate_works(network: RoadNetwork, n_works: int, seed: int) -> WorkSet:
         for f in both_ways(e):
             t = weights[f]
             # the twin found by (v, u) may be a parallel edge that is no ford: never slower
-            new = np.minimum(t, [t[0], t[0] * 1.2, t[2], t[2] * 1.2])
+            new = np.minimum(t, [t[0], t[0] * 1.2, t[2], t[2] * 1.2, t[0] * 1.2, t[2] * 1.2])
             rows.append((wid, "replace", u[f], v[f], k[f], *map(float, new)))
         works.append((wid, "bridge", 0.0, 60_000.0 + 3000.0 * float(edges["length_m"].iloc[e])))
     nodes = network.nodes
@@ -243,7 +246,7 @@ def generate_works(network: RoadNetwork, n_works: int, seed: int) -> WorkSet:
         t = dist * 1.3 / (25 / 3.6)
         walk = dist * 1.3 / (WALK_KPH / 3.6)
         for p, q in ((ida, idb), (idb, ida)):
-            rows.append((wid, "add", p, q, 0, t, t * 1.4, walk, walk * 1.2))
+            rows.append((wid, "add", p, q, 0, t, t * 1.4, walk, walk * 1.2, t * 1.4, walk * 1.2))
         works.append((wid, "new_link", dist * 1.3, 250.0 * dist * 1.3))
         made += 1
     changes = pd.DataFrame(

@@ -51,6 +51,7 @@ __all__ = [
     "FACILITY_KINDS",
     "MODES",
     "SEASONS",
+    "SEASON_LABELS",
     "STAT_KEYS",
     "UNREACHABLE_CAP_MIN",
     "access_summary",
@@ -64,11 +65,19 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FACILITY_KINDS = ("market", "school")
-SEASONS = ("dry", "wet")
+#: The passability states of the year (see :data:`connectivity.ranking.SEASONS`): dry; rains
+#: with rivers not in flood (fords passable); rivers in flood (fords and unbridged crossings shut).
+SEASONS = ("dry", "rain", "wet")
+#: How each state is named where a person reads it.
+SEASON_LABELS: dict[str, str] = {
+    "dry": "dry season",
+    "rain": "rains with fords passable",
+    "wet": "wet season with rivers in flood",
+}
 #: Travel modes and the edge weight each uses in each season.
 MODES: dict[str, dict[str, str]] = {
-    "": {"dry": "travel_time_s", "wet": "travel_time_wet_s"},
-    "walk_": {"dry": "walk_time_s", "wet": "walk_time_wet_s"},
+    "": {"dry": "travel_time_s", "rain": "travel_time_rain_s", "wet": "travel_time_wet_s"},
+    "walk_": {"dry": "walk_time_s", "rain": "walk_time_rain_s", "wet": "walk_time_wet_s"},
 }
 RAI_DISTANCE_M = 2000.0
 #: Minutes a person with no route counts in the means and medians that include
@@ -408,7 +417,7 @@ def access_summary(
     pandas.DataFrame
         One row for the region (``area == "region"``) then one per group,
         with ``communities``, ``population`` and ``unreachable_cap_min``, then
-        for each ``kind`` (market, school) and ``season`` (dry, wet), with
+        for each ``kind`` (market, school) and ``season`` (dry, rain, wet), with
         ``P = {kind}_{season}``:
 
         * ``P_mean_min`` and ``P_mean_min_reachable`` (the same number, the

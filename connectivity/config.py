@@ -56,7 +56,9 @@ Schema
     ``market_weight``, ``school_weight`` (weights of the two destinations;
     they should sum to 1: other values are used as shares of their sum, with
     a warning, and both 0 is an error),
-    ``wet_weight`` (share of the wet season, 0..1), ``equity_column`` (a
+    ``dry_days``, ``rain_days``, ``wet_days`` (days a year of each passability
+    state: dry; rains with rivers not in flood; rivers in flood, fords and
+    unbridged crossings shut; default 245 / 90 / 30), ``equity_column`` (a
     community column, e.g. a poverty rate in 0..1) and ``equity_strength``
     (people count ``1 + strength * value`` times), ``unreachable_cap_min``
     (minutes counted for a community with no route, and the most a trip can
@@ -70,8 +72,7 @@ Schema
 ``[appraisal]`` (optional)
     The annual, monetised appraisal of every work: ``value_of_time_per_hour``
     and ``value_of_time_source`` (required), ``discount_rate`` (0.08),
-    ``horizon_years`` (10), ``wet_days`` (days a year the wet-season network
-    applies, 30), ``household_size``, ``school_age_share``, ``trips``
+    ``horizon_years`` (10), ``household_size``, ``school_age_share``, ``trips``
     (``{market = {per_year = 52, per = "household"}, ...}``),
     ``routine_per_km_year`` and ``periodic_per_km`` by road class,
     ``periodic_every_years``, ``bridge_upkeep_share_per_year``.
@@ -328,7 +329,10 @@ class RankingSection(_Section):
 
     market_weight: Annotated[float, Field(ge=0)] = 0.5
     school_weight: Annotated[float, Field(ge=0)] = 0.5
-    wet_weight: Annotated[float, Field(ge=0, le=1)] = 0.5
+    # days a year of each passability state (assumptions: see the README)
+    dry_days: Annotated[float, Field(ge=0, le=366)] = 245.0
+    rain_days: Annotated[float, Field(ge=0, le=366)] = 90.0
+    wet_days: Annotated[float, Field(ge=0, le=366)] = 30.0
     equity_column: str | None = None
     equity_strength: Annotated[float, Field(ge=0)] = 0.0
     unreachable_cap_min: PositiveFloat = 480.0
@@ -339,6 +343,23 @@ class RankingSection(_Section):
     min_score_per_1000: Annotated[float, Field(ge=0)] = 1.0
     # order of ranking.csv: the score per 1,000, or an appraisal figure ([appraisal] needed)
     rank_by: Literal["score_per_1000", "bc_ratio", "npv", "cost_effectiveness"] = "score_per_1000"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_wet_weight(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "wet_weight" in data:
+            raise ValueError(
+                "wet_weight is replaced by dry_days, rain_days and wet_days (days a year "
+                "of each passability state, summing to 365; see the README)"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _a_year_of_days(self) -> RankingSection:
+        days = self.dry_days + self.rain_days + self.wet_days
+        if not 364.5 <= days <= 366.5:
+            raise ValueError(f"dry_days + rain_days + wet_days must make 365, got {days:g}")
+        return self
 
     @model_validator(mode="after")
     def _some_destination_counts(self) -> RankingSection:
@@ -379,7 +400,6 @@ class AppraisalSection(_Section):
     value_of_time_source: Annotated[str, Field(min_length=1)]
     discount_rate: Annotated[float, Field(ge=0, lt=1)] = 0.08
     horizon_years: Annotated[int, Field(ge=1, le=60)] = 10
-    wet_days: Annotated[float, Field(ge=0, le=365)] = 30.0
     household_size: PositiveFloat = 4.0
     school_age_share: Annotated[float, Field(ge=0, le=1)] = 0.25
     trips: dict[str, TripSection] = Field(default_factory=_default_trips)

@@ -172,6 +172,7 @@ def _hand_access(wet_market: list[float]) -> pd.DataFrame:
         wet = wet_market if kind == "market" else [12.0, 25.0, 45.0, 70.0]
         for mode in ("", "walk_"):
             rows[f"{kind}_{mode}dry_min"] = dry
+            rows[f"{kind}_{mode}rain_min"] = dry  # rivers not in flood: fords passable
             rows[f"{kind}_{mode}wet_min"] = wet
         rows[f"{kind}_cut_off_wet"] = [not np.isfinite(w) for w in wet]
     return pd.DataFrame(rows)

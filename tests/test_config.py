@@ -90,7 +90,7 @@ def test_bad_values_are_rejected(tmp_path):
     with pytest.raises(ConfigError, match=r"key 'ranking\.unreachable_cap_min'"):
         load_region_config(_write(tmp_path, cap))
     wet = MINIMAL + "\n[ranking]\nwet_weight = 1.5\n"
-    with pytest.raises(ConfigError, match=r"key 'ranking\.wet_weight'"):
+    with pytest.raises(ConfigError, match=r"wet_weight is replaced by dry_days, rain_days"):
         load_region_config(_write(tmp_path, wet))
     seconds = MINIMAL + "\n[ranking]\nmin_gain_min = 0.1\n"  # a gain nobody would notice
     with pytest.raises(

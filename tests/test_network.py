@@ -164,10 +164,17 @@ def test_speeds_and_wet_season_impassable_links():
     assert track["travel_time_s"] == pytest.approx(1_000 / (15 / 3.6))
     assert track["travel_time_wet_s"] == pytest.approx(1_000 / (5 * 0.85 / 3.6))
     assert not bool(track["all_season"])
-    # ford: passable when dry, nobody crosses in the wet season
+    # ford: passable when dry, nobody crosses when the river is in flood ("wet")
     assert math.isfinite(ford["travel_time_s"])
     assert math.isinf(ford["travel_time_wet_s"])
     assert math.isinf(ford["walk_time_wet_s"])
+    # in the rains with the river not in flood ("rain") the ford is crossed, at rainy speeds
+    assert math.isfinite(ford["travel_time_rain_s"]) and math.isfinite(ford["walk_time_rain_s"])
+    assert ford["travel_time_rain_s"] >= ford["travel_time_s"]
+    # away from fords the rains are the wet season's speeds
+    for edge in (gravel, track):
+        assert edge["travel_time_rain_s"] == edge["travel_time_wet_s"]
+        assert edge["walk_time_rain_s"] == edge["walk_time_wet_s"]
 
 
 def test_speed_table_overrides_apply_and_unknown_class_is_rejected():

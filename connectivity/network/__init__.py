@@ -22,14 +22,15 @@ planner can defend:
 
 Travel-time columns (seconds): ``travel_time_s`` (dry, fastest mode on the
 edge: vehicle where a vehicle can pass, walking elsewhere),
-``travel_time_wet_s``, ``walk_time_s``, ``walk_time_wet_s``. Impassable is
-``inf``.
+``travel_time_wet_s`` (rivers in flood: fords shut), ``travel_time_rain_s``
+(rains, fords passable), ``walk_time_s``, ``walk_time_wet_s``,
+``walk_time_rain_s``. Impassable is ``inf``.
 
 Modules
 -------
 speeds
     Road classes from OSM tags, the speed tables (:class:`SpeedTables`),
-    Tobler walking on the DEM, dry/wet travel times.
+    Tobler walking on the DEM, dry / rain / wet travel times.
 crossings
     Rivers crossed without bridge or ford tag (cut in the wet season).
 connectors
@@ -41,7 +42,13 @@ build
 
 from __future__ import annotations
 
-from connectivity.network.build import RoadNetwork, build_network, network_components
+from connectivity.network.build import (
+    RAIN_FALLBACK,
+    RoadNetwork,
+    build_network,
+    network_components,
+    with_rain_weights,
+)
 from connectivity.network.connectors import attach_points
 from connectivity.network.crossings import CUTTING_WATERWAYS, mark_unbridged_crossings
 from connectivity.network.speeds import (
@@ -68,6 +75,7 @@ __all__ = [
     "HIGHWAY_DEFAULT_CLASS",
     "HIGHWAY_MAX_KPH",
     "OFF_PATH_FACTOR",
+    "RAIN_FALLBACK",
     "SMOOTHNESS_FACTOR",
     "SURFACE_CLASS",
     "TRACKTYPE_CLASS",
@@ -82,4 +90,5 @@ __all__ = [
     "mark_unbridged_crossings",
     "network_components",
     "tobler_speed_kph",
+    "with_rain_weights",
 ]

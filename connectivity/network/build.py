@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import networkx as nx
@@ -29,9 +29,17 @@ from connectivity.network.connectors import attach_points
 from connectivity.network.crossings import mark_unbridged_crossings
 from connectivity.network.speeds import SpeedTables, _tag, add_road_class, add_travel_times
 
-__all__ = ["RoadNetwork", "build_network", "network_components"]
+__all__ = [
+    "RAIN_FALLBACK",
+    "RoadNetwork",
+    "build_network",
+    "network_components",
+    "with_rain_weights",
+]
 
 log = logging.getLogger(__name__)
+
+FrameT = TypeVar("FrameT", bound=pd.DataFrame)
 
 
 def network_components(
@@ -126,10 +134,53 @@ class RoadNetwork:
     schools: gpd.GeoDataFrame
     pieces: pd.DataFrame
 
+    def __post_init__(self) -> None:
+        # edges built by hand or by an older version have no rain-state weights: the
+        # rains then count as a flood (fords shut), the more cautious of the two
+        if "travel_time_wet_s" in self.edges.columns:
+            object.__setattr__(self, "edges", with_rain_weights(self.edges, what="network edges"))
+
     @property
     def crs(self) -> Any:
         """Projected CRS of every layer of the network."""
         return self.edges.crs
+
+
+#: Rain-state weights and the wet ones they fall back to when missing.
+RAIN_FALLBACK: dict[str, str] = {
+    "travel_time_rain_s": "travel_time_wet_s",
+    "walk_time_rain_s": "walk_time_wet_s",
+}
+
+
+def with_rain_weights(frame: FrameT, *, what: str) -> FrameT:
+    """Add missing rain-state weights (``travel_time_rain_s``, ...) as copies of the wet ones.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Edges or edge changes with ``travel_time_wet_s`` / ``walk_time_wet_s``.
+    what : str
+        What the frame is, for the warning.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` itself when nothing is missing, else a copy with the columns
+        added (rains counted as a flood: fords shut), and a warning logged.
+    """
+    missing = [c for c, wet in RAIN_FALLBACK.items() if c not in frame.columns and wet in frame]
+    if not missing:
+        return frame
+    log.warning(
+        "%s have no rain-state weights (%s): the rains count as a flood, fords shut",
+        what,
+        ", ".join(missing),
+    )
+    out = frame.copy()
+    for column in missing:
+        out[column] = out[RAIN_FALLBACK[column]]
+    return out
 
 
 def _gdfs_from_graph(graph: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:

@@ -370,7 +370,7 @@ def add_travel_times(
     tables: SpeedTables | None = None,
     dem_path: Path | None = None,
 ) -> gpd.GeoDataFrame:
-    """Add speeds and dry/wet, vehicle/walking travel times to projected edges.
+    """Add speeds and dry / rain / wet, vehicle / walking travel times to projected edges.
 
     Parameters
     ----------
@@ -387,8 +387,12 @@ def add_travel_times(
     geopandas.GeoDataFrame
         A copy with ``length_m``, ``speed_kph`` (vehicle, dry; NaN where no
         vehicle), ``speed_wet_kph``, ``climb_m``, ``walk_time_s``,
-        ``walk_time_wet_s``, ``travel_time_s``, ``travel_time_wet_s`` and
-        ``all_season`` (bool). Impassable times are ``inf``.
+        ``walk_time_wet_s``, ``travel_time_s``, ``travel_time_wet_s``,
+        ``walk_time_rain_s``, ``travel_time_rain_s`` and ``all_season``
+        (bool). Impassable times are ``inf``. Three networks: dry; ``rain``
+        (wet-season speeds, fords and unbridged crossings passable: rivers not
+        in flood); ``wet`` (wet-season speeds, rivers in flood: fords and
+        unbridged crossings impassable).
     """
     tables = tables or SpeedTables()
     if edges.crs is None or not edges.crs.is_projected:
@@ -412,12 +416,14 @@ def add_travel_times(
     connector = road_class.eq("connector").to_numpy()
     walk_s = np.where(connector, walk_s / OFF_PATH_FACTOR, walk_s)
     walk_wet_s = walk_s / road_class.map(tables.walk_wet_factor).fillna(1.0).to_numpy(float)
+    walk_rain_s = walk_wet_s.copy()  # rains, rivers not in flood: fords can be waded
     walk_wet_s = np.where(ford, np.inf, walk_wet_s)  # rivers in flood: no wading
     with np.errstate(divide="ignore", invalid="ignore"):
         veh_s = np.where(speed.to_numpy() > 0, length_m / (speed.to_numpy() * _MS_PER_KPH), np.inf)
         veh_wet_s = np.where(
             wet_speed.to_numpy() > 0, length_m / (wet_speed.to_numpy() * _MS_PER_KPH), np.inf
         )
+    veh_rain_s = veh_wet_s.copy()
     veh_wet_s = np.where(ford, np.inf, veh_wet_s)
     out["speed_kph"] = speed.to_numpy()
     out["speed_wet_kph"] = wet_speed.to_numpy()
@@ -427,5 +433,7 @@ def add_travel_times(
     # Fastest way over the edge: drive where a vehicle passes, else walk.
     out["travel_time_s"] = np.fmin(np.where(vehicle, veh_s, np.inf), walk_s)
     out["travel_time_wet_s"] = np.fmin(np.where(vehicle, veh_wet_s, np.inf), walk_wet_s)
+    out["walk_time_rain_s"] = walk_rain_s
+    out["travel_time_rain_s"] = np.fmin(np.where(vehicle, veh_rain_s, np.inf), walk_rain_s)
     out["all_season"] = vehicle & road_class.isin(list(ALL_SEASON_CLASSES)).to_numpy() & ~ford
     return out

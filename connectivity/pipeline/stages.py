@@ -65,6 +65,8 @@ ROAD_COLUMNS = [
     "travel_time_wet_s",
     "walk_time_s",
     "walk_time_wet_s",
+    "travel_time_rain_s",
+    "walk_time_rain_s",
     "geometry",
 ]
 
@@ -234,7 +236,7 @@ def _access_log_line(region: str, row: pd.Series, cap_min: float) -> str:
     parts = [f"{region}: {row['population']:,.0f} people"]
     for kind in access_mod.FACILITY_KINDS:
         seasons = [
-            f"{season} season "
+            f"{access_mod.SEASON_LABELS[season]} "
             + access_mod.describe_mean_minutes(
                 access_mod.season_stats(row, f"{kind}_{season}"), unreachable_cap_min=cap_min
             )

@@ -174,6 +174,8 @@ def _evaluate_kernel(
     gain_tol_s: float,
     base: np.ndarray,
     min_gain_s: float,
+    search_season: np.ndarray,
+    cut_season: int,
     commit: bool,
     want_records: bool,
     want_regions: bool,
@@ -214,7 +216,8 @@ def _evaluate_kernel(
     reg_ptr = np.zeros(n_eval + 1, dtype=np.int64)
     n_reg = 0
     n_thr = len(thresholds_min)
-    stats = np.zeros((n_eval, 4, 5 + n_thr))
+    n_search = len(search_season)
+    stats = np.zeros((n_eval, n_search, 5 + n_thr))
     overall = np.zeros((n_eval, 3))
     cap = 16
     rec_work = np.empty(cap, dtype=np.int64)
@@ -232,8 +235,8 @@ def _evaluate_kernel(
             h = ch_head[j]
             wk_next[j] = wk_first[h]
             wk_first[h] = j
-        for s in range(4):
-            season = s % 2
+        for s in range(n_search):
+            season = search_season[s]
             d = dist[s]
             nd = new_dist[s]
             cw = ch_w[season]
@@ -296,7 +299,7 @@ def _evaluate_kernel(
                         stats[i, s, 3] += p
                         if math.isinf(before):
                             stats[i, s, 4] += p
-                            if season == 1 and cut_stamp[c] != stamp:
+                            if season == cut_season and cut_stamp[c] != stamp:
                                 cut_stamp[c] = stamp
                                 overall[i, 2] += p
                         for t in range(n_thr):

@@ -14,9 +14,9 @@ into money over the life of the work::
   per school-age child × the school-age share);
 * ``legs`` — 2: the saving of the way there is counted on the way back too
   (the return is not searched: on slopes it differs);
-* ``days_s`` — the days of the year each network applies: the wet-season
-  network (rains, fords and unbridged crossings impassable) on
-  :attr:`AppraisalParameters.wet_days` days, the dry network on the rest;
+* ``days_s`` — the days a year of each passability state (``dry_days``,
+  ``rain_days``, ``wet_days`` of ``[ranking]``: dry; rains with fords
+  passable; rivers in flood with fords and unbridged crossings shut);
 * a trip with no route before the work counts as ``unreachable_cap_min``
   (480 min, a day) one way: the trip, or the day, is lost.
 
@@ -42,14 +42,14 @@ population or trips.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from connectivity.ranking.measures import _SEARCHES
+from connectivity.ranking.measures import _SEARCHES, SEASONS
 
 __all__ = [
     "APPRAISAL_COLUMNS",
@@ -108,9 +108,6 @@ class AppraisalParameters:
         Round trips a year by destination kind.
     household_size, school_age_share : float
         People per household; share of the population of school age.
-    wet_days : float
-        Days a year the wet-season network applies (fords and unbridged
-        crossings impassable); the dry network applies the rest of the year.
     discount_rate : float
         Social discount rate (MEF: 8% a year, real).
     horizon_years : int
@@ -129,7 +126,6 @@ class AppraisalParameters:
     trips: Mapping[str, TripRate]
     household_size: float
     school_age_share: float
-    wet_days: float
     discount_rate: float = 0.08
     horizon_years: int = 20
     legs_per_trip: int = 2
@@ -159,7 +155,6 @@ class AppraisalParameters:
             trips={k: TripRate(float(t.per_year), t.per) for k, t in section.trips.items()},
             household_size=float(section.household_size),
             school_age_share=float(section.school_age_share),
-            wet_days=float(section.wet_days),
             discount_rate=float(section.discount_rate),
             horizon_years=int(section.horizon_years),
             routine_per_km_year=dict(section.routine_per_km_year),
@@ -179,8 +174,6 @@ class AppraisalParameters:
             f"(source: {self.value_of_time_source})",
             f"trips: {trips}; household size {self.household_size:g}, school-age share "
             f"{self.school_age_share:.0%} (assumptions)",
-            f"wet-season network (fords and unbridged crossings impassable) on "
-            f"{self.wet_days:g} days a year, the dry one on the rest (assumption)",
             f"discount rate {self.discount_rate:.0%} a year (MEF, Invierte.pe Anexo 11, "
             f"Tabla 01), horizon {self.horizon_years} years, no residual value",
             "maintenance per km by road class: routine "
@@ -204,14 +197,18 @@ class AppraisalParameters:
             return rate.per_year * self.school_age_share
         return rate.per_year
 
-    def day_shares(self) -> dict[str, float]:
-        """Share of the year of each season's network."""
-        wet = self.wet_days / 365.0
-        return {"dry": 1.0 - wet, "wet": wet}
+    def hours_per_person_minute(
+        self, season_shares: Sequence[float]
+    ) -> dict[tuple[str, str], float]:
+        """Hours a year saved per person-minute saved per one-way trip, by (kind, season).
 
-    def hours_per_person_minute(self) -> dict[tuple[str, str], float]:
-        """Hours a year saved per person-minute saved per one-way trip, by (kind, season)."""
-        shares = self.day_shares()
+        Parameters
+        ----------
+        season_shares : sequence of float
+            Share of the year of each state of :data:`SEASONS`
+            (:meth:`ScoreWeights.season_shares`).
+        """
+        shares = dict(zip(SEASONS, season_shares, strict=True))
         return {
             (kind, season): shares[season]
             * self.trips_per_person_year(kind)
@@ -309,16 +306,21 @@ def eirr(flows: np.ndarray) -> float:
     return 0.5 * (lo + hi)
 
 
-def _hours(table: pd.DataFrame, params: AppraisalParameters) -> np.ndarray:
+def _hours(
+    table: pd.DataFrame, params: AppraisalParameters, season_shares: Sequence[float]
+) -> np.ndarray:
     hours = np.zeros(len(table))
-    for (kind, season), factor in params.hours_per_person_minute().items():
+    for (kind, season), factor in params.hours_per_person_minute(season_shares).items():
         column = f"{kind}_{season}_person_min_saved"
         hours += factor * pd.to_numeric(table[column], errors="coerce").fillna(0.0).to_numpy()
     return hours
 
 
 def appraise_works(
-    table: pd.DataFrame, works: pd.DataFrame, params: AppraisalParameters
+    table: pd.DataFrame,
+    works: pd.DataFrame,
+    params: AppraisalParameters,
+    season_shares: Sequence[float],
 ) -> pd.DataFrame:
     """Appraise each work of a ranking table (each on the base network, alone).
 
@@ -331,6 +333,8 @@ def appraise_works(
         The works (``WorkSet.works``): ``length_m``, ``span_m``, ``cost`` and,
         where known, ``class_before`` / ``class_after``.
     params : AppraisalParameters
+    season_shares : sequence of float
+        Share of the year of each passability state (:meth:`ScoreWeights.season_shares`).
 
     Returns
     -------
@@ -339,7 +343,7 @@ def appraise_works(
         works' currency at their price year.
     """
     rows = works.reindex(table.index)
-    hours = _hours(table, params)
+    hours = _hours(table, params, season_shares)
     benefit = hours * params.value_of_time_per_hour
     maintenance = _maintenance_flows(rows.assign(cost=table["cost"].to_numpy()), params)
     factors = params.discount_factors()
@@ -376,6 +380,7 @@ def appraise_programme(
     programme: pd.DataFrame,
     works: pd.DataFrame,
     params: AppraisalParameters,
+    season_shares: Sequence[float],
     *,
     cap_min: float,
     min_gain_min: float,
@@ -397,6 +402,8 @@ def appraise_programme(
     works : pandas.DataFrame
         The works table (``WorkSet.works``), for lengths, classes and costs.
     params : AppraisalParameters
+    season_shares : sequence of float
+        As :func:`appraise_works`.
     cap_min, min_gain_min : float
         As in the ranking.
 
@@ -410,7 +417,7 @@ def appraise_programme(
     pop = pd.to_numeric(communities_after["population"], errors="coerce").fillna(0.0).to_numpy()
     hours = 0.0
     gained = np.zeros(len(pop), dtype=bool)
-    for (kind, season), factor in params.hours_per_person_minute().items():
+    for (kind, season), factor in params.hours_per_person_minute(season_shares).items():
         before = communities_after[f"{kind}_{season}_min_before"].to_numpy(dtype=float)
         after = communities_after[f"{kind}_{season}_min_after"].to_numpy(dtype=float)
         saved = np.minimum(before, cap_min) - np.minimum(after, cap_min)

@@ -23,11 +23,20 @@ import pandas as pd
 from connectivity.errors import DataError
 from connectivity.network import RoadNetwork
 from connectivity.ranking._kernel import _evaluate_kernel, _search
-from connectivity.ranking.measures import _SEARCHES, GAIN_TOL_S, SEASON_WEIGHTS, SEASONS
+from connectivity.ranking.measures import (
+    _SEARCH_SEASON,
+    _SEARCHES,
+    CUT_SEASON,
+    GAIN_TOL_S,
+    SEASON_WEIGHTS,
+    SEASONS,
+)
 from connectivity.ranking.score import ScoreWeights, _equity_weights
 from connectivity.works import WorkSet
 
 log = logging.getLogger(__name__)
+
+_SEARCH_SEASON_ARRAY = np.array(_SEARCH_SEASON, dtype=np.int64)
 
 
 @dataclass
@@ -38,7 +47,7 @@ class _Changes:
     work_ptr: np.ndarray  # changes of work i are rows work_ptr[i]:work_ptr[i+1]
     tail: np.ndarray  # node position of u
     head: np.ndarray  # node position of v
-    w: np.ndarray  # (2, k) new dry / wet times
+    w: np.ndarray  # (states, k) new times in each passability state (SEASONS)
     csr_pos: np.ndarray  # position of the replaced edge in the reversed CSR; -1 for "add"
 
 
@@ -167,7 +176,7 @@ class _Engine:
         self.ex_first = np.full(n, -1, dtype=np.int64)
         self.ex_next = np.empty(0, dtype=np.int64)
         self.ex_tail = np.empty(0, dtype=np.int64)
-        self.ex_w = np.empty((2, 0))
+        self.ex_w = np.empty((len(SEASONS), 0))
         self.n_extra = 0
 
         comm = network.communities
@@ -207,7 +216,7 @@ class _Engine:
         self._scratch(0, 0)
 
         # baseline: one multi-source search per kind and season
-        self.dist = np.empty((4, n))
+        self.dist = np.empty((len(_SEARCHES), n))
         for s, (kind, season) in enumerate(_SEARCHES):
             layer = getattr(network, f"{kind}s")
             if layer.empty:
@@ -339,6 +348,8 @@ class _Engine:
             GAIN_TOL_S,
             self.baseline,
             self.min_gain_s,
+            _SEARCH_SEASON_ARRAY,
+            CUT_SEASON,
             commit,
             records,
             regions,
@@ -381,7 +392,7 @@ class _Engine:
         pos = changes.csr_pos[lo:hi]
         rep = pos >= 0
         if rep.any():
-            for season in range(2):
+            for season in range(len(SEASONS)):
                 np.minimum.at(self.weights[season], pos[rep], changes.w[season, lo:hi][rep])
         add = np.flatnonzero(~rep) + lo
         if len(add):
@@ -390,7 +401,7 @@ class _Engine:
                 grow = max(need, 2 * len(self.ex_tail), 16)
                 self.ex_next = np.resize(self.ex_next, grow)
                 self.ex_tail = np.resize(self.ex_tail, grow)
-                ex_w = np.empty((2, grow))
+                ex_w = np.empty((len(SEASONS), grow))
                 ex_w[:, : self.n_extra] = self.ex_w[:, : self.n_extra]
                 self.ex_w = ex_w
             for j in add.tolist():

@@ -45,10 +45,11 @@ communities whose counted time falls:
 * ``{k}_people_no_longer_cut_off_wet`` (= ``{k}_wet_people_newly_reachable``)
   and ``people_no_longer_cut_off_wet`` — people whose wet-season time to a
   market *or* a school goes from unreachable to reachable (each person once).
-* ``person_min_saved`` — Σ over kinds of ((1 − wet_weight) × dry + wet_weight
-  × wet) person-minutes: person-minutes saved per trip to a market plus one to
-  a school, on a typical day of the year if ``wet_weight`` is the wet season's
-  share of it.
+* ``person_min_saved`` — Σ over kinds and states of (days of the state ÷ 365)
+  × person-minutes: person-minutes saved per trip to a market plus one to a
+  school, on an average day of the year (states ``dry``, ``rain``: rains with
+  fords passable, ``wet``: rivers in flood, fords shut; ``dry_days``,
+  ``rain_days``, ``wet_days``).
 * ``communities_gaining`` and ``people_benefited`` — communities (their
   population) that gain in any kind or season.
 * ``mean_min_saved_per_person`` — person_min_saved / people_benefited: the
@@ -170,7 +171,7 @@ def _gains_table(
     """One row per (work, community that gains): minutes before/after per kind and season.
 
     ``row_work`` maps a record's ``work`` (evaluation row) to the work's
-    position in ``workset.ids``; ``baseline_min`` is (4, communities).
+    position in ``workset.ids``; ``baseline_min`` is (searches, communities).
     """
     comm = network.communities
     ids = np.asarray(workset.ids, dtype=object)
@@ -251,7 +252,7 @@ def _evaluate_all(
             rec_parts.append(ev.records)
             bar.update(len(rows))
     n_stat = _N_FIXED + len(engine.thresholds)
-    stats = np.concatenate(stats_parts) if stats_parts else np.zeros((0, 4, n_stat))
+    stats = np.concatenate(stats_parts) if stats_parts else np.zeros((0, len(_SEARCHES), n_stat))
     overall = np.concatenate(overall_parts) if overall_parts else np.zeros((0, 3))
     return stats, overall, _Records.concat(rec_parts)
 

@@ -30,9 +30,18 @@ __all__ = [
 
 
 FACILITY_KINDS: tuple[str, str] = ("market", "school")
-SEASONS: tuple[str, str] = ("dry", "wet")
-#: Edge weight (seconds) of each season.
-SEASON_WEIGHTS: dict[str, str] = {"dry": "travel_time_s", "wet": "travel_time_wet_s"}
+#: The passability states of the year: ``dry``; ``rain`` (wet-season speeds, rivers not in
+#: flood: fords can be crossed); ``wet`` (rivers in flood: fords and unbridged crossings shut).
+#: Each weighs by its days a year (:class:`connectivity.ranking.ScoreWeights`).
+SEASONS: tuple[str, str, str] = ("dry", "rain", "wet")
+#: Edge weight (seconds) of each state.
+SEASON_WEIGHTS: dict[str, str] = {
+    "dry": "travel_time_s",
+    "rain": "travel_time_rain_s",
+    "wet": "travel_time_wet_s",
+}
+#: The state whose closures cut communities off ("no longer cut off in the wet season").
+CUT_SEASON = SEASONS.index("wet")
 #: Minutes at which a trip counts as "no trip": the cap of minutes saved.
 UNREACHABLE_CAP_MIN = 480.0
 #: A time counts as changed when it falls by more than this (seconds): smaller changes are rounding.
@@ -49,8 +58,10 @@ MIN_GAIN_MIN = 5.0
 #: the money (the benefit/cost test comes with the annual appraisal).
 MIN_SCORE_PER_1000 = 1.0
 
-#: The four searches, in kernel order: (kind, season); search s uses season s % 2.
+#: The searches, in kernel order: (kind, season); search s uses season s % len(SEASONS).
 _SEARCHES: tuple[tuple[str, str], ...] = tuple((k, s) for k in FACILITY_KINDS for s in SEASONS)
+#: The season (index into SEASONS) of each search, for the kernel.
+_SEARCH_SEASON: tuple[int, ...] = tuple(SEASONS.index(s) for _, s in _SEARCHES)
 # per-search statistics computed by the kernel (then the thresholds)
 _PM, _EPM, _NCOMM, _POP, _NEWLY_REACHABLE, _N_FIXED = 0, 1, 2, 3, 4, 5
 # per-work statistics over all searches

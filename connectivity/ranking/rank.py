@@ -50,6 +50,7 @@ ROAD_COLUMNS = (
     "road_class",
     "length_m",
     "travel_time_s",
+    "travel_time_rain_s",
     "travel_time_wet_s",
     "all_season",
 )
@@ -232,7 +233,9 @@ def rank_works(
     table["median_min_saved_per_person"] = _median_saving(gains, table.index)
     params = None if appraisal is None else AppraisalParameters.from_section(appraisal)
     if params is not None:
-        table = table.join(appraise_works(table, workset.works, params))
+        table = table.join(
+            appraise_works(table, workset.works, params, score_weights.season_shares())
+        )
 
     order = _order_ranking(table, rank_by)
     ranked = table.iloc[order].copy()
@@ -278,6 +281,7 @@ def rank_works(
             programme,
             workset.works,
             params,
+            score_weights.season_shares(),
             cap_min=engine.cap_min,
             min_gain_min=score_weights.min_gain_min,
         )

@@ -46,9 +46,9 @@ __all__ = ["evaluate_works_by_recomputation"]
 
 
 def _community_times(network: RoadNetwork, graph: routing.RoutingGraph) -> np.ndarray:
-    """(4, communities) seconds to the nearest facility, by full searches."""
+    """Seconds (searches, communities) to the nearest facility, by full searches."""
     origins = network.communities["node_id"].to_numpy()
-    out = np.empty((4, len(origins)))
+    out = np.empty((len(_SEARCHES), len(origins)))
     for s, (kind, season) in enumerate(_SEARCHES):
         layer = getattr(network, f"{kind}s")
         facilities = dict(zip(layer["facility_id"], layer["node_id"], strict=True))
@@ -66,10 +66,10 @@ def _stats_from_times(
     cap_min: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Kernel-equivalent statistics of one work from full before/after times (numpy)."""
-    stats = np.zeros((4, _N_FIXED + len(thresholds)))
-    gains = np.zeros((4, len(pop)), dtype=bool)
+    stats = np.zeros((len(_SEARCHES), _N_FIXED + len(thresholds)))
+    gains = np.zeros((len(_SEARCHES), len(pop)), dtype=bool)
     with np.errstate(invalid="ignore"):
-        for s in range(4):
+        for s in range(len(_SEARCHES)):
             b, a = before[s], after[s]
             g = (b - a) > GAIN_TOL_S
             gains[s] = g
@@ -136,7 +136,7 @@ def evaluate_works_by_recomputation(
     )
     equity = _equity_weights(network.communities, score_weights)
     min_gain_s = 60.0 * score_weights.min_gain_min
-    all_stats = np.zeros((len(chosen), 4, _N_FIXED + len(thresholds)))
+    all_stats = np.zeros((len(chosen), len(_SEARCHES), _N_FIXED + len(thresholds)))
     all_overall = np.zeros((len(chosen), 3))
     parts: list[_Records] = []
     for i, work_id in enumerate(

@@ -156,7 +156,7 @@ def _access_before(communities: pd.DataFrame, cap_min: float) -> list[str]:
                 unreachable_cap_min=cap_min,
             )
             text = access_mod.describe_mean_minutes(stats, unreachable_cap_min=cap_min)
-            seasons.append(f"{season} season {text}")
+            seasons.append(f"{access_mod.SEASON_LABELS[season]} {text}")
         lines.append(f"  to a {kind}: " + "; ".join(seasons) + ".")
     return lines
 

@@ -5,7 +5,8 @@ The composite ``score`` (see :class:`ScoreWeights`)::
     score = Σ_k Σ_s  m_k × w_s × Σ_c  e_c × pop_c × saved_min_c(k, s)
 
 with ``m_market = market_weight / (market_weight + school_weight)``,
-``m_school`` likewise, ``w_wet = wet_weight``, ``w_dry = 1 − wet_weight``, and
+``m_school`` likewise, ``w_s`` the share of the year of passability state ``s``
+(``dry_days`` / ``rain_days`` / ``wet_days`` over 365), and
 the equity weight ``e_c = 1 + equity_strength × value_c`` from a numeric
 column of the communities (e.g. a district poverty rate; missing values count
 as 0, so ``e_c = 1``); without an equity column ``e_c = 1``. The score is
@@ -51,8 +52,12 @@ class ScoreWeights:
     market_weight, school_weight : float
         Relative weight of a trip to a market and to a school (>= 0, not both
         0); normalised to sum to 1.
-    wet_weight : float
-        Share of the wet season (0..1); the dry season gets ``1 - wet_weight``.
+    dry_days, rain_days, wet_days : float
+        Days a year of each passability state (summing to 365): dry; rains
+        with rivers not in flood (wet-season speeds, fords passable); rivers
+        in flood (fords and unbridged crossings shut). Each state weighs by
+        its share of the year. Defaults (assumptions, documented in the
+        README): 245, 90 and 30.
     equity_column : str or None
         Numeric column of the communities (e.g. ``poverty_rate``) giving each
         community the weight ``1 + equity_strength * value``.
@@ -77,14 +82,16 @@ class ScoreWeights:
 
     Examples
     --------
-    >>> w = ScoreWeights(market_weight=3, school_weight=1, wet_weight=0.25)
+    >>> w = ScoreWeights(market_weight=3, school_weight=1, dry_days=292, rain_days=0, wet_days=73)
     >>> w.kind_shares(), w.season_shares()
-    ((0.75, 0.25), (0.75, 0.25))
+    ((0.75, 0.25), (0.8, 0.0, 0.2))
     """
 
     market_weight: float = 0.5
     school_weight: float = 0.5
-    wet_weight: float = 0.5
+    dry_days: float = 245.0
+    rain_days: float = 90.0
+    wet_days: float = 30.0
     equity_column: str | None = None
     equity_strength: float = 0.0
     top_n: int = 20
@@ -98,15 +105,21 @@ class ScoreWeights:
             "equity_strength",
             "min_gain_min",
             "min_score_per_1000",
+            "dry_days",
+            "rain_days",
+            "wet_days",
         ):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
                 raise ConfigError(f"ranking weight {name} must be a number >= 0, got {value!r}")
         if self.market_weight + self.school_weight <= 0:
             raise ConfigError("ranking weights: market_weight and school_weight are both 0")
-        wet = self.wet_weight
-        if not (isinstance(wet, int | float) and 0 <= wet <= 1):
-            raise ConfigError(f"ranking weight wet_weight must be within 0..1, got {wet!r}")
+        days = self.dry_days + self.rain_days + self.wet_days
+        if not 364.5 <= days <= 366.5:
+            raise ConfigError(
+                f"ranking dry_days + rain_days + wet_days must make a year (365 days), got "
+                f"{self.dry_days:g} + {self.rain_days:g} + {self.wet_days:g} = {days:g}"
+            )
         if not (isinstance(self.top_n, int) and self.top_n > 0):
             raise ConfigError(f"ranking top_n must be a positive integer, got {self.top_n!r}")
 
@@ -146,14 +159,18 @@ class ScoreWeights:
         total = self.market_weight + self.school_weight
         return self.market_weight / total, self.school_weight / total
 
-    def season_shares(self) -> tuple[float, float]:
-        """(dry, wet) weights."""
-        return 1.0 - self.wet_weight, float(self.wet_weight)
+    def season_shares(self) -> tuple[float, float, float]:
+        """Shares of the year of the (dry, rain, wet) states, by their days."""
+        days = self.dry_days + self.rain_days + self.wet_days
+        return self.dry_days / days, self.rain_days / days, self.wet_days / days
 
     def describe(self) -> str:
         """One line a reader understands."""
         m, s = self.kind_shares()
-        text = f"market {m:.0%} / school {s:.0%}, wet season {self.wet_weight:.0%} of the year"
+        text = (
+            f"market {m:.0%} / school {s:.0%}; days a year: dry {self.dry_days:g}, rains with "
+            f"fords passable {self.rain_days:g}, rivers in flood (fords shut) {self.wet_days:g}"
+        )
         if self.equity_column and self.equity_strength > 0:
             text += f", equity weight 1 + {self.equity_strength:g} x {self.equity_column}"
         text += f", savings under {self.min_gain_min:g} min per trip not counted"

@@ -106,8 +106,10 @@ def _workset(
     return WorkSet(works, ch, currency=table.currency, price_year=table.price_year)
 
 
-def _vehicle_times(rows: gpd.GeoDataFrame, tables: SpeedTables) -> tuple[np.ndarray, np.ndarray]:
-    """Dry and wet vehicle times of edges (``inf`` where no vehicle passes).
+def _vehicle_times(
+    rows: gpd.GeoDataFrame, tables: SpeedTables
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dry, wet and rain vehicle times of edges (``inf`` where no vehicle passes).
 
     The network's own model with walking made useless: where a vehicle passes,
     ``travel_time`` is then the vehicle time.
@@ -118,14 +120,20 @@ def _vehicle_times(rows: gpd.GeoDataFrame, tables: SpeedTables) -> tuple[np.ndar
     wet = timed["travel_time_wet_s"].to_numpy(float)
     walk = timed["walk_time_s"].to_numpy(float)
     walk_wet = timed["walk_time_wet_s"].to_numpy(float)
-    return np.where(dry < walk, dry, np.inf), np.where(wet < walk_wet, wet, np.inf)
+    rain = timed["travel_time_rain_s"].to_numpy(float)
+    walk_rain = timed["walk_time_rain_s"].to_numpy(float)
+    return (
+        np.where(dry < walk, dry, np.inf),
+        np.where(wet < walk_wet, wet, np.inf),
+        np.where(rain < walk_rain, rain, np.inf),
+    )
 
 
 def _check_tables(rows: gpd.GeoDataFrame, tables: SpeedTables) -> None:
     """Refuse speed tables that do not give the network's stored vehicle times."""
     if rows.empty:
         return
-    veh, _ = _vehicle_times(rows, tables)
+    veh, _, _ = _vehicle_times(rows, tables)
     stored = rows["travel_time_s"].to_numpy(float)
     by_vehicle = stored < rows["walk_time_s"].to_numpy(float)
     bad = by_vehicle & ~np.isclose(veh, stored, rtol=1e-6, atol=1e-6)
@@ -156,20 +164,27 @@ def _reweigh(
             dtype=object,
         )
     after = add_road_class(after)
-    veh, veh_wet = _vehicle_times(after, tables)
+    veh, veh_wet, veh_rain = _vehicle_times(after, tables)
     flat = add_travel_times(after, tables=tables)
-    w, ww = flat["walk_time_s"].to_numpy(float), flat["walk_time_wet_s"].to_numpy(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(w > 0, ww / w, np.where(np.isinf(ww), np.inf, 1.0))
+    w = flat["walk_time_s"].to_numpy(float)
     walk = base["walk_time_s"].to_numpy(float)
-    walk_wet = walk * ratio
-    walk_wet = np.where(np.isinf(ratio), np.inf, walk_wet)
+
+    def scaled(column: str) -> np.ndarray:
+        """Scale the base's dry walking time by the new tags' factor for ``column``."""
+        other = flat[column].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(w > 0, other / w, np.where(np.isinf(other), np.inf, 1.0))
+        return np.asarray(np.where(np.isinf(ratio), np.inf, walk * ratio), dtype=float)
+
+    walk_wet, walk_rain = scaled("walk_time_wet_s"), scaled("walk_time_rain_s")
     new = pd.DataFrame(
         {
             "travel_time_s": np.fmin(veh, walk),
             "travel_time_wet_s": np.fmin(veh_wet, walk_wet),
             "walk_time_s": walk,
             "walk_time_wet_s": walk_wet,
+            "travel_time_rain_s": np.fmin(veh_rain, walk_rain),
+            "walk_time_rain_s": walk_rain,
         },
         index=base.index,
     )

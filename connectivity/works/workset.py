@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from connectivity.errors import DataError
-from connectivity.network import RoadNetwork
+from connectivity.network import RoadNetwork, with_rain_weights
 
 __all__ = [
     "CHANGE_COLUMNS",
@@ -42,7 +42,14 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Edge weights (seconds) a work may change; ``inf`` is impassable.
-WEIGHTS: tuple[str, ...] = ("travel_time_s", "travel_time_wet_s", "walk_time_s", "walk_time_wet_s")
+WEIGHTS: tuple[str, ...] = (
+    "travel_time_s",
+    "travel_time_wet_s",
+    "walk_time_s",
+    "walk_time_wet_s",
+    "travel_time_rain_s",
+    "walk_time_rain_s",
+)
 
 #: Columns of :attr:`WorkSet.works` (index ``work_id``, str, stable and unique).
 WORK_COLUMNS: tuple[str, ...] = (
@@ -92,6 +99,12 @@ class WorkSet:
     changes: pd.DataFrame
     currency: str = "PEN"
     price_year: int = 2024
+
+    def __post_init__(self) -> None:
+        # changes made by hand or by an older version: rains count as a flood
+        if "travel_time_wet_s" in self.changes.columns:
+            filled = with_rain_weights(self.changes, what="work changes")
+            object.__setattr__(self, "changes", filled)
 
     def __len__(self) -> int:
         return len(self.works)

@@ -382,3 +382,8 @@ def assert_gains_equal(fast: pd.DataFrame, ref: pd.DataFrame) -> None:
             ok = np.isfinite(a)
             assert np.abs(a[ok] - b[ok]).max(initial=0) * 60 <= 1e-6, col  # 1e-6 s
     np.testing.assert_allclose(fast["person_min_saved"], ref["person_min_saved"], rtol=1e-9)
+
+
+#: The year as two halves, dry and in flood (the model before passability states): the
+#: hand computations of the line network use it.
+HALF_YEAR = {"dry_days": 182.5, "rain_days": 0.0, "wet_days": 182.5}

@@ -24,13 +24,16 @@ PARAMS = AppraisalParameters(
     trips={"market": TripRate(52.0, "household"), "school": TripRate(180.0, "child")},
     household_size=5.0,
     school_age_share=0.2,
-    wet_days=73.0,
     discount_rate=0.08,
     horizon_years=10,
     routine_per_km_year={"trocha": 500.0, "afirmado": 800.0},
     periodic_per_km={"afirmado": 2_000.0},
     periodic_every_years=5,
 )
+
+
+#: A year of 292 dry days and 73 with rivers in flood (no rains with fords passable)
+DAYS = {"dry_days": 292.0, "rain_days": 0.0, "wet_days": 73.0}
 
 
 def _upgrade_and_bridge():
@@ -55,7 +58,7 @@ def _upgrade_and_bridge():
 
 def test_one_work_appraised_from_first_principles():
     net, works = _upgrade_and_bridge()
-    result = ranking.rank_works(net, works, budget=None, appraisal=PARAMS)
+    result = ranking.rank_works(net, works, budget=None, appraisal=PARAMS, weights=DAYS)
     row = result.ranking.loc["AFI"]
     # By hand. A (100 people) saves 6 min a trip to school (1,200 -> 840 s) and to market
     # (2,400 -> 2,040 s) in the dry season; in the wet season A is cut off from both before
@@ -85,7 +88,7 @@ def test_one_work_appraised_from_first_principles():
     assert rate > 0.08  # B/C above 1 at 8%: the rate of return is above 8%
     assert row["pv_cost_per_person_benefited"] == pytest.approx(pv_c / 100)
     # the same figures in the programme's columns
-    result = ranking.rank_works(net, works, budget=100_000, appraisal=PARAMS)
+    result = ranking.rank_works(net, works, budget=100_000, appraisal=PARAMS, weights=DAYS)
     chosen = result.portfolio.set_index("work_id")
     assert chosen.loc["AFI", "npv"] == pytest.approx(pv_b - pv_c, rel=1e-9)
 
@@ -96,11 +99,12 @@ def test_a_ford_closed_20_days_a_year_weighs_20_of_365_days_not_half():
     assert table.loc["BRI", "market_dry_person_min_saved"] == 0  # the ford is passable dry
     appraisal = {
         days: appraise_works(
-            table,
-            works.works,
-            AppraisalParameters(**{**PARAMS.__dict__, "wet_days": float(days)}),
+            table, works.works, PARAMS, ranking.ScoreWeights(**year).season_shares()
         ).loc["BRI", "hours_saved_per_year"]
-        for days in (20, 365)
+        for days, year in (
+            (20, {"dry_days": 345.0, "rain_days": 0.0, "wet_days": 20.0}),
+            (365, {"dry_days": 0.0, "rain_days": 0.0, "wet_days": 365.0}),
+        )
     }
     assert appraisal[20] == pytest.approx(appraisal[365] * 20 / 365, rel=1e-12)
     # by hand: in the wet season A and B reach school and market over the bridge instead
@@ -114,8 +118,8 @@ def test_a_ford_closed_20_days_a_year_weighs_20_of_365_days_not_half():
     trips = {"market": 52 / 5, "school": 180 * 0.2}
     hours_20 = 20 / 365 * 2 * sum(saved[k] * trips[k] for k in saved) / 60
     assert appraisal[20] == pytest.approx(hours_20, rel=1e-12)
-    # the per-trip score weighs the wet season at wet_weight (half the year by default)
-    assert ranking.ScoreWeights().season_shares()[1] == 0.5
+    # by default the flood state is 30 days of the year, the rains with fords passable 90
+    assert ranking.ScoreWeights().season_shares() == pytest.approx((245 / 365, 90 / 365, 30 / 365))
 
 
 def test_the_programme_counts_one_road_once():
@@ -128,7 +132,7 @@ def test_the_programme_counts_one_road_once():
             "W2": {"edges": {(3, 4): (840, 1200)}, "cost": 10_000},
         },
     )
-    result = ranking.rank_works(net, works, budget=100_000, appraisal=PARAMS)
+    result = ranking.rank_works(net, works, budget=100_000, appraisal=PARAMS, weights=DAYS)
     alone = result.ranking["hours_saved_per_year"]
     programme = result.appraisal
     assert programme is not None and programme["works"] == 2

@@ -17,6 +17,7 @@ import pytest
 from ranking_cases import (
     CAP,
     CUSCO_AREA,
+    HALF_YEAR,
     assert_gains_equal,
     assert_tables_equal,
     hand_made_works,
@@ -155,7 +156,7 @@ def test_cusco_generated_candidates_equal_full_recomputation(cusco_candidates):
 
 def test_measures_of_the_line_network_match_hand_computation():
     net = line_network()
-    table = ranking.evaluate_works(net, line_works(net))
+    table = ranking.evaluate_works(net, line_works(net), weights=HALF_YEAR)
     b = table.loc["BRIDGE"]
     # wet season, before: A and B cut off (the ford). After: A 55 / 35 min, B 35 / 15 min
     # to market / school. Unreachable counts as CAP (480 min).
@@ -203,8 +204,11 @@ def test_measures_of_the_line_network_match_hand_computation():
     assert row["market_dry_min_before"] == pytest.approx(40) and row["market_dry_min_after"] == 25
     assert math.isinf(row["school_wet_min_before"]) and row["school_wet_min_after"] == 5
     assert row["no_longer_cut_off_wet"]
-    ref, ref_gains = ranking.evaluate_works_by_recomputation(net, line_works(net))
+    ref, ref_gains = ranking.evaluate_works_by_recomputation(
+        net, line_works(net), weights=HALF_YEAR
+    )
     assert_tables_equal(table, ref)
+    gains = ranking.work_gains(net, line_works(net), weights=HALF_YEAR)
     assert_gains_equal(gains, ref_gains)
 
 

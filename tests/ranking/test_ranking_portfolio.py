@@ -12,7 +12,7 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
-from ranking_cases import _joint_workset, line_network, line_works
+from ranking_cases import HALF_YEAR, _joint_workset, line_network, line_works
 
 from connectivity import ranking, routing
 from connectivity._io import atomic_write_text
@@ -27,7 +27,9 @@ def test_line_network_portfolio_accounts_for_interactions():
     works = line_works(net)
     # NEW first (35,125 for 5,000: the best per sol); with it done the bridge only saves B
     # 10 min (45 -> 35 to market, 25 -> 15 to school in the wet season)
-    pf = ranking.select_portfolio(net, works.subset(["BRIDGE", "NEW"]), budget=60_000)
+    pf = ranking.select_portfolio(
+        net, works.subset(["BRIDGE", "NEW"]), budget=60_000, weights=HALF_YEAR
+    )
     prog = pf.programme
     assert prog["work_id"].tolist() == ["NEW", "BRIDGE"]
     assert prog["score"].tolist() == pytest.approx([35_125, 0.25 * (50 * 10 + 50 * 10)])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from programme_checks import assert_never_pays_twice
-from ranking_cases import _joint_workset, line_network, line_works
+from ranking_cases import HALF_YEAR, _joint_workset, line_network, line_works
 
 from connectivity import ranking
 from connectivity.network import RoadNetwork
@@ -100,13 +100,15 @@ def test_savings_count_against_the_base_network_work_by_work_or_together():
     )
     alone = ranking.evaluate_works(net, works)
     assert (alone["score"] == 0).all() and (alone["people_benefited"] == 0).all()
-    both = ranking.evaluate_works(net, _joint_workset(works, {"BOTH": ["W1", "W2"]}))
+    both = ranking.evaluate_works(
+        net, _joint_workset(works, {"BOTH": ["W1", "W2"]}), weights=HALF_YEAR
+    )
     # A (100 people) saves 6 min to market in the dry season (a quarter of the score's
     # weight); its 3 min to school and B's 3 min to market do not count
     assert both.loc["BOTH", "score"] == pytest.approx(0.25 * 100 * 6)
     assert both.loc["BOTH", "people_benefited"] == 100
     for first, second in ((0, 1), (1, 0)):
-        engine, changes, weights, _ = _prepare(net, works, (30, 60, 120), None, 480.0)
+        engine, changes, weights, _ = _prepare(net, works, (30, 60, 120), HALF_YEAR, 480.0)
         committed = engine.commit(changes, first)
         assert _scores(committed.stats, weights)[0][0] == 0
         then = engine.evaluate(changes, np.array([second]))
@@ -158,13 +160,16 @@ def test_a_programme_never_pays_twice_for_one_road():
 def test_the_hurdle_leaves_budget_unspent_and_says_why():
     net = line_network()
     works = line_works(net)
-    pf = ranking.select_portfolio(net, works, budget=60_000, weights={"min_score_per_1000": 100.0})
+    pf = ranking.select_portfolio(
+        net, works, budget=60_000, weights={**HALF_YEAR, "min_score_per_1000": 100.0}
+    )
     # NEW scores 7,025 per 1,000; after it, the upgrade 68 and the bridge 5: below 100
     assert pf.programme["work_id"].tolist() == ["NEW"]
     assert "It leaves 55,000 PEN of the budget unspent" in pf.explanation
     assert "UPG, scores 68.3" in pf.explanation and "below the hurdle of 100" in pf.explanation
     # the default hurdle (1 per 1,000) lets both through, as before
-    assert ranking.select_portfolio(net, works, budget=60_000).programme["work_id"].tolist() == [
+    default = ranking.select_portfolio(net, works, budget=60_000, weights=HALF_YEAR)
+    assert default.programme["work_id"].tolist() == [
         "NEW",
         "UPG",
     ]
@@ -184,3 +189,28 @@ def test_mean_and_median_minutes_saved_per_person_benefited():
         assert per_person.min() <= table.loc[wid, "median_min_saved_per_person"] <= per_person.max()
     # the upgrade helps only C: median = mean
     assert table.loc["UPG", "median_min_saved_per_person"] == pytest.approx(mean["UPG"])
+
+
+def test_each_passability_state_weighs_by_its_days(caplog):
+    """A bridge over a ford gains nothing in the rains (the ford can be crossed), all in floods."""
+    import math
+
+    net = line_network()
+    assert "rain-state weights" in caplog.text  # built by hand without them: said, not hidden
+    edges = net.edges.copy()
+    ford = edges["travel_time_wet_s"].map(math.isinf)
+    edges["travel_time_rain_s"] = edges["travel_time_wet_s"].where(~ford, 900.0)
+    net = RoadNetwork(**{**net.__dict__, "edges": edges})
+    works = line_works(net)
+    table = ranking.evaluate_works(net, works.subset(["BRIDGE"]))
+    bridge = table.loc["BRIDGE"]
+    assert bridge["market_rain_person_min_saved"] == 0 == bridge["school_rain_person_min_saved"]
+    wet = bridge["market_wet_person_min_saved"] + bridge["school_wet_person_min_saved"]
+    assert wet > 0
+    # 30 flood days of 365 by default, and twice as much with 60
+    assert bridge["person_min_saved"] == pytest.approx(wet * 30 / 365)
+    longer = {"dry_days": 215.0, "rain_days": 90.0, "wet_days": 60.0}
+    twice = ranking.evaluate_works(net, works.subset(["BRIDGE"]), weights=longer)
+    assert twice.loc["BRIDGE", "person_min_saved"] == pytest.approx(wet * 60 / 365)
+    ref, _ = ranking.evaluate_works_by_recomputation(net, works.subset(["BRIDGE"]))
+    assert ref.loc["BRIDGE", "person_min_saved"] == pytest.approx(bridge["person_min_saved"])

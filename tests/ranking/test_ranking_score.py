@@ -16,7 +16,9 @@ def test_score_weights_and_equity():
     section = RankingSection(
         market_weight=3,
         school_weight=1,
-        wet_weight=1.0,
+        dry_days=0.0,
+        rain_days=0.0,
+        wet_days=365.0,
         equity_column="poverty",
         equity_strength=2.0,
     )
@@ -26,7 +28,15 @@ def test_score_weights_and_equity():
     school = 2 * 100 * (CAP - 35) + 1 * 50 * (CAP - 15)
     assert table.loc["BRIDGE", "score"] == pytest.approx(0.75 * market + 0.25 * school)
     plain = ranking.evaluate_works(
-        net, works, weights={"market_weight": 3, "school_weight": 1, "wet_weight": 1.0}
+        net,
+        works,
+        weights={
+            "market_weight": 3,
+            "school_weight": 1,
+            "dry_days": 0.0,
+            "rain_days": 0.0,
+            "wet_days": 365.0,
+        },
     )
     assert plain.loc["BRIDGE", "score"] < table.loc["BRIDGE", "score"]
     assert plain.loc["BRIDGE", "person_min_saved"] == table.loc["BRIDGE", "person_min_saved"]
