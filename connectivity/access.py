@@ -454,6 +454,7 @@ def access_summary(
     >>> for kind in FACILITY_KINDS:
     ...     for mode in MODES:
     ...         rows[f"{kind}_{mode}dry_min"] = [10.0, 50.0]
+    ...         rows[f"{kind}_{mode}rain_min"] = [12.0, 70.0]
     ...         rows[f"{kind}_{mode}wet_min"] = [12.0, np.inf]
     ...     rows[f"{kind}_cut_off_wet"] = [False, True]
     >>> region = access_summary(pd.DataFrame(rows), thresholds_min=(30,)).iloc[0]
