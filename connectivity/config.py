@@ -77,7 +77,9 @@ Schema
     ``routine_per_km_year`` and ``periodic_per_km`` by road class,
     ``periodic_every_years``, ``bridge_upkeep_share_per_year``.
     ``[ranking] rank_by`` (``score_per_1000``, ``bc_ratio``, ``npv``,
-    ``cost_effectiveness``) orders ``ranking.csv`` by one of its figures.
+    ``cost_effectiveness``) orders ``ranking.csv`` by one of its figures;
+    ``[ranking] min_bc_ratio`` (e.g. 1) leaves out of the programme the works
+    whose benefit/cost ratio alone is under it.
 
 Examples
 --------
@@ -343,6 +345,8 @@ class RankingSection(_Section):
     min_score_per_1000: Annotated[float, Field(ge=0)] = 1.0
     # order of ranking.csv: the score per 1,000, or an appraisal figure ([appraisal] needed)
     rank_by: Literal["score_per_1000", "bc_ratio", "npv", "cost_effectiveness"] = "score_per_1000"
+    # the B/C hurdle ([appraisal] needed): works paying back less than this alone are not funded
+    min_bc_ratio: Annotated[float, Field(ge=0)] = 0.0
 
     @model_validator(mode="before")
     @classmethod
@@ -457,6 +461,11 @@ class RegionConfig(_Section):
 
     @model_validator(mode="after")
     def _appraisal_for_money_ranks(self) -> RegionConfig:
+        if self.ranking.min_bc_ratio > 0 and self.appraisal is None:
+            raise ValueError(
+                f"[ranking] min_bc_ratio = {self.ranking.min_bc_ratio:g} needs an [appraisal] "
+                "section (value_of_time_per_hour and its source)"
+            )
         if self.ranking.rank_by != "score_per_1000" and self.appraisal is None:
             raise ValueError(
                 f"[ranking] rank_by = {self.ranking.rank_by!r} needs an [appraisal] section "

@@ -328,9 +328,9 @@ def test_access_map_in_chromium(region: Region, written: dict[str, Path]) -> Non
             "Vías por tipo de superficie",
             "Ríos y quebradas",
             "Minutos a mercado, época seca",
-            "Minutos a mercado, época de lluvias",
+            "Minutos a mercado, crecida (vados cerrados)",
             "Minutos a colegio, época seca",
-            "Minutos a colegio, época de lluvias",
+            "Minutos a colegio, crecida (vados cerrados)",
             "Mercados",
             "Colegios",
         ]
@@ -384,12 +384,12 @@ def test_access_map_in_chromium(region: Region, written: dict[str, Path]) -> Non
         assert page.locator(".leaflet-popup-content img").count() == 0
 
         # communities layers show one at a time: choosing the wet season hides the dry one
-        page.get_by_text("Minutos a mercado, época de lluvias").click()
+        page.get_by_text("Minutos a mercado, crecida (vados cerrados)").click()
         page.wait_for_timeout(100)
         assert _layer_names(page)["checked"] == [
             "Vías por tipo de superficie",
             "Ríos y quebradas",
-            "Minutos a mercado, época de lluvias",
+            "Minutos a mercado, crecida (vados cerrados)",
             "Mercados",
             "Colegios",
         ]
@@ -409,7 +409,7 @@ def test_investments_map_in_chromium(region: Region, written: dict[str, Path]) -
             "Otras obras candidatas",
         ]
         assert "Antes: minutos a mercado, época seca" in overlays
-        assert "Con la cartera: minutos a colegio, época de lluvias" in overlays
+        assert "Con la cartera: minutos a colegio, crecida (vados cerrados)" in overlays
         assert len(overlays) == 5 + 8 + 2
         assert "Puestos 1–5" in page.inner_text(".cx-legend")
         # region averages before -> with the portfolio, each beside the share cut off

@@ -296,6 +296,7 @@ def rank_stage(run: RegionRun) -> RegionRun:
         cap_min=cfg.ranking.unreachable_cap_min,
         appraisal=cfg.appraisal,
         rank_by=cfg.ranking.rank_by,
+        min_bc_ratio=cfg.ranking.min_bc_ratio,
     )
     ranking.write_ranking_outputs(
         result, run.out_dir, data_source=run.data_source, run_id=run.run_id

@@ -9,6 +9,7 @@ communities that gain from each work and a plain-language explanation.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -166,6 +167,7 @@ def rank_works(
     include_roads: bool = True,
     appraisal: AppraisalParameters | AppraisalSection | None = None,
     rank_by: str = "score_per_1000",
+    min_bc_ratio: float = 0.0,
 ) -> RankingResult:
     """Evaluate, rank and choose a programme of works: the ranking stage.
 
@@ -192,6 +194,10 @@ def rank_works(
         The figure works are ranked by (the appraisal ones need ``appraisal``;
         ``cost_effectiveness`` is the present value of costs per person
         benefited, lower first). The programme is chosen by the score either way.
+    min_bc_ratio : float
+        The B/C hurdle (needs ``appraisal``): a work whose benefit/cost ratio
+        alone is under it is not funded (0, the default, turns it off; 1 is
+        "pays back its cost").
 
     Returns
     -------
@@ -210,18 +216,44 @@ def rank_works(
     table = _table_from_stats(workset, stats, overall, score_weights, thresholds)
     gains = _gains_against_base(network, workset, engine, changes, records, score_weights)
     alternatives = find_alternatives(workset)
+    params = None if appraisal is None else AppraisalParameters.from_section(appraisal)
+    if params is not None:
+        table = table.join(
+            appraise_works(table, workset.works, params, score_weights.season_shares())
+        )
+    elif min_bc_ratio > 0:
+        raise ConfigError("min_bc_ratio needs the appraisal ([appraisal] section)")
+    # the B/C hurdle: works that do not pay back their cost alone are not funded
+    candidates, cand_changes, cand_table, cand_alternatives = workset, changes, table, alternatives
+    below_bc: list[str] = []
+    if params is not None and min_bc_ratio > 0:
+        passes = table["bc_ratio"].fillna(0.0).to_numpy() >= min_bc_ratio
+        gaining = table["score"].to_numpy() > 0
+        below_bc = [str(w) for w in table.index[gaining & ~passes]]
+        if below_bc:
+            keep = [str(w) for w in table.index[passes]]
+            candidates = workset.subset(keep)
+            cand_changes = engine.changes(candidates)
+            cand_table = table.loc[keep]
+            cand_alternatives = find_alternatives(candidates)
     portfolio = _choose(
         network,
-        workset,
+        candidates,
         engine,
-        changes,
-        table,
+        cand_changes,
+        cand_table,
         money,
         score_weights,
         lazy=lazy,
         optimise=optimise,
-        alternatives=alternatives,
+        alternatives=cand_alternatives,
     )
+    if below_bc:
+        note = (
+            f" {len(below_bc)} work(s) that gain were not considered: their benefit/cost "
+            f"ratio alone is under the hurdle of {min_bc_ratio:g} (min_bc_ratio)."
+        )
+        portfolio = dataclasses.replace(portfolio, explanation=portfolio.explanation + note)
     table["alternatives"] = alternatives.listed()
     partners: dict[str, list[str]] = {}
     for a, b in zip(
@@ -231,11 +263,6 @@ def rank_works(
         partners.setdefault(b, []).append(a)
     table["pays_together_with"] = [";".join(partners.get(w, [])) for w in table.index]
     table["median_min_saved_per_person"] = _median_saving(gains, table.index)
-    params = None if appraisal is None else AppraisalParameters.from_section(appraisal)
-    if params is not None:
-        table = table.join(
-            appraise_works(table, workset.works, params, score_weights.season_shares())
-        )
 
     order = _order_ranking(table, rank_by)
     ranked = table.iloc[order].copy()

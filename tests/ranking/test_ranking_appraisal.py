@@ -168,6 +168,9 @@ def test_rank_by_money_needs_an_appraisal_section(tmp_path):
     path.write_text(head.replace("top_n = 20", 'top_n = 20\nrank_by = "bc_ratio"'))
     with pytest.raises(ConfigError, match="rank_by = 'bc_ratio' needs an \\[appraisal\\]"):
         load_region_config(path)
+    path.write_text(head.replace("top_n = 20", "top_n = 20\nmin_bc_ratio = 1"))
+    with pytest.raises(ConfigError, match="min_bc_ratio = 1 needs an \\[appraisal\\]"):
+        load_region_config(path)
 
 
 def test_eirr_is_negative_for_flows_that_do_not_pay_back_and_empty_without_benefits():
@@ -176,3 +179,25 @@ def test_eirr_is_negative_for_flows_that_do_not_pay_back_and_empty_without_benef
     rate = eirr(np.array([-100.0, 1.0, 1.0]))
     assert rate < 0 and -100 + 1 / (1 + rate) + 1 / (1 + rate) ** 2 == pytest.approx(0, abs=1e-9)
     assert math.isnan(eirr(np.array([-100.0, -1.0, -1.0])))
+
+
+def test_the_bc_hurdle_leaves_out_works_that_do_not_pay_back():
+    net, works = _upgrade_and_bridge()
+    base = ranking.rank_works(net, works, budget=1_000_000, appraisal=PARAMS, weights=DAYS)
+    bc = base.ranking["bc_ratio"]
+    # the bridge reopens two cut-off villages 73 days a year: it pays back 15 times
+    assert bc["BRI"] > 2 > bc["AFI"] > 1
+    assert set(base.portfolio["work_id"]) == {"AFI", "BRI"}
+    hurdle = ranking.rank_works(
+        net, works, budget=1_000_000, appraisal=PARAMS, weights=DAYS, min_bc_ratio=2.0
+    )
+    assert hurdle.portfolio["work_id"].tolist() == ["BRI"]
+    assert "1 work(s) that gain were not considered" in hurdle.explanation
+    assert len(hurdle.ranking) == 2  # still ranked and appraised, only not funded
+    nothing = ranking.rank_works(
+        net, works, budget=1_000_000, appraisal=PARAMS, weights=DAYS, min_bc_ratio=100.0
+    )
+    assert nothing.portfolio.empty
+    assert "2 work(s) that gain were not considered" in nothing.explanation
+    with pytest.raises(ConfigError, match="min_bc_ratio needs the appraisal"):
+        ranking.rank_works(net, works, budget=1_000_000, min_bc_ratio=1.0)

@@ -50,7 +50,7 @@
       t.appendChild(tb);
       return t;
     }
-    var seasonHead = ["", T.season_dry, T.season_wet];
+    var seasonHead = ["", T.season_dry, T.season_wet_short];
     var segCache = {};
     function seg(i) {
       if (!(i in segCache)) { segCache[i] = decode(d.seg.c[i]); }
@@ -136,7 +136,7 @@
       addRow(t, T.communities_gaining, num(w.ncomm, 0));
       p.appendChild(t);
       if (Object.keys(w.pmin).length) {
-        p.appendChild(grid([T.person_minutes, T.season_dry, T.season_wet],
+        p.appendChild(grid([T.person_minutes, T.season_dry, T.season_wet_short],
           ["market", "school"].map(function (k) {
             return [T[k], num(w.pmin[k + "_dry"], 0), num(w.pmin[k + "_wet"], 0)];
           })));
