@@ -17,9 +17,10 @@ import signal
 from collections.abc import Iterator
 from types import FrameType
 
-__all__ = ["Interrupted", "raise_if_stopped", "stop_on_signals"]
+__all__ = ["Interrupted", "held", "raise_if_stopped", "stop_on_signals"]
 
 _stopped_by: int | None = None
+_holding = False
 
 
 class Interrupted(KeyboardInterrupt):
@@ -42,7 +43,35 @@ class Interrupted(KeyboardInterrupt):
 def _stop(signum: int, frame: FrameType | None) -> None:
     global _stopped_by
     _stopped_by = signum
-    raise Interrupted(signum)
+    if not _holding:
+        raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """Hold a stop back inside the block: a signal is remembered and raised at its end.
+
+    For steps that must not be cut in two (publishing a run's folders). Works
+    in Python, whatever thread the kernel delivers the signal to, when the
+    handlers of :func:`stop_on_signals` are installed.
+
+    Yields
+    ------
+    None
+
+    Raises
+    ------
+    Interrupted
+        At the end of the block, if a signal came before or during it.
+    """
+    global _holding
+    raise_if_stopped()
+    _holding = True
+    try:
+        yield
+    finally:
+        _holding = False
+    raise_if_stopped()
 
 
 def raise_if_stopped() -> None:

@@ -74,8 +74,9 @@ Schema
     and ``value_of_time_source`` (required), ``discount_rate`` (0.08),
     ``horizon_years`` (10), ``household_size``, ``school_age_share``, ``trips``
     (``{market = {per_year = 52, per = "household"}, ...}``),
-    ``routine_per_km_year`` and ``periodic_per_km`` by road class,
-    ``periodic_every_years``, ``bridge_upkeep_share_per_year``.
+    ``routine_per_km_year`` and ``periodic_per_km`` by road class (a table
+    given in part changes only the keys it names), ``periodic_every_years``,
+    ``bridge_upkeep_share_per_year``.
     ``[ranking] rank_by`` (``score_per_1000``, ``bc_ratio``, ``npv``,
     ``cost_effectiveness``) orders ``ranking.csv`` by one of its figures;
     ``[ranking] min_bc_ratio`` (e.g. 1) leaves out of the programme the works
@@ -425,6 +426,20 @@ class AppraisalSection(_Section):
     )
     periodic_every_years: Annotated[int, Field(ge=1)] = 5
     bridge_upkeep_share_per_year: Annotated[float, Field(ge=0, le=1)] = 0.01
+
+    @model_validator(mode="before")
+    @classmethod
+    def _over_the_defaults(cls, data: Any) -> Any:
+        """Merge a table given in part over the defaults: it changes only the keys it names."""
+        if not isinstance(data, dict):
+            return data
+        merged = dict(data)
+        for name in ("trips", "routine_per_km_year", "periodic_per_km"):
+            given = data.get(name)
+            if isinstance(given, dict):
+                default = cls.model_fields[name].get_default(call_default_factory=True)
+                merged[name] = {**default, **given}
+        return merged
 
     @model_validator(mode="after")
     def _known_kinds(self) -> AppraisalSection:

@@ -165,3 +165,52 @@ def test_run_ids_sort_by_time_and_differ():
     ids = [new_run_id() for _ in range(50)]
     assert len(set(ids)) == 50
     assert all(len(i) == 25 and i[8] == "T" and i[15] == "Z" for i in ids)
+
+
+def test_a_swap_that_fails_at_once_leaves_no_journal_and_the_next_run_works(home, monkeypatch):
+    first = _publish({"a.csv": "1"})
+
+    def busy(staging: Path, final: Path, aside: Path) -> None:
+        raise OSError(16, "Device or resource busy")  # e.g. the folder is a mount point
+
+    real = output_set._replace_folder
+    monkeypatch.setattr(output_set, "_replace_folder", busy)
+    with pytest.raises(OutputError, match="Device or resource busy"):
+        _publish({"a.csv": "2"})
+    assert not (home / "outputs" / ".r.publish.json").exists()
+    monkeypatch.setattr(output_set, "_replace_folder", real)
+    assert read_run_id(home / "outputs" / "r") == first.run_id
+    third = _publish({"a.csv": "3"})  # nothing to recover, nothing half done
+    assert read_run_id(home / "maps" / "r") == third.run_id
+
+
+def test_a_symlinked_outputs_folder_is_refused_not_broken(home, tmp_path_factory):
+    shared = tmp_path_factory.mktemp("shared")
+    (home / "outputs").mkdir()
+    (home / "outputs" / "r").symlink_to(shared, target_is_directory=True)
+    with pytest.raises(OutputError, match="symbolic link"):
+        OutputSet("r", run_id=new_run_id(), with_maps=False).__enter__()
+    assert (home / "outputs" / "r").is_symlink()
+
+
+def test_a_signal_while_publishing_waits_for_both_folders(home, monkeypatch):
+    """Held in Python, whatever thread the kernel hands the signal to."""
+    import os
+    import signal as signals
+
+    from connectivity._signals import Interrupted, stop_on_signals
+
+    first = _publish({"a.csv": "1"})
+    real = output_set._replace_folder
+
+    def signalled(staging: Path, final: Path, aside: Path) -> Path | None:
+        old = real(staging, final, aside)
+        if final.parent.name == "outputs":  # between the two folders
+            os.kill(os.getpid(), signals.SIGTERM)
+        return old
+
+    monkeypatch.setattr(output_set, "_replace_folder", signalled)
+    with stop_on_signals(), pytest.raises(Interrupted):
+        _publish({"a.csv": "2"})
+    # stopped only once both folders hold the new run
+    assert read_run_id(home / "outputs" / "r") == read_run_id(home / "maps" / "r") != first.run_id

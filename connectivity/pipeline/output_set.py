@@ -45,7 +45,7 @@ from types import TracebackType
 from typing import Any
 
 from connectivity._io import atomic_write_text
-from connectivity._signals import raise_if_stopped
+from connectivity._signals import held, raise_if_stopped
 from connectivity.errors import OutputError
 from connectivity.settings import settings
 
@@ -118,31 +118,35 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a), None, str(b))
 
 
-def _replace_folder(staging: Path, final: Path, aside: Path) -> None:
-    """Put ``staging`` where ``final`` is; the old ``final`` ends up deleted."""
+def _replace_folder(staging: Path, final: Path, aside: Path) -> Path | None:
+    """Put ``staging`` where ``final`` is; return the folder now holding the old set, if any."""
     if not final.exists():
         os.rename(staging, final)
-        return
+        return None
     if _exchange(staging, final):
-        shutil.rmtree(staging)  # now holds the previous set
-        return
+        return staging  # now holds the previous set
     os.rename(final, aside)
     os.rename(staging, final)
-    shutil.rmtree(aside)
+    return aside
 
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back (delivered at the end of the block), where possible."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+    """Hold SIGINT and SIGTERM back (delivered at the end of the block).
+
+    In Python (:func:`connectivity._signals.held`, whatever thread the kernel
+    picks) and, for the default handlers, in the calling thread's signal mask.
+    """
+    blocked = {signal.SIGINT, signal.SIGTERM}
+    with held():
+        if not hasattr(signal, "pthread_sigmask"):
+            yield
+            return
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _output_error(exc: OSError, folder: Path, doing: str) -> OutputError:
@@ -226,6 +230,11 @@ class OutputSet:
     # -- context -----------------------------------------------------------------
     def __enter__(self) -> OutputSet:
         for final in (self.final_tables, self.final_maps):
+            if final.is_symlink():
+                raise OutputError(
+                    f"{final} is a symbolic link: a run replaces the folder whole, so it cannot "
+                    "follow a link; set CONNECTIVITY_HOME to the folder you want the outputs in"
+                )
             if final.exists() and not final.is_dir():
                 raise OutputError(
                     f"{final} is a file, not a folder: move it away so that the outputs "
@@ -303,23 +312,37 @@ class OutputSet:
         journal = self._journal
         if not journal.is_file():
             return
+        base = journal.parent
         try:
             data = json.loads(journal.read_text(encoding="utf-8"))
             run_id = str(data["run_id"])
-            pairs = [(Path(s), Path(f)) for s, f in data["pairs"]]
+            pairs = [(base / s, base / f) for s, f in data["pairs"]]
         except (OSError, ValueError, KeyError, TypeError):
             log.warning("%s is unreadable: ignored", journal)
             journal.unlink(missing_ok=True)
             return
-        for staging, final in pairs:
-            if read_run_id(final) == run_id or read_run_id(staging) != run_id:
-                continue
-            _replace_folder(staging, final, final.parent / f".{self.region}.old-{run_id}")
-        log.warning(
-            "run %s of region %r was stopped while publishing its outputs: publication completed",
-            run_id,
-            self.region,
-        )
+        replaced: list[str] = []
+        try:
+            for staging, final in pairs:
+                if read_run_id(final) == run_id or read_run_id(staging) != run_id:
+                    continue
+                old = _replace_folder(staging, final, final.parent / f".{self.region}.old-{run_id}")
+                if old is not None:
+                    shutil.rmtree(old, ignore_errors=True)
+                replaced.append(str(final))
+        except OSError as exc:
+            raise OutputError(
+                f"cannot finish publishing run {run_id} of region {self.region!r} "
+                f"(journal {journal}): {exc.strerror or exc}"
+            ) from exc
+        if replaced:
+            log.warning(
+                "run %s of region %r was stopped while publishing its outputs: publication "
+                "completed (%s)",
+                run_id,
+                self.region,
+                ", ".join(replaced),
+            )
         journal.unlink(missing_ok=True)
 
     def _remove_leftovers(self) -> None:
@@ -378,15 +401,31 @@ class OutputSet:
         try:
             for staging, _ in self._pairs:
                 atomic_write_text(staging / MANIFEST_NAME, text)
-            journal = {"run_id": self.run_id, "pairs": [[str(s), str(f)] for s, f in self._pairs]}
+            base = self._journal.parent
+            journal = {
+                "run_id": self.run_id,
+                "pairs": [
+                    [os.path.relpath(s, base), os.path.relpath(f, base)] for s, f in self._pairs
+                ],
+            }
+            old_sets: list[Path] = []
             with _signals_held():
                 raise_if_stopped()  # a signal that came before they were held
                 atomic_write_text(self._journal, json.dumps(journal) + "\n")
-                self._publishing = True
-                for staging, final in self._pairs:
-                    _replace_folder(staging, final, self._aside(final))
+                try:
+                    for staging, final in self._pairs:
+                        old = _replace_folder(staging, final, self._aside(final))
+                        # from the first swap on, only finishing the publication is safe
+                        self._publishing = True
+                        if old is not None:
+                            old_sets.append(old)
+                finally:
+                    if not self._publishing:  # nothing swapped: no publication to finish
+                        self._journal.unlink(missing_ok=True)
                 self._journal.unlink()
                 self.published = True
+            for old in old_sets:  # the previous sets, once both folders are in place
+                shutil.rmtree(old, ignore_errors=True)
         except OSError as exc:
             raise _output_error(exc, self.final_tables, "publish the outputs in") from exc
         log.info(

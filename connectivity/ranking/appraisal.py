@@ -18,7 +18,9 @@ into money over the life of the work::
   ``rain_days``, ``wet_days`` of ``[ranking]``: dry; rains with fords
   passable; rivers in flood with fords and unbridged crossings shut);
 * a trip with no route before the work counts as ``unreachable_cap_min``
-  (480 min, a day) one way: the trip, or the day, is lost.
+  (480 min) each way, as in the ranking: a lost round trip counts as two
+  8-hour days. This weighs isolation heavily; lower ``unreachable_cap_min``
+  to weigh it less.
 
 Costs: the investment (``cost``, the whole social cost, co-financing
 included) in year 0, and the change in yearly maintenance in years
@@ -273,8 +275,8 @@ def eirr(flows: np.ndarray) -> float:
     float
         The rate ``i`` (> -1) at which the present value of ``flows`` is 0,
         found by bisection where the present value changes sign between
-        -99% and 1,000% a year; NaN where it does not (e.g. flows that never
-        repay the investment).
+        -99% and 1,000,000% a year; NaN where it does not (flows that never
+        repay the investment, or no investment at all).
 
     Examples
     --------
@@ -290,7 +292,7 @@ def eirr(flows: np.ndarray) -> float:
     def npv(rate: float) -> float:
         return float(np.sum(flows / (1.0 + rate) ** years))
 
-    lo, hi = -0.99, 10.0
+    lo, hi = -0.99, 1e4
     f_lo, f_hi = npv(lo), npv(hi)
     if not (math.isfinite(f_lo) and math.isfinite(f_hi)) or f_lo * f_hi > 0:
         return math.nan
@@ -355,7 +357,9 @@ def appraise_works(
     flows[:, 0] -= cost
     flows[:, 1:] += benefit[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        bc = np.where(pv_costs > 0, pv_benefits / pv_costs, np.nan)
+        bc = np.where(
+            pv_costs > 0, pv_benefits / pv_costs, np.where(pv_benefits > 0, np.inf, np.nan)
+        )
         per_person = np.where(people > 0, pv_costs / people, np.nan)
     rates = np.array([eirr(f) if b > 0 else math.nan for f, b in zip(flows, benefit, strict=True)])
     out = pd.DataFrame(
@@ -425,6 +429,11 @@ def appraise_programme(
         gained |= counted > 0
         hours += factor * float(np.sum(counted * pop))
     ids = list(programme["work_id"]) if "work_id" in programme.columns else list(programme.index)
+    if "stage_of" in programme.columns:
+        # a later stage replaces the earlier one it builds on: its cost and upkeep are the
+        # whole work's (asfaltado from trocha), so the earlier stage is not counted again
+        replaced = {str(w) for w in programme["stage_of"].dropna() if str(w)}
+        ids = [w for w in ids if str(w) not in replaced]
     chosen = works.loc[ids]
     maintenance = _maintenance_flows(chosen, params).sum(axis=0)
     cost = float(pd.to_numeric(chosen["cost"], errors="coerce").fillna(0.0).sum())
@@ -443,7 +452,9 @@ def appraise_programme(
         "pv_benefits": pv_benefits,
         "pv_costs": pv_costs,
         "npv": pv_benefits - pv_costs,
-        "bc_ratio": pv_benefits / pv_costs if pv_costs > 0 else math.nan,
+        "bc_ratio": (
+            pv_benefits / pv_costs if pv_costs > 0 else (math.inf if pv_benefits > 0 else math.nan)
+        ),
         "eirr": eirr(flows) if benefit > 0 else math.nan,
         "people_benefited": people,
         "pv_cost_per_person_benefited": pv_costs / people if people > 0 else math.nan,

@@ -82,7 +82,7 @@ class _Records:
 class _Evaluation:
     """What the kernel returns for a batch of works (rows in evaluation order)."""
 
-    stats: np.ndarray  # (works, 4 searches, statistics)
+    stats: np.ndarray  # (works, searches: kinds x passability states, statistics)
     overall: np.ndarray  # (works, 3): communities gaining, people benefited, cut off no more
     records: _Records
     region_nodes: np.ndarray  # nodes whose time fell, work after work

@@ -137,7 +137,13 @@ def _appraisal_text(
             f"{programme['benefit_per_year']:,.0f} {currency} a year; present value of benefits "
             f"{programme['pv_benefits']:,.0f} and of costs {programme['pv_costs']:,.0f} {currency}"
             f": NPV {programme['npv']:,.0f} {currency}, B/C {programme['bc_ratio']:.2f}, EIRR "
-            + ("none (the benefits never repay the costs)" if np.isnan(eirr) else f"{eirr:.1%}")
+            + (
+                f"{eirr:.1%}"
+                if not np.isnan(eirr)
+                else "none (the benefits never repay the costs)"
+                if programme["npv"] < 0
+                else "not defined (no investment to repay)"
+            )
             + f"; {programme['pv_cost_per_person_benefited']:,.0f} {currency} of present costs per "
             f"person benefited ({programme['people_benefited']:,.0f} people)"
         )

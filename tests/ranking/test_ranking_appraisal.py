@@ -201,3 +201,47 @@ def test_the_bc_hurdle_leaves_out_works_that_do_not_pay_back():
     assert "2 work(s) that gain were not considered" in nothing.explanation
     with pytest.raises(ConfigError, match="min_bc_ratio needs the appraisal"):
         ranking.rank_works(net, works, budget=1_000_000, min_bc_ratio=1.0)
+
+
+def test_edge_cases_of_the_money_figures():
+    import numpy as np
+
+    from connectivity.config import AppraisalSection
+
+    # a rate of return above 1,000% is found, not reported as "never repays"
+    assert eirr(np.array([-100.0] + [1100.0] * 10)) == pytest.approx(11.0, rel=1e-6)
+    # a work that costs nothing and gains: B/C infinite, and it passes the B/C hurdle
+    net, works = _upgrade_and_bridge()
+    works.works.loc["BRI", ["cost", "cost_net"]] = 0.0
+    free = ranking.rank_works(
+        net, works, budget=1_000, appraisal=PARAMS, weights=DAYS, min_bc_ratio=1.0
+    )
+    assert math.isinf(free.ranking.loc["BRI", "bc_ratio"])
+    assert "BRI" in set(free.portfolio["work_id"])
+    # a table given in part changes those keys only
+    part = AppraisalSection(
+        value_of_time_per_hour=3.0,
+        value_of_time_source="test",
+        routine_per_km_year={"afirmado": 7_000.0},
+        trips={"market": {"per_year": 26.0, "per": "household"}},
+    )
+    assert part.routine_per_km_year["asfaltado"] == 8_000.0
+    assert part.trips["school"].per_year == 180.0 and part.trips["market"].per_year == 26.0
+
+
+def test_a_programme_with_two_stages_of_one_road_pays_for_the_road_once():
+    from test_ranking_rules import _site_works
+
+    net = line_network()
+    works = _site_works(net)
+    result = ranking.rank_works(
+        net, works.subset(["AFI", "ASF"]), budget=1_000_000, appraisal=PARAMS, optimise=False
+    )
+    programme = result.portfolio
+    if set(programme["work_id"]) == {"AFI", "ASF"}:
+        assert result.appraisal is not None
+        # the asfaltado (50,000 from trocha) replaces the afirmado (20,000): 50,000 invested
+        upkeep = result.ranking.loc["ASF", "pv_costs"] - 50_000
+        assert result.appraisal["pv_costs"] == pytest.approx(50_000 + upkeep, rel=1e-12)
+    else:
+        pytest.fail(f"expected both stages in the programme, got {list(programme['work_id'])}")
