@@ -46,7 +46,9 @@ def file_facts(path: Path) -> dict[str, Any]:
     return {"size": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
-def input_files(cfg: RegionConfig, *, used: Mapping[str, Path | None] = {}) -> list[dict[str, Any]]:
+def input_files(
+    cfg: RegionConfig, *, used: Mapping[str, Path | None] | None = None
+) -> list[dict[str, Any]]:
     """Every input a region config names, as a list of ``{key, path|url|query, size, sha256}``.
 
     Parameters
@@ -72,6 +74,7 @@ def input_files(cfg: RegionConfig, *, used: Mapping[str, Path | None] = {}) -> l
         named.append(("elevation.path", cfg.elevation.path, cfg.elevation.url))
         named.append(("elevation.contours_path", cfg.elevation.contours_path, None))
     named.append(("candidates.proposals", cfg.candidates.proposals, None))
+    used = used or {}
     entries: list[dict[str, Any]] = []
     for key, path, url in named:
         local = used.get(key) or cfg.resolve(path)

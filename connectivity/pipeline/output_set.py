@@ -213,8 +213,8 @@ class OutputSet:
     def _staging(self, final: Path) -> Path:
         return final.parent / f".{self.region}.staging-{self.run_id}"
 
-    def _aside(self, final: Path) -> Path:
-        return final.parent / f".{self.region}.old-{self.run_id}"
+    def _aside(self, final: Path, run_id: str | None = None) -> Path:
+        return final.parent / f".{self.region}.old-{run_id or self.run_id}"
 
     @property
     def _journal(self) -> Path:
@@ -326,7 +326,7 @@ class OutputSet:
             for staging, final in pairs:
                 if read_run_id(final) == run_id or read_run_id(staging) != run_id:
                     continue
-                old = _replace_folder(staging, final, final.parent / f".{self.region}.old-{run_id}")
+                old = _replace_folder(staging, final, self._aside(final, run_id))
                 if old is not None:
                     shutil.rmtree(old, ignore_errors=True)
                 replaced.append(str(final))

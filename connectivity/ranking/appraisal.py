@@ -50,6 +50,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import brentq
 
 from connectivity.ranking.measures import _SEARCHES, SEASONS
 
@@ -274,7 +275,7 @@ def eirr(flows: np.ndarray) -> float:
     -------
     float
         The rate ``i`` (> -1) at which the present value of ``flows`` is 0,
-        found by bisection where the present value changes sign between
+        found by Brent's method where the present value changes sign between
         -99% and 1,000,000% a year; NaN where it does not (flows that never
         repay the investment, or no investment at all).
 
@@ -296,16 +297,7 @@ def eirr(flows: np.ndarray) -> float:
     f_lo, f_hi = npv(lo), npv(hi)
     if not (math.isfinite(f_lo) and math.isfinite(f_hi)) or f_lo * f_hi > 0:
         return math.nan
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        f_mid = npv(mid)
-        if f_mid == 0 or hi - lo < 1e-12:
-            return mid
-        if (f_mid > 0) == (f_lo > 0):
-            lo, f_lo = mid, f_mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
+    return float(brentq(npv, lo, hi, xtol=1e-12, maxiter=500))
 
 
 def _hours(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from connectivity import access
 from connectivity.errors import ConfigError
 
 __all__ = [
@@ -29,21 +30,18 @@ __all__ = [
 ]
 
 
-FACILITY_KINDS: tuple[str, str] = ("market", "school")
-#: The passability states of the year: ``dry``; ``rain`` (wet-season speeds, rivers not in
-#: flood: fords can be crossed); ``wet`` (rivers in flood: fords and unbridged crossings shut).
-#: Each weighs by its days a year (:class:`connectivity.ranking.ScoreWeights`).
-SEASONS: tuple[str, str, str] = ("dry", "rain", "wet")
-#: Edge weight (seconds) of each state.
-SEASON_WEIGHTS: dict[str, str] = {
-    "dry": "travel_time_s",
-    "rain": "travel_time_rain_s",
-    "wet": "travel_time_wet_s",
-}
+#: The destination kinds and the passability states of the year (``dry``; ``rain``: wet-season
+#: speeds, rivers not in flood, fords can be crossed; ``wet``: rivers in flood, fords and
+#: unbridged crossings shut), as in :mod:`connectivity.access`; each state weighs by its days a
+#: year (:class:`connectivity.ranking.ScoreWeights`).
+FACILITY_KINDS = access.FACILITY_KINDS
+SEASONS = access.SEASONS
+#: Edge weight (seconds) of each state: the fastest mode's, as the access tables use.
+SEASON_WEIGHTS: dict[str, str] = access.MODES[""]
 #: The state whose closures cut communities off ("no longer cut off in the wet season").
 CUT_SEASON = SEASONS.index("wet")
 #: Minutes at which a trip counts as "no trip": the cap of minutes saved.
-UNREACHABLE_CAP_MIN = 480.0
+UNREACHABLE_CAP_MIN = access.UNREACHABLE_CAP_MIN
 #: A time counts as changed when it falls by more than this (seconds): smaller changes are rounding.
 GAIN_TOL_S = 1e-6
 #: Minutes per trip below which a community's saving (against the base network) is not a benefit.
