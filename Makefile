@@ -6,6 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 REGION ?= sample
 LANG_OPT := $(if $(MAPLANG),--lang $(MAPLANG),)
+BUDGET_OPT := $(if $(BUDGET),--budget $(BUDGET),)
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
@@ -25,8 +26,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-demo: install ## The main job: whole pipeline on REGION (default: synthetic sample, offline)
-	$(PY) -m connectivity run --region $(REGION) $(LANG_OPT)
+demo: install ## The main job: whole pipeline on REGION (default: synthetic sample, offline); MAPLANG=en BUDGET=5000000
+	$(PY) -m connectivity run --region $(REGION) $(LANG_OPT) $(BUDGET_OPT)
 
 sample: install ## (Re)generate the synthetic sample region into data/sample/
 	$(PY) -m connectivity sample --force
@@ -37,11 +38,11 @@ network: install ## Build the routable network of REGION and report its pieces
 access: install ## Travel times to markets and schools for REGION (CSV + GeoPackage)
 	$(PY) -m connectivity access --region $(REGION)
 
-rank: install ## Ranked road works and budget portfolio for REGION
-	$(PY) -m connectivity rank --region $(REGION)
+rank: install ## Ranked road works and budget portfolio for REGION (MAPLANG, BUDGET as for demo)
+	$(PY) -m connectivity rank --region $(REGION) $(LANG_OPT) $(BUDGET_OPT)
 
 maps: install ## Interactive HTML maps for REGION under maps/REGION/
-	$(PY) -m connectivity maps --region $(REGION) $(LANG_OPT)
+	$(PY) -m connectivity maps --region $(REGION) $(LANG_OPT) $(BUDGET_OPT)
 
 open: install ## Open the generated maps of REGION in a browser (prints paths if none)
 	$(PY) -m connectivity open --region $(REGION)

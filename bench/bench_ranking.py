@@ -14,7 +14,8 @@ The road networks are :func:`connectivity.sample.sample_road_network`
 (synthetic, seeded), laid side by side when one province is not enough;
 travel times come from highway classes (rains slower on unpaved roads,
 fords crossed in the rains and impassable in floods), communities,
-markets and schools sit on random nodes. The
+markets, schools and health facilities sit on random nodes (three destination
+kinds, three passability states: nine searches). The
 works are made here by a simple seeded generator: upgrades of runs of 1-5
 road segments (both directions twice as fast; 90% on low-class roads, 10% on
 secondary/tertiary roads, whose upgrade changes bigger areas), bridges over fords
@@ -160,11 +161,18 @@ def build_network(n_nodes: int, seed: int) -> tuple[RoadNetwork, str]:
         nodes=gpd.GeoDataFrame(nodes, geometry=gpd.points_from_xy(nodes["x"], nodes["y"]), crs=CRS),
         edges=edges,
         communities=communities,
-        markets=places(max(n // 250, 2), "M"),
-        schools=places(max(n // 25, 2), "S"),
+        facilities={
+            "market": places(max(n // 250, 2), "M"),
+            "school": places(max(n // 25, 2), "S"),
+            "health": places(max(n // 100, 2), "H"),
+        },
         pieces=pd.DataFrame(),
     )
     return network, label
+
+
+def _facility_counts(network: RoadNetwork) -> str:
+    return ", ".join(f"{len(v)} {k}" for k, v in network.facilities.items())
 
 
 # -- works ------------------------------------------------------------------------------
@@ -373,8 +381,8 @@ def run(args: argparse.Namespace) -> BenchReport:
     works = generate_works(network, int(cfg["works"]), seed=11)
     report.context["base graph"] = (
         f"{label}: {len(network.nodes):,} nodes, {len(network.edges):,} edges, "
-        f"{len(network.communities):,} communities, {len(network.markets)} markets, "
-        f"{len(network.schools)} schools (built in {time.perf_counter() - started:.0f} s)"
+        f"{len(network.communities):,} communities, {_facility_counts(network)} "
+        f"(built in {time.perf_counter() - started:.0f} s)"
     )
     report.context["works"] = (
         f"{len(works):,} works ({works.works['work_type'].value_counts().to_dict()}), "
@@ -389,7 +397,8 @@ def run(args: argparse.Namespace) -> BenchReport:
         "s",
         f"<= {TARGET_BASE_S:g} s",
         verdict(t_fast[0] <= TARGET_BASE_S),
-        f"setup + a baseline search per destination kind and passability state (6) "
+        f"setup + a baseline search per destination kind and passability state "
+        f"({len(network.kinds)} x {len(ranking.SEASONS)}) "
         f"+ incremental searches; {skip}".strip("; "),
     )
     gaining = table[table["people_benefited"] > 0]
@@ -426,8 +435,8 @@ def run(args: argparse.Namespace) -> BenchReport:
     works = generate_works(network, int(cfg["works"]), seed=12)
     report.context["big graph"] = (
         f"{label}: {len(network.nodes):,} nodes, {len(network.edges):,} edges, "
-        f"{len(network.communities):,} communities, {len(network.markets)} markets, "
-        f"{len(network.schools)} schools, {len(works):,} works "
+        f"{len(network.communities):,} communities, {_facility_counts(network)}, "
+        f"{len(works):,} works "
         f"(built in {time.perf_counter() - started:.0f} s)"
     )
     with PeakRss() as memory, timed() as t_big:
@@ -556,8 +565,7 @@ def sample_works(cfg: RegionConfig) -> SampleWorks:
         f"data/regions/sample.toml with [sample] size = {cfg.sample.size:g}, seed "
         f"{cfg.sample.seed}: generated in {t_gen[0]:.1f} s, inputs loaded in {t_load[0]:.1f} s, "
         f"network built in {t_build[0]:.1f} s: {len(base.nodes):,} nodes, {len(base.edges):,} "
-        f"edges, {len(base.communities):,} communities, {len(base.markets)} markets, "
-        f"{len(base.schools)} schools"
+        f"edges, {len(base.communities):,} communities, {_facility_counts(base)}"
     )
     cand = cfg.candidates
     with timed() as t_cand:  # the arguments of pipeline.rank_stage

@@ -1,17 +1,19 @@
-"""Accessibility measures: minutes from each community to markets and schools.
+"""Accessibility measures: minutes from each community to markets, schools and health facilities.
 
 Turns the travel times of :mod:`connectivity.routing` into the figures planners
 report, per community and summarised by region and district.
 
-Per community (columns of :func:`community_access`), for each facility kind
-``market`` / ``school``:
+Per community (columns of :func:`community_access`), for each destination kind
+of the network (``market``, ``school``, ``health`` where the region has health
+facilities, and any kind the region names; :attr:`RoadNetwork.kinds`):
 
-* ``{kind}_dry_min``, ``{kind}_wet_min`` — minutes to the nearest one over the
-  whole network (drive where a vehicle passes, walk elsewhere), dry and wet
-  season; ``{kind}_dry_id`` / ``{kind}_wet_id`` — which one;
-* ``{kind}_walk_dry_min``, ``{kind}_walk_wet_min`` — walking only, with
+* ``{kind}_{season}_min`` for each passability state ``season`` of
+  :data:`SEASONS` (``dry``, ``rain``, ``wet``) — minutes to the nearest one
+  over the whole network (drive where a vehicle passes, walk elsewhere);
+  ``{kind}_{season}_id`` — which one;
+* ``{kind}_walk_{season}_min`` — walking only, with
   ``{kind}_walk_{season}_id`` and ``{kind}_walk_{season}_within_{T}min``;
-* ``{kind}_dry_within_{T}min`` / ``{kind}_wet_within_{T}min`` for each threshold;
+* ``{kind}_{season}_within_{T}min`` for each threshold;
 * ``{kind}_cut_off_wet`` — reachable in the dry season, not in the wet one.
 
 Also ``all_season_road_m`` (straight-line distance to the nearest all-season
@@ -44,8 +46,9 @@ from tqdm.auto import tqdm
 
 from connectivity import routing
 from connectivity._logging import progress_enabled
+from connectivity.config import BUILT_IN_KINDS
 from connectivity.errors import ConfigError, DataError
-from connectivity.network import RoadNetwork
+from connectivity.network import RoadNetwork, facility_layer_name
 
 __all__ = [
     "FACILITY_KINDS",
@@ -57,6 +60,10 @@ __all__ = [
     "access_summary",
     "community_access",
     "describe_mean_minutes",
+    "facility_layer_name",
+    "kind_noun",
+    "kinds_of",
+    "kinds_of_summary",
     "season_stats",
     "travel_time_stats",
     "weighted_median",
@@ -64,14 +71,17 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FACILITY_KINDS = ("market", "school")
+#: The destination kinds the package knows by name; a network has those of its region
+#: (:attr:`RoadNetwork.kinds`), and an access table those of its network (:func:`kinds_of`).
+FACILITY_KINDS = BUILT_IN_KINDS
 #: The passability states of the year (see :data:`connectivity.ranking.SEASONS`): dry; rains
-#: with rivers not in flood (fords passable); rivers in flood (fords and unbridged crossings shut).
+#: with rivers not in flood (fords passable, but those of wide rivers shut); rivers in flood (fords
+#: and unbridged crossings shut).
 SEASONS = ("dry", "rain", "wet")
 #: How each state is named where a person reads it.
 SEASON_LABELS: dict[str, str] = {
     "dry": "dry season",
-    "rain": "rains with fords passable",
+    "rain": "rains (only the fords of wide rivers shut)",
     "wet": "wet season with rivers in flood",
 }
 #: Travel modes and the edge weight each uses in each season.
@@ -104,12 +114,12 @@ def community_access(
     graph: routing.RoutingGraph | None = None,
     rai_distance_m: float = RAI_DISTANCE_M,
 ) -> gpd.GeoDataFrame:
-    """Minutes from every community to its nearest market and school.
+    """Minutes from every community to its nearest facility of each destination kind.
 
     Parameters
     ----------
     network : RoadNetwork
-        Network with communities, markets and schools attached (see
+        Network with communities and destinations attached (see
         :func:`connectivity.network.build_network`).
     thresholds_min : sequence of int
         Thresholds (minutes) for the ``within`` flags.
@@ -129,39 +139,89 @@ def community_access(
     Raises
     ------
     DataError
-        If there are no markets or no schools to travel to.
+        If a destination kind has no facility to travel to.
     """
-    for kind in FACILITY_KINDS:
-        if getattr(network, f"{kind}s").empty:
-            raise DataError(f"no {kind}s in the region: cannot compute travel times to them")
+    for kind in network.kinds:
+        if network.facilities[kind].empty:
+            raise DataError(
+                f"no {facility_layer_name(kind).replace('_', ' ')} in the region: cannot compute "
+                "travel times to them"
+            )
     weights = sorted({w for mode in MODES.values() for w in mode.values()})
     if graph is None:
         graph = routing.routing_graph_from_gdfs(network.nodes, network.edges, weights=weights)
-    out = network.communities.copy()
-    origins = out["node_id"]
-    jobs = [(k, m, s) for k in FACILITY_KINDS for m in MODES for s in SEASONS]
+    base = network.communities
+    origins = base["node_id"].to_numpy()
+    columns: dict[str, Any] = {}  # built apart and joined once (hundreds of columns)
+    jobs = [(k, m, s) for k in network.kinds for m in MODES for s in SEASONS]
     for kind, mode, season in tqdm(jobs, desc="travel times", disable=not progress_enabled()):
-        layer = getattr(network, f"{kind}s")
+        layer = network.facilities[kind]
         facilities = dict(zip(layer["facility_id"], layer["node_id"], strict=True))
-        nearest = routing.nearest_facility(
-            graph, origins.to_numpy(), facilities, weight=MODES[mode][season]
-        )
+        nearest = routing.nearest_facility(graph, origins, facilities, weight=MODES[mode][season])
         minutes = nearest["time_s"].to_numpy(dtype=float) / 60.0
-        out[f"{kind}_{mode}{season}_min"] = minutes
-        out[f"{kind}_{mode}{season}_id"] = nearest["facility"].to_numpy()
+        columns[f"{kind}_{mode}{season}_min"] = minutes
+        columns[f"{kind}_{mode}{season}_id"] = nearest["facility"].to_numpy()
         for t in thresholds_min:
-            out[f"{kind}_{mode}{season}_within_{t}min"] = minutes <= t
-    for kind in FACILITY_KINDS:
-        dry, wet = out[f"{kind}_dry_min"], out[f"{kind}_wet_min"]
-        out[f"{kind}_cut_off_wet"] = np.isfinite(dry) & ~np.isfinite(wet)
+            columns[f"{kind}_{mode}{season}_within_{t}min"] = minutes <= t
+    for kind in network.kinds:
+        dry, wet = columns[f"{kind}_dry_min"], columns[f"{kind}_wet_min"]
+        columns[f"{kind}_cut_off_wet"] = np.isfinite(dry) & ~np.isfinite(wet)
+    added = pd.DataFrame(columns, index=base.index)
+    out = gpd.GeoDataFrame(
+        pd.concat([base.drop(columns=[c for c in columns if c in base.columns]), added], axis=1),
+        geometry=base.geometry.name,
+        crs=base.crs,
+    )
     out["all_season_road_m"] = _distance_to_all_season_road(network, out)
     out["near_all_season_road"] = out["all_season_road_m"] <= rai_distance_m
     log.info(
-        "access computed for %d communities (%d cut off from every market in the wet season)",
+        "access computed for %d communities; cut off from every one in the wet season: %s",
         len(out),
-        int(out["market_cut_off_wet"].sum()),
+        ", ".join(
+            f"{int(out[f'{k}_cut_off_wet'].sum())} from {facility_layer_name(k).replace('_', ' ')}"
+            for k in network.kinds
+        ),
     )
     return out
+
+
+def kind_noun(kind: str) -> str:
+    """Name a destination kind in English words, singular (the log and the explanation).
+
+    Examples
+    --------
+    >>> [kind_noun(k) for k in ("market", "health", "bus_stop")]
+    ['market', 'health facility', 'bus stop']
+    """
+    return {"health": "health facility"}.get(kind, kind.replace("_", " "))
+
+
+def kinds_of(access: pd.DataFrame) -> tuple[str, ...]:
+    """Return the destination kinds of an access table, in order (its ``{kind}_cut_off_wet``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> kinds_of(pd.DataFrame(columns=["market_cut_off_wet", "health_cut_off_wet", "population"]))
+    ('market', 'health')
+    """
+    suffix = "_cut_off_wet"
+    return tuple(str(c)[: -len(suffix)] for c in access.columns if str(c).endswith(suffix))
+
+
+def kinds_of_summary(row: Mapping[str, Any] | pd.Series) -> tuple[str, ...]:
+    """Return the destination kinds of a row of :func:`access_summary`.
+
+    They are read from its ``{kind}_people_cut_off_wet`` keys.
+
+
+    Examples
+    --------
+    >>> kinds_of_summary({"market_people_cut_off_wet": 0.0, "health_people_cut_off_wet": 3.0})
+    ('market', 'health')
+    """
+    suffix = "_people_cut_off_wet"
+    return tuple(str(c)[: -len(suffix)] for c in row.keys() if str(c).endswith(suffix))  # noqa: SIM118
 
 
 def _distance_to_all_season_road(network: RoadNetwork, communities: gpd.GeoDataFrame) -> np.ndarray:
@@ -353,7 +413,7 @@ def describe_mean_minutes(stats: Mapping[str, float], *, unreachable_cap_min: fl
 
 
 def _summarise(
-    group: pd.DataFrame, thresholds_min: Sequence[int], cap_min: float
+    group: pd.DataFrame, thresholds_min: Sequence[int], cap_min: float, kinds: Sequence[str]
 ) -> dict[str, float | int]:
     pop = group["population"].to_numpy(dtype=float)
     row: dict[str, float] = {
@@ -361,7 +421,7 @@ def _summarise(
         "population": float(pop.sum()),
         "unreachable_cap_min": float(cap_min),
     }
-    for kind in FACILITY_KINDS:
+    for kind in kinds:
         for season in SEASONS:
             walk = group[f"{kind}_walk_{season}_min"].to_numpy(dtype=float)
             stats = travel_time_stats(walk, pop, unreachable_cap_min=cap_min)
@@ -417,7 +477,8 @@ def access_summary(
     pandas.DataFrame
         One row for the region (``area == "region"``) then one per group,
         with ``communities``, ``population`` and ``unreachable_cap_min``, then
-        for each ``kind`` (market, school) and ``season`` (dry, rain, wet), with
+        for each destination ``kind`` of the table (:func:`kinds_of`: market,
+        school, health, ...) and ``season`` (dry, rain, wet), with
         ``P = {kind}_{season}``:
 
         * ``P_mean_min`` and ``P_mean_min_reachable`` (the same number, the
@@ -451,7 +512,7 @@ def access_summary(
 
     >>> import numpy as np, pandas as pd
     >>> rows = {"population": [100.0, 100.0], "near_all_season_road": [True, False]}
-    >>> for kind in FACILITY_KINDS:
+    >>> for kind in ("market", "school"):
     ...     for mode in MODES:
     ...         rows[f"{kind}_{mode}dry_min"] = [10.0, 50.0]
     ...         rows[f"{kind}_{mode}rain_min"] = [12.0, 70.0]
@@ -468,8 +529,9 @@ def access_summary(
     cap = float(unreachable_cap_min)
     if not (np.isfinite(cap) and cap > 0):
         raise ConfigError(f"unreachable_cap_min must be a positive number of minutes, got {cap!r}")
-    rows = [{"area": "region", **_summarise(access, thresholds_min, cap)}]
+    kinds = kinds_of(access)
+    rows = [{"area": "region", **_summarise(access, thresholds_min, cap, kinds)}]
     if by is not None and by in access.columns and access[by].notna().any():
         for name, group in access.groupby(by, sort=True, dropna=False):
-            rows.append({"area": f"{by}:{name}", **_summarise(group, thresholds_min, cap)})
+            rows.append({"area": f"{by}:{name}", **_summarise(group, thresholds_min, cap, kinds)})
     return pd.DataFrame(rows)

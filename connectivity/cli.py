@@ -60,7 +60,12 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 def _cmd_stages(args: argparse.Namespace) -> int:
     from connectivity import pipeline
 
-    pipeline.run_stages(args.region, until=args.until, lang=getattr(args, "lang", None))
+    pipeline.run_stages(
+        args.region,
+        until=args.until,
+        lang=getattr(args, "lang", None),
+        budget=getattr(args, "budget", None),
+    )
     return 0
 
 
@@ -82,6 +87,17 @@ def _cmd_open(args: argparse.Namespace) -> int:
     return 0
 
 
+def _amount(text: str) -> float:
+    """Parse ``--budget``: a positive amount (``5000000``, ``5_000_000`` or ``5e6``)."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an amount of money: {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"the budget must be a positive amount, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of the ``connectivity`` command.
 
@@ -92,8 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="connectivity",
         description=(
-            "Rural road investment planner: travel times from communities to markets and "
-            "schools, and the road works that improve them most per sol."
+            "Rural road investment planner: travel times from communities to markets, "
+            "schools and health posts, and the road works that improve them most per sol."
         ),
     )
     parser.add_argument("--version", action="version", version=f"connectivity {__version__}")
@@ -139,16 +155,30 @@ def build_parser() -> argparse.ArgumentParser:
     # each subcommand runs the pipeline's stages up to one of them
     stages = [
         ("network", "network", "build the routable network and report its disconnected pieces"),
-        ("access", "access", "travel times from communities to markets and schools"),
+        ("access", "access", "travel times from communities to markets, schools, health posts"),
         ("rank", "ranking", "rank candidate road works by access gained per sol"),
         ("maps", "maps", "write interactive HTML maps under maps/<region>/"),
-        ("run", "maps", "run the whole pipeline for a region"),
+        (
+            "run",
+            "deliverables",
+            "run the whole pipeline for a region: tables, maps, workbook and work sheets",
+        ),
     ]
     for name, until, help_text in stages:
         p = sub.add_parser(name, parents=[verbosity, region], help=help_text, description=help_text)
-        if until == "maps":
+        if until in ("ranking", "maps", "deliverables"):
             p.add_argument(
-                "--lang", choices=["es", "en"], help="map label language (default: region's)"
+                "--lang",
+                choices=["es", "en"],
+                help="language of the maps, the explanation and the workbook (default: the "
+                "region's [region] lang)",
+            )
+            p.add_argument(
+                "--budget",
+                type=_amount,
+                metavar="AMOUNT",
+                help="money for the programme in the region's currency, e.g. 5000000 "
+                "(default: the region's [budget] amount)",
             )
         p.set_defaults(func=_cmd_stages, until=until)
     p = sub.add_parser(

@@ -29,15 +29,21 @@ Schema
     ``name_column``, ``district_column``; ``csv_separator``; ``extra_columns``
     (other columns to keep, e.g. a poverty rate for ``ranking.equity_column``,
     which is kept automatically).
-``[markets]``, ``[schools]``
-    ``kind``: ``"file"`` or ``"osm"``; for files the same column keys as
-    population; for OSM ``osm_tags`` (e.g. ``{amenity = ["marketplace"]}``).
+``[markets]``, ``[schools]``, ``[health]`` (optional), ``[destinations.<kind>]`` (optional)
+    The destinations people travel to, one kind per section: markets and
+    schools always, health facilities when ``[health]`` is given, and any
+    other kind a region names (``[destinations.bank]``: lowercase letters,
+    digits and ``_``). ``kind``: ``"file"`` or ``"osm"``; for files the same
+    column keys as population; for OSM ``osm_tags`` (e.g.
+    ``{amenity = ["marketplace"]}``).
 ``[elevation]`` (optional)
     ``path`` (DEM GeoTIFF) or ``contours_path`` (OSM contour lines with
     ``ele``), ``resolution_m`` of the interpolated DEM.
 ``[speeds]``
     Overrides of the default speed tables: ``highway_kph``, ``surface_kph``,
-    ``wet_factor``, ``walk_kph``.
+    ``wet_factor``, ``walk_kph``, ``rain_shuts_width_m`` (fords and unbridged
+    crossings of rivers at least this wide, by their OSM ``width``, are shut
+    through the rains, not only in floods; default 20).
 ``[access]``
     ``thresholds_min`` (list of int), ``max_connector_m`` (communities farther
     from a road are flagged ``far_from_road``), ``all_season_buffer_m``
@@ -53,9 +59,11 @@ Schema
     ``bridge``), ``proposals`` (GeoJSON/GeoPackage of proposed works),
     ``max_new_link_m``, ``max_slope_pct`` (steepest grade of a new road).
 ``[ranking]``
-    ``market_weight``, ``school_weight`` (weights of the two destinations;
-    they should sum to 1: other values are used as shares of their sum, with
-    a warning, and both 0 is an error),
+    ``market_weight``, ``school_weight``, ``health_weight`` and
+    ``destination_weights`` (``{bank = 0.1}``: one per ``[destinations.*]``
+    kind) — weights of the destination kinds of the region; they should sum
+    to 1: other values are used as shares of their sum, with a warning, and
+    all 0 is an error),
     ``dry_days``, ``rain_days``, ``wet_days`` (days a year of each passability
     state: dry; rains with rivers not in flood; rivers in flood, fords and
     unbridged crossings shut; default 245 / 90 / 30), ``equity_column`` (a
@@ -73,7 +81,8 @@ Schema
     The annual, monetised appraisal of every work: ``value_of_time_per_hour``
     and ``value_of_time_source`` (required), ``discount_rate`` (0.08),
     ``horizon_years`` (10), ``household_size``, ``school_age_share``, ``trips``
-    (``{market = {per_year = 52, per = "household"}, ...}``),
+    (``{market = {per_year = 52, per = "household"}, ...}``; every
+    ``[destinations.*]`` kind needs one),
     ``routine_per_km_year`` and ``periodic_per_km`` by road class (a table
     given in part changes only the keys it names), ``periodic_every_years``,
     ``bridge_upkeep_share_per_year``.
@@ -93,6 +102,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, overload
@@ -103,6 +113,7 @@ from connectivity.errors import ConfigError, MissingFileError
 from connectivity.settings import settings
 
 __all__ = [
+    "BUILT_IN_KINDS",
     "AccessSection",
     "AppraisalSection",
     "BudgetSection",
@@ -121,6 +132,8 @@ __all__ = [
     "check_projected_crs",
     "load_region_config",
     "region_config_path",
+    "require_file",
+    "with_overrides",
 ]
 
 log = logging.getLogger(__name__)
@@ -173,6 +186,11 @@ def check_projected_crs(value: str) -> str:
             'the UTM zone of the region (EPSG:32718 for most of Peru), or "auto"'
         )
     return value
+
+
+#: The destination kinds the package knows by name (a region adds its own in ``[destinations]``).
+BUILT_IN_KINDS = ("market", "school", "health")
+DESTINATION_KIND = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class _Section(BaseModel):
@@ -255,7 +273,7 @@ class PopulationSection(_TableColumns):
 
 
 class FacilitySection(_TableColumns):
-    """Where markets or schools come from."""
+    """Where the facilities of one destination kind (markets, schools, health, ...) come from."""
 
     kind: Literal["file", "osm"] = "file"
     osm_tags: dict[str, list[str] | bool] = Field(default_factory=dict)
@@ -295,6 +313,8 @@ class SpeedsSection(_Section):
     surface_kph: dict[str, PositiveFloat] = Field(default_factory=dict)
     wet_factor: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
     walk_kph: PositiveFloat = 5.0
+    # fords of rivers at least this wide (OSM width, m) are shut through the rains too
+    rain_shuts_width_m: PositiveFloat = 20.0
 
 
 class AccessSection(_Section):
@@ -332,6 +352,10 @@ class RankingSection(_Section):
 
     market_weight: Annotated[float, Field(ge=0)] = 0.5
     school_weight: Annotated[float, Field(ge=0)] = 0.5
+    # counts only when the region has [health]
+    health_weight: Annotated[float, Field(ge=0)] = 0.5
+    # one per [destinations.<kind>] of the region
+    destination_weights: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
     # days a year of each passability state (assumptions: see the README)
     dry_days: Annotated[float, Field(ge=0, le=366)] = 245.0
     rain_days: Annotated[float, Field(ge=0, le=366)] = 90.0
@@ -366,13 +390,14 @@ class RankingSection(_Section):
             raise ValueError(f"dry_days + rain_days + wet_days must make 365, got {days:g}")
         return self
 
-    @model_validator(mode="after")
-    def _some_destination_counts(self) -> RankingSection:
-        if self.market_weight + self.school_weight <= 0:
-            raise ValueError(
-                "market_weight and school_weight are both 0: at least one destination must count"
-            )
-        return self
+    def kind_weights(self, kinds: tuple[str, ...]) -> dict[str, float]:
+        """Return the weight of each of ``kinds`` (market, school, health, then region kinds)."""
+        fixed = {
+            "market": self.market_weight,
+            "school": self.school_weight,
+            "health": self.health_weight,
+        }
+        return {k: float(fixed[k] if k in fixed else self.destination_weights[k]) for k in kinds}
 
 
 class TripSection(_Section):
@@ -385,9 +410,11 @@ class TripSection(_Section):
 def _default_trips() -> dict[str, TripSection]:
     # assumptions, labelled as such in every output: a weekly market day (feria) per
     # household; one school round trip per school day (36 teaching weeks x 5 days)
+    # two visits to a health post or centre per person a year
     return {
         "market": TripSection(per_year=52.0, per="household"),
         "school": TripSection(per_year=180.0, per="child"),
+        "health": TripSection(per_year=2.0, per="person"),
     }
 
 
@@ -441,13 +468,6 @@ class AppraisalSection(_Section):
                 merged[name] = {**default, **given}
         return merged
 
-    @model_validator(mode="after")
-    def _known_kinds(self) -> AppraisalSection:
-        unknown = sorted(set(self.trips) - {"market", "school"})
-        if unknown:
-            raise ValueError(f"trips for unknown destination kind(s) {unknown}: market, school")
-        return self
-
 
 class BudgetSection(_Section):
     """Money available for the programme of works, in ``costs.currency``."""
@@ -464,6 +484,8 @@ class RegionConfig(_Section):
     population: PopulationSection
     markets: FacilitySection
     schools: FacilitySection
+    health: FacilitySection | None = None
+    destinations: dict[str, FacilitySection] = Field(default_factory=dict)
     elevation: ElevationSection | None = None
     speeds: SpeedsSection = Field(default_factory=SpeedsSection)
     access: AccessSection = Field(default_factory=AccessSection)
@@ -473,6 +495,90 @@ class RegionConfig(_Section):
     budget: BudgetSection | None = None
     appraisal: AppraisalSection | None = None
     source_file: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _destination_kinds(cls, data: Any) -> Any:
+        """Region kinds: valid names, a ranking weight each, trips when appraised."""
+        if not isinstance(data, dict):
+            return data
+        extra = data.get("destinations") or {}
+        if not isinstance(extra, dict):
+            return data  # the field's own validation says what is wrong
+        kinds = ["market", "school"] + (["health"] if "health" in data else []) + list(extra)
+        for kind in extra:
+            if not DESTINATION_KIND.fullmatch(kind) or kind in BUILT_IN_KINDS:
+                raise ValueError(
+                    f"[destinations.{kind}]: a destination kind is lowercase letters, digits and "
+                    f"'_', starting with a letter, and not one of {list(BUILT_IN_KINDS)}"
+                )
+            clash = [k for k in kinds if k != kind and kind.startswith(f"{k}_")]
+            if clash or "walk" in kind.split("_"):
+                raise ValueError(
+                    f"[destinations.{kind}]: the name would clash with the columns of "
+                    f"{clash or ['walking times']}; choose another"
+                )
+        ranking = data.get("ranking") or {}
+        given = ranking.get("destination_weights") or {} if isinstance(ranking, dict) else {}
+        if isinstance(given, dict):
+            unknown = sorted(set(given) - set(extra))
+            if unknown:
+                raise ValueError(
+                    f"[ranking] destination_weights names {unknown}, which have no "
+                    f"[destinations.<kind>] section (region kinds: {sorted(extra)})"
+                )
+            missing = [k for k in extra if k not in given]
+            if missing:
+                raise ValueError(
+                    f"[ranking] destination_weights has no weight for {missing} "
+                    f"(one per [destinations.<kind>] section)"
+                )
+        appraisal = data.get("appraisal")
+        trips = appraisal.get("trips") if isinstance(appraisal, dict) else None
+        if isinstance(appraisal, dict):
+            named = set(trips) if isinstance(trips, dict) else set()
+            unknown = sorted(named - set(kinds))
+            if unknown:
+                raise ValueError(
+                    f"[appraisal] trips for {unknown}, which the region does not have "
+                    f"(its destination kinds: {kinds})"
+                )
+            missing = [k for k in extra if k not in named]
+            if missing:
+                raise ValueError(
+                    f"[appraisal] trips has no trip rate for {missing}: give "
+                    '{per_year = ..., per = "person" | "household" | "child"} for each'
+                )
+        return data
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The destination kinds of the region: market, school, health (if any), then its own."""
+        return tuple(self.facility_sections())
+
+    @staticmethod
+    def facility_section_key(kind: str) -> str:
+        """Return the section of a kind: ``markets``, ``health``, ``destinations.bank``."""
+        fixed = {"market": "markets", "school": "schools", "health": "health"}
+        return fixed.get(kind, f"destinations.{kind}")
+
+    def facility_sections(self) -> dict[str, FacilitySection]:
+        """Return the section of each destination kind, in the order of :attr:`kinds`."""
+        out = {"market": self.markets, "school": self.schools}
+        if self.health is not None:
+            out["health"] = self.health
+        out.update(self.destinations)
+        return out
+
+    @model_validator(mode="after")
+    def _some_destination_counts(self) -> RegionConfig:
+        weights = self.ranking.kind_weights(self.kinds)
+        if sum(weights.values()) <= 0:
+            raise ValueError(
+                f"[ranking] the weights of {list(weights)} are all 0: at least one destination "
+                "must count"
+            )
+        return self
 
     @model_validator(mode="after")
     def _appraisal_for_money_ranks(self) -> RegionConfig:
@@ -590,19 +696,66 @@ def load_region_config(region: str | Path) -> RegionConfig:
         cfg = RegionConfig.model_validate({**raw, "source_file": path})
     except ValidationError as exc:
         raise ConfigError(_format_validation_error(path, exc)) from exc
-    ranking = cfg.ranking
-    total = ranking.market_weight + ranking.school_weight
-    if abs(total - 1.0) > 1e-9:
+    weights = cfg.ranking.kind_weights(cfg.kinds)
+    total = sum(weights.values())
+    weight_keys = {"market_weight", "school_weight", "health_weight", "destination_weights"}
+    # the defaults weigh every kind alike; weights a region gives should make 1
+    if weight_keys & cfg.ranking.model_fields_set and abs(total - 1.0) > 0.005:
         log.warning(
-            "%s: [ranking] market_weight = %g and school_weight = %g do not sum to 1: "
-            "they are used as shares of their sum, %.0f%% market and %.0f%% school",
+            "%s: [ranking] the destination weights (%s) do not sum to 1: they are used as "
+            "shares of their sum, %s",
             path,
-            ranking.market_weight,
-            ranking.school_weight,
-            100 * ranking.market_weight / total,
-            100 * ranking.school_weight / total,
+            ", ".join(f"{k} {w:g}" for k, w in weights.items()),
+            ", ".join(f"{100 * w / total:.0f}% {k}" for k, w in weights.items()),
         )
     return cfg
+
+
+def with_overrides(
+    cfg: RegionConfig, *, lang: str | None = None, budget: float | None = None
+) -> RegionConfig:
+    """Return ``cfg`` with the command line's choices in place of the file's.
+
+    Parameters
+    ----------
+    cfg : RegionConfig
+    lang : {"es", "en"}, optional
+        Language of everything a person reads (``--lang``): replaces
+        ``[region] lang``.
+    budget : float, optional
+        Money for the programme (``--budget``), in ``costs.currency``:
+        replaces ``[budget] amount``.
+
+    Returns
+    -------
+    RegionConfig
+        A new config (``cfg`` itself when nothing is overridden).
+
+    Raises
+    ------
+    ConfigError
+        An unknown language or a budget that is not a positive amount.
+    """
+    update: dict[str, Any] = {}
+    if lang is not None:
+        if lang not in ("es", "en"):
+            raise ConfigError(f"--lang {lang!r}: use es or en")
+        update["region"] = cfg.region.model_copy(update={"lang": lang})
+    if budget is not None:
+        try:
+            update["budget"] = BudgetSection(amount=budget)
+        except ValidationError as exc:
+            raise ConfigError(
+                f"--budget {budget!r}: give a positive amount in {cfg.costs.currency}"
+            ) from exc
+    if not update:
+        return cfg
+    log.info(
+        "%s: %s from the command line",
+        cfg.source_file,
+        ", ".join(f"{k} = {v}" for k, v in (("lang", lang), ("budget", budget)) if v is not None),
+    )
+    return cfg.model_copy(update=update)
 
 
 def require_file(path: Path | None, *, what: str, config: RegionConfig | None = None) -> Path:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from browser import open_page
 
@@ -51,7 +50,9 @@ def check_flag_tables(run: Any, out: Path) -> pd.DataFrame:
         expected = access["component"].ne(0).to_numpy() & (n_here.to_numpy() == 0)
         assert (access[f"{kind}_cut_off_piece"].to_numpy() == expected).all()
         cut = access[f"{kind}_cut_off_piece"]
-        assert np.isinf(access.loc[cut, f"{kind}_dry_min"]).all()
+        # no route: an empty cell and the flag beside it
+        assert access.loc[cut, f"{kind}_dry_min"].isna().all()
+        assert not access.loc[cut, f"{kind}_dry_reachable"].astype(bool).any()
     return ranking
 
 
@@ -71,9 +72,9 @@ def check_cusco_flags(run: Any, out: Path, maps: Path) -> None:
     for tag in ("ford", "bridge"):  # a column only when some way of the extract has the tag
         assert tag not in edges.columns or edges[tag].isna().all()
     text = (out / "ranking_explanation.txt").read_text(encoding="utf-8")
-    line = text.split("  1. BRG-0001", 1)[1].split("\n  2. ")[0]
-    assert "Verify in the field: the population of some communities that gain is estimated" in line
-    assert "the river crossing is inferred (OpenStreetMap tags neither a bridge nor a ford" in line
+    line = text.split("  1. BRG-0001", 1)[1].split("\n  2. ")[0]  # Cusco's lang is es
+    assert "Verificar en campo: la población de algunas comunidades que ganan es estimada" in line
+    assert "el cruce del río es inferido (OpenStreetMap no lo marca como puente ni" in line
     # Cusco's villages are OSM places: all but the city's tagged population are estimates
     assert access["population_source"].isin(ESTIMATED_POPULATION_SOURCES).sum() >= 15
     assert access["market_cut_off_piece"].sum() >= 2  # villages on pieces with no market

@@ -74,3 +74,40 @@ def test_open_prints_the_map_paths_when_there_is_no_browser(
     # a region given as a TOML path finds the maps of the region named inside it
     assert main(["open", "--region", str(regions / "sample.toml")]) == 0
     assert capsys.readouterr().out.strip() == str((maps / "access.html").resolve())
+
+
+@pytest.mark.parametrize("command", ["run", "rank", "maps"])
+def test_budget_and_language_on_the_command_line(command):
+    args = build_parser().parse_args([command, "--budget", "5_000_000", "--lang", "en"])
+    assert args.budget == 5_000_000.0 and args.lang == "en"
+    args = build_parser().parse_args([command])
+    assert args.budget is None and args.lang is None
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "cinco", "inf"])
+def test_a_bad_budget_is_refused_by_the_parser(value, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["run", "--budget", value])
+    assert exit_.value.code == 2
+    assert "--budget" in capsys.readouterr().err
+
+
+def test_overrides_replace_the_config_values(repo_root, caplog):
+    import logging
+
+    from connectivity.config import load_region_config, with_overrides
+
+    caplog.set_level(logging.INFO, logger="connectivity.config")
+    from connectivity.errors import ConfigError
+
+    cfg = load_region_config(repo_root / "data" / "regions" / "sample.toml")
+    assert with_overrides(cfg) is cfg
+    other = with_overrides(cfg, lang="en", budget=5e6)
+    assert other.region.lang == "en" and other.budget is not None
+    assert other.budget.amount == 5e6
+    assert cfg.region.lang == "es" and cfg.budget is not None and cfg.budget.amount == 15e6
+    assert "lang = en, budget = 5000000.0 from the command line" in caplog.text
+    with pytest.raises(ConfigError, match=r"--budget -1\.0: give a positive amount in PEN"):
+        with_overrides(cfg, budget=-1.0)
+    with pytest.raises(ConfigError, match="--lang 'fr'"):
+        with_overrides(cfg, lang="fr")

@@ -145,3 +145,85 @@ def test_default_crs_comes_from_settings(tmp_path, monkeypatch):
     assert load_region_config(_write(tmp_path, MINIMAL)).region.crs == "auto"
     monkeypatch.setattr(settings, "default_crs", "EPSG:32718")
     assert load_region_config(_write(tmp_path, MINIMAL)).region.crs == "EPSG:32718"
+
+
+def test_destination_kinds_of_a_region(tmp_path):
+    """Markets and schools always, health when given, then the region's own kinds."""
+    assert load_region_config(_write(tmp_path, MINIMAL)).kinds == ("market", "school")
+    text = (
+        MINIMAL
+        + """
+[health]
+path = "health.csv"
+
+[destinations.bus_stop]
+kind = "osm"
+osm_tags = { highway = ["bus_stop"] }
+
+[ranking]
+market_weight = 0.4
+school_weight = 0.3
+health_weight = 0.2
+destination_weights = { bus_stop = 0.1 }
+
+[appraisal]
+value_of_time_per_hour = 3.0
+value_of_time_source = "test"
+trips = { bus_stop = { per_year = 24, per = "person" } }
+"""
+    )
+    cfg = load_region_config(_write(tmp_path, text))
+    assert cfg.kinds == ("market", "school", "health", "bus_stop")
+    assert cfg.facility_section_key("bus_stop") == "destinations.bus_stop"
+    assert cfg.ranking.kind_weights(cfg.kinds) == {
+        "market": 0.4,
+        "school": 0.3,
+        "health": 0.2,
+        "bus_stop": 0.1,
+    }
+    # a partial trips table keeps the defaults of the others (health: 2 visits a person)
+    assert cfg.appraisal is not None
+    assert cfg.appraisal.trips["health"].per_year == 2.0
+    assert cfg.appraisal.trips["bus_stop"].per_year == 24.0
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            '[destinations.bank]\npath = "b.csv"\n',
+            r"destination_weights has no weight for \['bank'\]",
+        ),
+        (
+            '[destinations.bank]\npath = "b.csv"\n[ranking]\ndestination_weights = {bank = 0.1}\n'
+            '[appraisal]\nvalue_of_time_per_hour = 3.0\nvalue_of_time_source = "t"\n',
+            r"trips has no trip rate for \['bank'\]",
+        ),
+        ("[ranking]\ndestination_weights = {bank = 0.1}\n", r"names \['bank'\], which have no"),
+        ('[destinations.Bank]\npath = "b.csv"\n', r"\[destinations.Bank\]: a destination kind is"),
+        ('[destinations.health]\npath = "b.csv"\n', r"\[destinations.health\]: a destination kind"),
+        ('[destinations.market_walk]\npath = "b.csv"\n', "would clash with the columns"),
+        (
+            '[appraisal]\nvalue_of_time_per_hour = 3.0\nvalue_of_time_source = "t"\n'
+            "trips = { health = { per_year = 2 } }\n",
+            r"trips for \['health'\], which the region does not have",
+        ),
+        (
+            "[ranking]\nmarket_weight = 0\nschool_weight = 0\n",
+            r"weights of \['market', 'school'\] are all 0",
+        ),
+    ],
+)
+def test_bad_destination_kinds_are_named(tmp_path, extra, message):
+    with pytest.raises(ConfigError, match=message):
+        load_region_config(_write(tmp_path, MINIMAL + extra))
+
+
+def test_weights_that_do_not_make_one_are_shares_with_a_warning(tmp_path, caplog):
+    text = MINIMAL + '[health]\npath = "h.csv"\n[ranking]\nmarket_weight = 1\n'
+    load_region_config(_write(tmp_path, text))
+    assert "used as shares of their sum, 50% market, 25% school, 25% health" in caplog.text
+    caplog.clear()
+    # the defaults weigh every kind alike, with no warning
+    load_region_config(_write(tmp_path, MINIMAL + '[health]\npath = "h.csv"\n'))
+    assert "shares" not in caplog.text

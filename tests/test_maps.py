@@ -37,7 +37,8 @@ from connectivity.works import WorkSet, apply_works
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 XSS = "<script>alert(1)</script>"
 XSS_IMG = '<img src=x onerror="alert(2)">'
-VARIANTS = ("market_dry", "market_wet", "school_dry", "school_wet")
+SEASONS = ("dry", "rain", "wet")
+VARIANTS = tuple(f"{k}_{s}" for k in ("market", "school") for s in SEASONS)
 SOURCE = "synthetic sample region (invented data, not a real place; seed 7, size 0.3)"
 
 
@@ -159,7 +160,12 @@ def _upgrade_works(net: RoadNetwork, n: int) -> WorkSet:
     return ws
 
 
-def _hand_ranking(net: RoadNetwork, access: gpd.GeoDataFrame, ws: WorkSet) -> HandRanking:
+def _hand_ranking(
+    net: RoadNetwork,
+    access: gpd.GeoDataFrame,
+    ws: WorkSet,
+    variants: tuple[str, ...] = VARIANTS,
+) -> HandRanking:
     base = access.set_index("community_id")
     pop = base["population"]
     rows, gains = [], []
@@ -167,7 +173,7 @@ def _hand_ranking(net: RoadNetwork, access: gpd.GeoDataFrame, ws: WorkSet) -> Ha
         after = community_access(apply_works(net, ws, [wid])).set_index("community_id")
         person_min = {}
         gaining = pd.Series(False, index=base.index)
-        for var in VARIANTS:
+        for var in variants:
             b, a = base[f"{var}_min"], after[f"{var}_min"]
             better = a < b
             saved = (b - a).where(np.isfinite(b), 0.0)[better]
@@ -181,8 +187,8 @@ def _hand_ranking(net: RoadNetwork, access: gpd.GeoDataFrame, ws: WorkSet) -> Ha
                     "community_id": cid,
                     "name": base.loc[cid, "name"],
                     "population": pop[cid],
-                    **{f"{v}_min_before": base.loc[cid, f"{v}_min"] for v in VARIANTS},
-                    **{f"{v}_min_after": after.loc[cid, f"{v}_min"] for v in VARIANTS},
+                    **{f"{v}_min_before": base.loc[cid, f"{v}_min"] for v in variants},
+                    **{f"{v}_min_after": after.loc[cid, f"{v}_min"] for v in variants},
                 }
             )
         w = ws.works.loc[wid]
@@ -220,7 +226,7 @@ def _hand_ranking(net: RoadNetwork, access: gpd.GeoDataFrame, ws: WorkSet) -> Ha
     portfolio["cumulative_cost"] = portfolio["cost"].cumsum()
     after = community_access(apply_works(net, ws, chosen)).set_index("community_id")
     comm_after = pd.DataFrame({"community_id": base.index})
-    for var in VARIANTS:
+    for var in variants:
         comm_after[f"{var}_min_before"] = base[f"{var}_min"].to_numpy()
         comm_after[f"{var}_min_after"] = after.loc[base.index, f"{var}_min"].to_numpy()
     return HandRanking(ranking, portfolio, pd.DataFrame(gains), comm_after)
@@ -289,7 +295,7 @@ def _layer_names(page: object) -> dict[str, list[str]]:
 
 
 def _summary_rows(page: object) -> dict[str, list[str]]:
-    """The legend's table of region averages: row label -> [dry, wet] cells."""
+    """The legend's table of region averages: row label -> [dry, rain, wet] cells."""
     rows = page.evaluate(  # type: ignore[attr-defined]
         """() => Array.from(document.querySelectorAll('.cx-summary tr')).map(
              tr => Array.from(tr.children).map(c => c.textContent))"""
@@ -306,13 +312,40 @@ def _summary_rows(page: object) -> dict[str, list[str]]:
 
 
 def _expected_cells(minutes: object, population: object) -> tuple[str, str, str]:
-    """What the legend shows for one variant: mean of the reachable, share cut off, mean at cap."""
+    """What the legend shows for one variant: mean of the reachable, share cut off, mean at cap.
+
+    The share as Spanish writes it (connectivity.i18n.fmt_pct): decimal comma, a
+    non-breaking space before the sign.
+    """
     st = travel_time_stats(np.asarray(minutes, dtype=float), np.asarray(population, dtype=float))
     return (
         f"{int(st['mean_min_reachable'] + 0.5)}",
-        _pct(st["unreachable_share"]),
+        _pct(st["unreachable_share"]).replace(".", ",").replace("%", "\u00a0%"),
         f"{int(st['mean_min_unreachable_at_cap'] + 0.5)}",
     )
+
+
+def _fills(page: object, ids: object) -> list[str]:
+    """The fill colour of each community's circle, in the order of ``ids``."""
+    return page.evaluate(  # type: ignore[attr-defined, no-any-return]
+        """(ids) => ids.map(id => window.cxState.communities[id][0].options.fillColor)""",
+        [str(i) for i in ids],  # type: ignore[attr-defined]
+    )
+
+
+def _minute_colours(minutes: object) -> list[str]:
+    """The colour class of each travel time, as the maps' legend gives them."""
+    from connectivity.maps.style import MINUTE_BINS, MINUTE_COLORS, UNREACHABLE_COLOR
+
+    out = []
+    for m in np.asarray(minutes, dtype=float):
+        if not np.isfinite(m):
+            out.append(UNREACHABLE_COLOR)
+            continue
+        m = round(m, 1)  # the page holds minutes to 0.1
+        classes = zip(MINUTE_BINS, MINUTE_COLORS[:-1], strict=True)
+        out.append(next((c for b, c in classes if m <= b), MINUTE_COLORS[-1]))
+    return out
 
 
 def _community_latlng(region: Region, name: str) -> tuple[float, float]:
@@ -324,13 +357,11 @@ def test_access_map_in_chromium(region: Region, written: dict[str, Path]) -> Non
     with open_page(written["access.html"]) as (page, log):
         names = _layer_names(page)
         assert names["base"] == ["OpenStreetMap (fondo)", "Sin fondo (sin conexión)"]
+        # one layer of communities; what colours them is chosen in their own box
         assert names["overlays"] == [
             "Vías por tipo de superficie",
             "Ríos y quebradas",
-            "Minutos a mercado, época seca",
-            "Minutos a mercado, crecida (vados cerrados)",
-            "Minutos a colegio, época seca",
-            "Minutos a colegio, crecida (vados cerrados)",
+            "Comunidades",
             "Mercados",
             "Colegios",
         ]
@@ -345,7 +376,7 @@ def test_access_map_in_chromium(region: Region, written: dict[str, Path]) -> Non
         pop = region.access["population"]
         assert region.access["market_wet_min"].eq(np.inf).any()  # the rains cut some off
         for kind, label in (("market", "Mercado"), ("school", "Colegio")):
-            for col, season in enumerate(("dry", "wet")):
+            for col, season in enumerate(SEASONS):
                 mean, share, at_cap = _expected_cells(region.access[f"{kind}_{season}_min"], pop)
                 assert table[f"{label}: quienes tienen ruta"][col] == f"{mean} min"
                 assert table[f"{label} / sin ruta (aislados)"][col] == share
@@ -359,10 +390,10 @@ def test_access_map_in_chromium(region: Region, written: dict[str, Path]) -> Non
             """() => Object.fromEntries(Object.entries(window.cxState.groups).map(
                  ([k, g]) => [k, g.getLayers().length]))"""
         )
-        assert counts["comm_now_market_dry"] == len(region.access)
+        assert counts["communities"] == len(region.access)
         assert counts["roads"] > 0 and counts["rivers"] > 0
         assert counts["markets"] == len(region.network.markets)
-        assert counts["comm_now_market_wet"] == 0  # hidden layers are drawn when shown
+        assert counts["schools"] == len(region.network.schools)
         page.screenshot(path=str(ARTIFACTS / "access_map.png"))
 
         # a click on the community named like a script opens a popup showing the text
@@ -383,16 +414,24 @@ def test_access_map_in_chromium(region: Region, written: dict[str, Path]) -> Non
         assert XSS_IMG in page.inner_text(".leaflet-popup-content")
         assert page.locator(".leaflet-popup-content img").count() == 0
 
-        # communities layers show one at a time: choosing the wet season hides the dry one
-        page.get_by_text("Minutos a mercado, crecida (vados cerrados)").click()
+        # the box recolours the communities: minutes to a school in the rains
+        page.evaluate("() => { window.cxState.map.closePopup(); }")
+        box = page.locator(".cx-view")
+        assert "Minutos ganados" not in box.inner_text()  # no portfolio on this map
+        box.locator("select").select_option("school")
+        box.get_by_text("lluvias", exact=True).click()
         page.wait_for_timeout(100)
-        assert _layer_names(page)["checked"] == [
-            "Vías por tipo de superficie",
-            "Ríos y quebradas",
-            "Minutos a mercado, crecida (vados cerrados)",
-            "Mercados",
-            "Colegios",
-        ]
+        assert page.evaluate("window.cxState.view") == {
+            "mode": "min",
+            "kind": "school",
+            "season": "rain",
+            "when": "before",
+        }
+        assert _fills(page, region.access["community_id"]) == _minute_colours(
+            region.access["school_rain_min"]
+        )
+        assert "Minutos a colegio, lluvias" in page.inner_text(".cx-legend")
+        page.screenshot(path=str(ARTIFACTS / "access_map_school_rain.png"))
         _assert_clean(log)
         assert log.tile_requests  # the OSM background is asked for (served blank here)
 
@@ -401,16 +440,16 @@ def test_investments_map_in_chromium(region: Region, written: dict[str, Path]) -
     ranking = region.ranking.ranking
     with open_page(written["investments.html"]) as (page, log):
         overlays = _layer_names(page)["overlays"]
-        assert overlays[:5] == [
+        assert overlays == [  # no axes in this hand-made ranking: no axes' layer
             "Vías por tipo de superficie",
             "Ríos y quebradas",
             "Cartera elegida (presupuesto)",
             "Obras: puestos 1–5",
             "Otras obras candidatas",
+            "Comunidades",
+            "Mercados",
+            "Colegios",
         ]
-        assert "Antes: minutos a mercado, época seca" in overlays
-        assert "Con la cartera: minutos a colegio, crecida (vados cerrados)" in overlays
-        assert len(overlays) == 5 + 8 + 2
         assert "Puestos 1–5" in page.inner_text(".cx-legend")
         # region averages before -> with the portfolio, each beside the share cut off
         legend = page.inner_text(".cx-legend")
@@ -423,8 +462,9 @@ def test_investments_map_in_chromium(region: Region, written: dict[str, Path]) -
         wet_before = _expected_cells(region.access["market_wet_min"], pop)
         wet_after = _expected_cells(after["market_wet_min_after"], pop)
         table = _summary_rows(page)
-        assert table["Mercado / sin ruta (aislados)"][1] == f"{wet_before[1]} → {wet_after[1]}"
-        assert table["Mercado: quienes tienen ruta"][1] == f"{wet_before[0]} → {wet_after[0]} min"
+        # before -> after, the unit in the head: three states fit side by side
+        assert table["Mercado / sin ruta (aislados)"][2] == f"{wet_before[1]} → {wet_after[1]}"
+        assert table["Mercado: quienes tienen ruta"][2] == f"{wet_before[0]} → {wet_after[0]}"
         n_works = page.evaluate("Object.keys(window.cxState.works).length")
         assert n_works == min(5, len(ranking))  # the others are drawn when their layer is shown
         page.get_by_text("Otras obras candidatas").click()
@@ -471,7 +511,8 @@ def test_investments_map_in_chromium(region: Region, written: dict[str, Path]) -
         )
         b = round(gained.loc[cid, "market_dry_min_before"])
         a = round(gained.loc[cid, "market_dry_min_after"])
-        assert f"{b} min → {a} min" in popup_text.replace("\u202f", " "), (row["name"], popup_text)
+        assert "Minutos al destino más cercano (antes → con la cartera)" in popup_text
+        assert re.search(rf"Mercado\t{b} → {a}\t", popup_text), (row["name"], popup_text)
         _assert_clean(log)
 
 
@@ -615,9 +656,9 @@ def test_popups_carry_the_flags_in_the_map_language(region: Region, lang: str) -
     payload = _payload(
         maps.investments_map(region.network, access, ranking, lang=lang, routes=False)
     )
-    works = {w["id"]: w for w in payload["works"]}
-    assert works[first]["flags"] == ["estimated_population", "inferred_crossing"]
-    assert all(w["flags"] == [] for i, w in works.items() if i != first)
+    flags = dict(zip(payload["works"]["id"], payload["works"]["flags"], strict=True))
+    assert flags[first] == "estimated_population;inferred_crossing"
+    assert all(f == "" for i, f in flags.items() if i != first)
     comm = payload["comm"]
     assert comm["popSrc"][:3] == ["place_type_minimum", "", ""]
     assert set(comm["popSrc"][3:]) == {""}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -338,3 +339,59 @@ def test_zero_length_way_between_two_nodes_at_one_spot_gets_zero_time(tmp_path):
     zero = net.edges.xs((1, 2), level=("u", "v")).iloc[0]
     assert zero["length_m"] == 0.0
     assert zero["walk_time_s"] == 0.0 and zero["travel_time_s"] == 0.0
+
+
+def test_fords_of_wide_rivers_are_shut_through_the_rains_narrow_ones_only_in_floods():
+    """A ford of a 30 m river is shut in the rains and in floods; of a 10 m or unknown one,
+    only in floods; a bridge is open in every state; the width rule can be moved."""
+    from shapely.geometry import LineString
+
+    from connectivity.network import SpeedTables
+    from connectivity.works import apply_works, bridge_candidates
+
+    g = _graph(
+        {1: (0, 0), 2: (2_000, 0), 3: (0, 1_000), 4: (2_000, 1_000), 5: (0, 2_000)}
+        | {6: (2_000, 2_000)},
+        [
+            (1, 2, {"highway": "path"}),  # crosses the wide river, no tag: inferred crossing
+            (3, 4, {"highway": "track", "ford": "yes"}),  # a ford of the narrow river
+            (5, 6, {"highway": "path", "ford": "yes"}),  # a ford of a river of unknown width
+        ],
+    )
+    wide = LineString([(X0 + 1_000, Y0 - 500), (X0 + 1_000, Y0 + 500)])
+    narrow = LineString([(X0 + 1_000, Y0 + 800), (X0 + 1_000, Y0 + 1_200)])
+    unknown = LineString([(X0 + 1_000, Y0 + 1_800), (X0 + 1_000, Y0 + 2_200)])
+    waterways = gpd.GeoDataFrame(
+        {"waterway": ["river"] * 3, "tunnel": [None] * 3, "width": [30.0, 10.0, np.nan]},
+        geometry=[wide, narrow, unknown],
+        crs=CRS,
+    )
+    comm = _points([("c1", 0, 0, 10)], "community_id")
+    net = _build(g, comm, waterways=waterways)
+
+    def edge(u: int, v: int) -> Any:
+        return net.edges.xs((u, v), level=("u", "v")).iloc[0]
+
+    wide_e, narrow_e, unknown_e = edge(1, 2), edge(3, 4), edge(5, 6)
+    assert wide_e["river_width_m"] == 30 and narrow_e["river_width_m"] == 10
+    assert math.isnan(unknown_e["river_width_m"])
+    for e in (wide_e, narrow_e, unknown_e):
+        assert np.isfinite(e["travel_time_s"]) and math.isinf(e["travel_time_wet_s"])
+    assert math.isinf(wide_e["travel_time_rain_s"]) and math.isinf(wide_e["walk_time_rain_s"])
+    assert np.isfinite(narrow_e["travel_time_rain_s"])
+    assert np.isfinite(unknown_e["walk_time_rain_s"])
+    # the rains' walking time of a narrow ford is the wet-season walk, not the dry one
+    assert narrow_e["walk_time_rain_s"] > narrow_e["walk_time_s"]
+
+    # a bridge over the wide river opens it in the rains and floods
+    _, bridges = bridge_candidates(net, waterways=waterways)
+    ch = bridges.changes
+    over_wide = ch.loc[(ch["u"] == 1) & (ch["v"] == 2), "work_id"].iloc[0]
+    assert bridges.works.loc[over_wide, "span_m"] == 30  # the span is the river's width
+    done = apply_works(net, bridges, [over_wide])
+    after = done.edges.xs((1, 2), level=("u", "v")).iloc[0]
+    assert np.isfinite(after["travel_time_rain_s"]) and np.isfinite(after["travel_time_wet_s"])
+
+    # a region can move the rule: at 5 m the narrow river is shut in the rains too
+    strict = _build(g, comm, waterways=waterways, tables=SpeedTables(rain_shuts_width_m=5.0))
+    assert math.isinf(strict.edges.xs((3, 4), level=("u", "v")).iloc[0]["travel_time_rain_s"])

@@ -73,8 +73,11 @@ def no_staging_left(root: Path) -> bool:
         (('crs = "auto"', 'crs = "EPSG:999999"'), r"key 'region\.crs'.*unknown CRS 'EPSG:999999'"),
         (('crs = "auto"', 'crs = "EPSG:4326"'), r"key 'region\.crs'.*geographic CRS \(degrees\)"),
         (
-            ("market_weight = 0.5\nschool_weight = 0.5", "market_weight = 0\nschool_weight = 0"),
-            r"key 'ranking'.*market_weight and school_weight are both 0",
+            (
+                "market_weight = 0.34\nschool_weight = 0.33\nhealth_weight = 0.33",
+                "market_weight = 0\nschool_weight = 0\nhealth_weight = 0",
+            ),
+            r"the weights of \['market', 'school', 'health'\] are all 0",
         ),
         (
             (
@@ -122,13 +125,16 @@ def test_weights_that_do_not_sum_to_one_are_used_as_shares_with_a_warning(home, 
     config = variant(
         home,
         "heavy",
-        ("market_weight = 0.5\nschool_weight = 0.5", "market_weight = 0.9\nschool_weight = 0.9"),
+        (
+            "market_weight = 0.34\nschool_weight = 0.33\nhealth_weight = 0.33",
+            "market_weight = 0.9\nschool_weight = 0.9\nhealth_weight = 0.9",
+        ),
     )
     load_region_config(config)
     warning = next(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
     assert str(config) in warning
-    assert "market_weight = 0.9 and school_weight = 0.9 do not sum to 1" in warning
-    assert "50% market and 50% school" in warning
+    assert "the destination weights (market 0.9, school 0.9, health 0.9) do not sum to 1" in warning
+    assert "33% market, 33% school, 33% health" in warning
 
 
 def test_an_empty_proposals_collection_means_no_proposals(home, caplog):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,12 +49,13 @@ FILE_NAMES = [
     "communities.csv",
     "markets.csv",
     "schools.csv",
+    "health.csv",
     "proposals.geojson",
     "metadata.json",
     "README.txt",
 ]
 # tags osmnx drops by default that the tests look at
-EXTRA_WAY_TAGS = ["surface", "tracktype", "ford", "waterway", "layer"]
+EXTRA_WAY_TAGS = ["surface", "tracktype", "ford", "waterway", "layer", "width"]
 
 
 @dataclass(frozen=True)
@@ -167,9 +169,10 @@ def test_generate_is_a_no_op_when_up_to_date_and_regenerates_when_asked(tmp_path
     assert json.loads(files.metadata_json.read_text(encoding="utf-8"))["seed"] == 4
     assert files.roads_osm.read_bytes() != before_bytes["roads.osm"]
 
-    files.schools_csv.unlink()
-    generate_sample_region(out, seed=4, size=0.05)
-    assert files.schools_csv.is_file()
+    for lost in (files.schools_csv, files.health_csv):
+        lost.unlink()
+        generate_sample_region(out, seed=4, size=0.05)
+        assert lost.is_file()
 
     meta = json.loads(files.metadata_json.read_text(encoding="utf-8"))
     meta["generator_version"] = GENERATOR_VERSION + "-old"
@@ -181,6 +184,37 @@ def test_generate_is_a_no_op_when_up_to_date_and_regenerates_when_asked(tmp_path
     files.metadata_json.write_text("{not json", encoding="utf-8")
     generate_sample_region(out, seed=4, size=0.05)
     assert json.loads(files.metadata_json.read_text(encoding="utf-8"))["seed"] == 4
+
+
+def test_health_facilities_have_their_own_random_stream(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other health draws change health.csv and the health nodes, and nothing else."""
+    from connectivity.sample import facilities
+
+    one = generate_sample_region(tmp_path / "one", seed=SEED, size=0.3)
+    health = facilities._health
+
+    def other_draws(model: Any, ids: Any, district: Any, rng: np.random.Generator) -> Any:
+        return health(model, ids, district, np.random.default_rng(rng.integers(1 << 32)))
+
+    monkeypatch.setattr(facilities, "_health", other_draws)
+    two = generate_sample_region(tmp_path / "two", seed=SEED, size=0.3)
+    assert one.health_csv.read_bytes() != two.health_csv.read_bytes()
+    for name in set(FILE_NAMES) - {"health.csv", "roads.osm", "metadata.json"}:
+        assert (one.directory / name).read_bytes() == (two.directory / name).read_bytes(), name
+
+    def without_health(path: Path) -> str:
+        # drop the health nodes (and the bounds, which they may widen)
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r"  <node [^\n]*>\n(    <tag [^\n]*\n)*  </node>\n", keep_others, text)
+        return re.sub(r"  <bounds [^\n]*\n", "", text)
+
+    def keep_others(node: re.Match[str]) -> str:
+        return "" if 'k="healthcare"' in node[0] else node[0]
+
+    a, b = without_health(one.roads_osm), without_health(two.roads_osm)
+    assert 'k="healthcare"' not in a and 'k="waterway"' in a and a == b
 
 
 # -- parameters ---------------------------------------------------------------------------
@@ -341,6 +375,47 @@ def test_osm_road_tags_have_the_andean_mix(osm: OsmRegion, meta: dict[str, Any])
     assert 0.2 < sum(bool(n) for n in names) / len(names) < 0.9
     waterway = Counter(d["waterway"] for _, _, d in osm.graph.edges(data=True) if "waterway" in d)
     assert waterway["river"] > 0 and waterway["stream"] > 0
+
+
+def _waterway_ways(path: Path) -> list[tuple[list[int], dict[str, str]]]:
+    """(node refs, tags) of every waterway way of an OSM XML file, in file order."""
+    import xml.etree.ElementTree as ET
+
+    out = []
+    for way in ET.parse(path).getroot().iter("way"):
+        tags = {t.get("k", ""): t.get("v", "") for t in way.iter("tag")}
+        if "waterway" in tags:
+            out.append(([int(n.get("ref", "0")) for n in way.iter("nd")], tags))
+    return out
+
+
+def test_waterways_carry_their_width_growing_downstream(
+    region: SampleRegionFiles, meta: dict[str, Any]
+) -> None:
+    from connectivity.sources import osm
+
+    ways = _waterway_ways(region.roads_osm)
+    assert Counter(t["waterway"] for _, t in ways) == meta["counts"]["waterways"]
+    width = np.array([float(t["width"]) for _, t in ways])  # every way has one, a number
+    river = np.array([t["waterway"] == "river" for _, t in ways])
+    # OSM style: metres, to 0.5 m (streams) or 1 m (rivers), no unit, no trailing ".0"
+    assert all(re.fullmatch(r"\d+(\.5)?", t["width"]) for _, t in ways)
+    assert (width[river] % 1 == 0).all()
+    # a quebrada is a few metres wide, a río a few tens
+    assert width[~river].min() >= 3.0 and width[~river].max() <= 8.0
+    assert width[river].min() >= 15.0 and width[river].max() <= 40.0
+    # ways run downstream; each one flows into a way at least as wide (tributaries
+    # meeting at a confluence share its node: the receiving way goes on past it)
+    flows_on: dict[int, list[int]] = {}
+    for k, (refs, _) in enumerate(ways):
+        for r in refs[:-1]:
+            flows_on.setdefault(r, []).append(k)
+    joins = [(k, j) for k, (refs, _) in enumerate(ways) for j in flows_on.get(refs[-1], [])]
+    assert len(joins) >= 0.9 * len(ways)
+    assert all(width[k] <= width[j] for k, j in joins)
+    # the project's OSM loader reads the tag as metres
+    loaded = osm.waterways_from_osm_file(region.roads_osm)
+    np.testing.assert_array_equal(np.sort(loaded["width"].to_numpy()), np.sort(width))
 
 
 def test_sample_road_network_is_the_same_network_as_roads_osm(osm: OsmRegion) -> None:
@@ -536,6 +611,92 @@ def test_schools_are_in_towns_and_larger_villages(
     assert share.iloc[0] < 0.3 and share.iloc[2] > 0.85
     dist = np.hypot(*(_utm_lonlat(s) - _utm_lonlat(s, "lon_comm", "lat_comm")).T)
     assert dist.max() < 100.0
+
+
+def test_health_posts_in_villages_and_a_health_centre_in_every_town(
+    region: SampleRegionFiles, communities: pd.DataFrame, meta: dict[str, Any]
+) -> None:
+    health = pd.read_csv(region.health_csv)
+    assert list(health.columns) == [
+        "facility_id",
+        "name",
+        "kind",
+        "level",
+        "category",
+        "lon",
+        "lat",
+        "community_id",
+    ]
+    assert health["facility_id"].tolist() == [f"HLT{i + 1:03d}" for i in range(len(health))]
+    assert (health["kind"] == "health").all()
+    assert health["community_id"].is_unique  # one facility per community at most
+    h = health.merge(communities, on="community_id", how="left", suffixes=("", "_comm"))
+    assert h["category_comm"].notna().all(), "health facility in an unknown community"
+    post = h["level"] == "puesto de salud"
+    centre = h["level"] == "centro de salud"
+    assert (post | centre).all()
+    # MINSA categories: posts I-1 (no physician) or I-2, centres I-3 or I-4 (with beds)
+    assert set(h.loc[post, "category"]) == {"I-1", "I-2"}
+    assert set(h.loc[centre, "category"]) == {"I-3", "I-4"}
+    expected = np.where(post, "Puesto de Salud ", "Centro de Salud ") + h["name_comm"]
+    assert (h["name"] == expected).all()
+    # a centre in every town, the province capital's with beds; posts in villages and hamlets
+    towns = communities[communities["category"] == "town"]
+    assert set(towns["community_id"]) <= set(h.loc[centre, "community_id"])
+    capital = towns["community_id"].to_numpy()[towns["population"].to_numpy().argmax()]
+    assert h.loc[h["community_id"] == capital, "category"].item() == "I-4"
+    assert set(h.loc[centre, "category_comm"]) <= {"town", "village"}
+    assert (h.loc[centre & (h["category_comm"] == "village"), "population"] >= 1200).all()
+    assert set(h.loc[post, "category_comm"]) == {"village", "hamlet"}
+    assert (h.loc[post, "population"] >= 150).all()
+    assert (h["category"] == "I-1").sum() > (h["category"] == "I-2").sum() > 0
+    # fewer than primary schools, not a token few: a third or so
+    schools = pd.read_csv(region.schools_csv)
+    primaria = int((schools["level"] == "primaria").sum())
+    assert 0.2 * primaria < len(health) < 0.5 * primaria
+    assert post.sum() > 3 * centre.sum()
+    # the larger the village, the likelier its post (or centre)
+    villages = communities[communities["category"] == "village"]
+    share = (
+        villages["community_id"]
+        .isin(health["community_id"])
+        .groupby(pd.cut(villages["population"], [300, 600, 1000, 2000], right=False))
+        .mean()
+    )
+    assert share.is_monotonic_increasing and share.iloc[0] < 0.5 < share.iloc[-1]
+    # no post within 2 km of another health facility; each 20-90 m from its community
+    xy = _utm_lonlat(h, "lon_comm", "lat_comm")
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    np.fill_diagonal(d, np.inf)
+    assert d[post.to_numpy()].min() >= 2000.0
+    dist = np.hypot(*(_utm_lonlat(h) - xy).T)
+    assert dist.min() > 19.9 and dist.max() < 90.1
+    counts = meta["counts"]["health"]
+    assert counts == {
+        "total": len(h),
+        "puesto_de_salud": int(post.sum()),
+        "centro_de_salud": int(centre.sum()),
+        "by_category": h["category"].value_counts().reindex(["I-1", "I-2", "I-3", "I-4"]).to_dict(),
+    }
+
+
+def test_health_facilities_are_in_roads_osm_as_clinics(region: SampleRegionFiles) -> None:
+    """A region reading health facilities from OSM tags finds exactly those of health.csv."""
+    from connectivity.sources import osm
+
+    found = osm.features_from_osm_file(
+        region.roads_osm,
+        {"amenity": ["clinic", "doctors", "hospital"], "healthcare": True},
+        extra_tags=["ref:category"],
+    )
+    health = pd.read_csv(region.health_csv)
+    assert len(found) == len(health) and (found["osm_type"] == "node").all()
+    assert (found["amenity"] == "clinic").all() and (found["healthcare"] == "clinic").all()
+    found = found.sort_values("osm_id").reset_index(drop=True)  # written in health.csv order
+    assert found["name"].tolist() == health["name"].tolist()
+    assert found["ref:category"].tolist() == health["category"].tolist()
+    np.testing.assert_allclose(found.geometry.x, health["lon"], atol=1e-7)
+    np.testing.assert_allclose(found.geometry.y, health["lat"], atol=1e-7)
 
 
 # -- road-work proposals -----------------------------------------------------------------

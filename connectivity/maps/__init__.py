@@ -10,17 +10,34 @@ the page as text, never as HTML.
 Modules
 -------
 access
-    The access map: communities coloured by minutes to the nearest market or
-    school, dry or wet season; clicking one draws its route to market.
+    The access map: communities coloured by minutes to the nearest
+    destination of each kind of the network (market, school, health
+    facility, a region's own kinds), in the dry season, the rains or with
+    rivers in flood (chosen in the map's "Communities" box); clicking one
+    draws its route to market.
 investments
-    The investments map: works by rank, the chosen portfolio, the
-    communities' minutes before and after, and who gains from each work.
+    The investments map: works by rank, the chosen portfolio and its axes,
+    the communities' minutes before and after or the minutes gained, and
+    who gains from each work; it opens on the state in which the programme
+    gains most.
 overview
-    The static PNG of the ranked works, for printed reports.
+    The static PNG of the ranked works, for printed reports: A4 landscape,
+    rank labels that never overlap, names wrapped.
+labels
+    Label placement for the overview: candidate places, then leader lines.
 write
     :func:`write_maps`, which writes all three files of a region atomically.
 works_view
     What the maps read from a ranking result, in fixed column names.
+works_payload
+    The works (as columns), their routes and the programme's axes in the
+    investments map's payload.
+states
+    Which passability state shows a gain: the programme's best state (days
+    weighted), each community's and each work's.
+routes
+    Routes from communities to their nearest facility in a passability
+    state, as the map's road segments.
 payload
     Input checks, credits and the JSON payload (roads, rivers, facilities,
     communities and routes) the drawing script builds the layers from.
@@ -39,7 +56,7 @@ from __future__ import annotations
 
 from connectivity.maps.access import access_map
 from connectivity.maps.investments import MAX_GAIN_ROWS, investments_map
-from connectivity.maps.overview import overview_png
+from connectivity.maps.overview import overview_figure, overview_png
 from connectivity.maps.style import MINUTE_BINS, ROAD_STYLE
 from connectivity.maps.write import write_maps
 
@@ -49,6 +66,7 @@ __all__ = [
     "ROAD_STYLE",
     "access_map",
     "investments_map",
+    "overview_figure",
     "overview_png",
     "write_maps",
 ]

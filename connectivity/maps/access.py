@@ -1,11 +1,13 @@
-"""The access map: minutes from every community to its nearest market and school.
+"""The access map: minutes from every community to its nearest destination of each kind.
 
 ``access.html`` (:func:`access_map`): communities as circles sized by
-population and coloured by minutes to the nearest market or school, in the
-dry or the wet season (four layers, one shown at a time), roads coloured by
-surface class, markets and schools, rivers, a legend, a scale bar and a layer
-control. Clicking a community shows its times and draws its route to the
-nearest market.
+population and coloured by minutes to the nearest market, school, health
+facility or other destination kind of the network, in each passability state:
+the dry season, the rains (fords of wide rivers shut) or rivers in flood
+(every ford shut), chosen in the map's "Communities" box; roads coloured by
+surface class, the facilities of every kind, rivers, a legend, a scale bar and
+a layer control. Clicking a community shows its times and draws its route to
+the nearest market.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from connectivity.maps.payload import (
     _community_payload,
     _map_payload,
     _summary_payload,
+    map_kinds,
 )
+from connectivity.maps.routes import Router
 from connectivity.maps.style import MINUTE_BINS, _check_bins
-from connectivity.maps.text import Lang, labels
+from connectivity.maps.text import Lang, access_title, labels
 from connectivity.network import RoadNetwork
 
 __all__ = ["access_map"]
@@ -49,14 +53,16 @@ def access_map(
     routes: bool = True,
     unreachable_cap_min: float = UNREACHABLE_CAP_MIN,
 ) -> folium.Map:
-    """Map of travel times from every community to its nearest market and school.
+    """Map of travel times from every community to its nearest destination of each kind.
 
     Parameters
     ----------
     network : RoadNetwork
-        The region's network (roads, markets, schools; projected CRS).
+        The region's network (roads, the facilities of each destination kind
+        in :attr:`~connectivity.network.RoadNetwork.kinds`; projected CRS).
     access : geopandas.GeoDataFrame
-        Output of :func:`connectivity.access.community_access`.
+        Output of :func:`connectivity.access.community_access`, with the
+        minutes of every kind of ``network``.
     waterways : geopandas.GeoDataFrame, optional
         Rivers as lines (any CRS), e.g. from
         :func:`connectivity.sources.osm.waterways_from_osm_file`.
@@ -82,10 +88,12 @@ def access_map(
     Returns
     -------
     folium.Map
-        Layers: OpenStreetMap or no background; roads; rivers; markets;
-        schools; communities coloured by minutes to market / school in the
-        dry / wet season (one shown at a time). The legend gives the region's
-        average minutes per destination and season: of the people with a
+        Layers: OpenStreetMap or no background; roads; rivers; communities
+        coloured by minutes to a destination kind in a passability state
+        (dry season, rains, rivers in flood; chosen in the "Communities"
+        box); the facilities of each kind (markets, schools, health
+        facilities, a region's own kinds). The legend gives the region's
+        average minutes per destination and state: of the people with a
         route, beside the share with none, and of everyone with no route
         counted at ``unreachable_cap_min``.
 
@@ -95,18 +103,20 @@ def access_map(
         Missing columns, unknown language or bad thresholds.
     """
     lang = _check_lang(lang)
-    _check_access(access)
+    kinds = map_kinds(network)
+    _check_access(access, kinds)
     bins = _check_bins(thresholds_min)
     t = labels(lang)
     names = _Names()
     segments = _Segments.from_edges(network.edges)
     payload = _map_payload(
         network,
+        kinds,
         segments,
         names,
         t,
         lang,
-        title=t["access_title"],
+        title=access_title(kinds, lang),
         subtitle=title,
         hint=t["hint_access"],
         waterways=waterways,
@@ -115,8 +125,9 @@ def access_map(
         synthetic=synthetic,
         bins=bins,
     )
-    payload["comm"] = _community_payload(network, access, names, segments if routes else None)
-    payload["summary"] = _summary_payload(access, cap_min=unreachable_cap_min)
-    m = _map_page(payload, t, network, access, segments, names, states=[""], works=False)
+    router = Router(network, segments) if routes else None
+    payload["comm"] = _community_payload(network, kinds, access, names, router)
+    payload["summary"] = _summary_payload(access, kinds, cap_min=unreachable_cap_min)
+    m = _map_page(payload, t, network, access, segments, names, works=False)
     log.info("access map: %d communities, %d road segments", len(access), len(segments.coords))
     return m

@@ -1,10 +1,14 @@
 """The investments map: ranked road works, the chosen portfolio, minutes before and after.
 
 ``investments.html`` (:func:`investments_map`): candidate works coloured by
-rank (the top ``top_n`` highlighted and numbered), the chosen portfolio as its
-own layer, and the communities' minutes before and after the portfolio.
-Clicking a work lists what it is, what it costs, and the communities that gain
-(before → after minutes); :func:`_works_payload` prepares those popups.
+rank (the top ``top_n`` highlighted and numbered), the chosen portfolio and
+its axes (corridors) as their own layers, and the communities coloured by
+their minutes before or after the portfolio, or by the minutes it saves them,
+in any passability state. The map opens on the minutes gained in the state in
+which the programme saves most (:mod:`connectivity.maps.states`). Clicking a
+work lists what it is, what it costs and the communities that gain (before →
+after minutes), and draws the route it improves most, in the state in which
+it saves most (:mod:`connectivity.maps.works_payload`).
 """
 
 from __future__ import annotations
@@ -17,41 +21,45 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from connectivity.access import UNREACHABLE_CAP_MIN
 from connectivity.errors import DataError
-from connectivity.maps.encoding import (
-    COORD_STEP_DEG,
-    SIMPLIFY_M,
-    _encode_lines,
-    _minutes,
-    _Names,
-    _num,
-    _Segments,
-    _text,
-    _to_wgs84,
-)
+from connectivity.maps.encoding import _Names, _Segments, _text
 from connectivity.maps.page import _map_page
 from connectivity.maps.payload import (
-    VARIANTS,
     _check_access,
     _check_lang,
     _community_payload,
     _map_payload,
     _summary_payload,
+    map_kinds,
+    variants,
 )
-from connectivity.maps.style import MINUTE_BINS, _check_bins
-from connectivity.maps.text import Lang, labels, work_type_label
-from connectivity.maps.works_view import _works_view, _WorksView
+from connectivity.maps.routes import Router
+from connectivity.maps.states import (
+    BestState,
+    best_state,
+    community_gain_states,
+    season_shares,
+    work_gain_states,
+)
+from connectivity.maps.style import (
+    GAIN_BINS,
+    GAIN_COLORS,
+    GAIN_NONE_COLOR,
+    GAIN_ROUTE_COLOR,
+    MINUTE_BINS,
+    _check_bins,
+)
+from connectivity.maps.text import Lang, labels
+from connectivity.maps.works_payload import MAX_GAIN_ROWS, _axes_payload, _works_payload
+from connectivity.maps.works_view import _works_view
 from connectivity.network import RoadNetwork
+from connectivity.ranking import ScoreWeights
 
 __all__ = ["MAX_GAIN_ROWS", "investments_map"]
 
 log = logging.getLogger(__name__)
-
-#: Rows of "communities that gain" kept per work in its popup.
-MAX_GAIN_ROWS = 25
 
 
 def investments_map(
@@ -87,7 +95,8 @@ def investments_map(
     after_network : RoadNetwork, optional
         The network with the portfolio built
         (:func:`connectivity.works.apply_works`); with it, a clicked community
-        also shows its route to market after the portfolio.
+        also shows its route to market after the portfolio, and a clicked
+        work of the portfolio the route it improves, after.
     waterways : geopandas.GeoDataFrame, optional
         Rivers as lines.
     top_n : int
@@ -102,10 +111,15 @@ def investments_map(
     Returns
     -------
     folium.Map
-        Layers: background; roads; rivers; the chosen portfolio; candidate
-        works coloured by rank; communities before and after the portfolio
-        (minutes to market / school, dry / wet; one shown at a time);
-        markets; schools.
+        Layers: background; roads; rivers; the chosen portfolio; its axes
+        (``ranking.axes``, a colour per axis; hidden at first); candidate
+        works coloured by rank; the communities, coloured by their minutes
+        to a destination kind in a passability state before or after the
+        portfolio, or by the minutes it saves them (chosen in the map's
+        "Communities" box; it opens on the minutes gained in the state in
+        which the programme saves most, and the legend says why); the
+        facilities of each kind (markets and health facilities shown,
+        schools and a region's own kinds a click away).
 
     Raises
     ------
@@ -113,12 +127,13 @@ def investments_map(
         Missing tables or columns, unknown language, bad thresholds.
     """
     lang = _check_lang(lang)
-    _check_access(access)
+    kinds = map_kinds(network)
+    _check_access(access, kinds)
     bins = _check_bins(thresholds_min)
     if top_n < 0:
         raise DataError(f"top_n must be >= 0, got {top_n}")
     t = labels(lang)
-    view = _works_view(ranking, network.crs)
+    view = _works_view(ranking, network.crs, kinds)
     names = _Names()
     route_edges = after_network.edges if after_network is not None else network.edges
     segments = _Segments.from_edges(route_edges)
@@ -129,6 +144,7 @@ def investments_map(
             in_base[s] = True
     payload = _map_payload(
         network,
+        kinds,
         segments,
         names,
         t,
@@ -143,37 +159,48 @@ def investments_map(
         bins=bins,
         keep=in_base,
     )
-    after = view.after
-    if after is None:
-        after = pd.DataFrame(
-            {v: access[f"{v}_min"].to_numpy(dtype=float) for v in VARIANTS},
-            index=access["community_id"].map(_text),
-        )
-        log.warning("ranking result has no minutes after the portfolio: 'after' shows 'before'")
-    payload["comm"] = _community_payload(
-        network,
-        access,
-        names,
-        segments if routes else None,
-        after=after,
-        after_network=after_network if routes else None,
-    )
+    after = _after_or_before(view.after, access, kinds)
     if unreachable_cap_min is None:
         unreachable_cap_min = float(getattr(ranking, "cap_min", UNREACHABLE_CAP_MIN))
-    payload["summary"] = _summary_payload(access, cap_min=unreachable_cap_min, after=after)
-    payload["works"] = _works_payload(view, access, lang, top_n)
-    payload["topN"] = int(top_n)
-    m = _map_page(
-        payload,
-        t,
-        network,
-        access,
-        segments,
-        names,
-        states=["before", "after"],
-        works=True,
-        top_n=top_n,
+    shares = season_shares(ranking)
+    best = best_state(ranking, view, kinds, shares, top_n=top_n)
+    router = Router(network, segments) if routes else None
+    after_router = Router(after_network, segments) if routes and after_network is not None else None
+    route_states = (
+        community_gain_states(access, after, "market", shares, cap_min=unreachable_cap_min)
+        if "market" in kinds
+        else None
     )
+    payload["comm"] = _community_payload(
+        network,
+        kinds,
+        access,
+        names,
+        router,
+        after=after,
+        after_router=after_router,
+        route_states=route_states,
+    )
+    payload["summary"] = _summary_payload(access, kinds, cap_min=unreachable_cap_min, after=after)
+    payload["works"] = _works_payload(
+        view,
+        access,
+        kinds,
+        variants(kinds),
+        lang,
+        names,
+        top_n=top_n,
+        states=work_gain_states(view, kinds, shares),
+        cap_min=unreachable_cap_min,
+        router=router,
+        after_router=after_router,
+    )
+    currencies = view.works["currency"].map(_text)
+    payload["currency"] = currencies.iloc[0] if len(currencies) else ""
+    payload["axes"] = _axes_payload(getattr(ranking, "axes", None), view, network.crs, lang, names)
+    payload["topN"] = int(top_n)
+    payload.update(_gain_payload(ranking, best, shares, unreachable_cap_min))
+    m = _map_page(payload, t, network, access, segments, names, works=True, top_n=top_n)
     log.info(
         "investments map: %d works (%d in the portfolio), %d communities",
         len(view.works),
@@ -183,87 +210,67 @@ def investments_map(
     return m
 
 
-def _works_payload(
-    view: _WorksView,
-    access: pd.DataFrame,
-    lang: Lang,
-    top_n: int,
-) -> list[dict[str, Any]]:
-    works = view.works
-    crs = works.crs
-    comm_pos = {c: i for i, c in enumerate(access["community_id"].map(_text))}
-    population = access["population"].to_numpy(dtype=float)
-    gains = view.gains.copy()
-    gains["pos"] = gains["community_id"].map(comm_pos)
-    gains = gains[gains["pos"].notna() & (gains["after_min"] < gains["before_min"])]
-    before = gains["before_min"].to_numpy()
-    after = gains["after_min"].to_numpy()
-    # the order a planner reads: people x minutes saved (reaching at all counts most)
-    saved = np.where(np.isfinite(before), before - after, 1e6)
-    gains["weight"] = saved * population[gains["pos"].to_numpy(dtype=int)]
-    gains = gains.sort_values(["work_id", "weight"], ascending=[True, False], kind="stable")
-    variant_pos = {v: i for i, v in enumerate(VARIANTS)}
-    by_work = {w: g for w, g in gains.groupby("work_id", sort=False)}
-    geoms = works.geometry.to_numpy()
-    simple = shapely.simplify(geoms, SIMPLIFY_M)
-    wgs = _to_wgs84(simple, crs)
-    out = []
-    for (work_id, row), geom in zip(works.iterrows(), wgs, strict=True):
-        parts = shapely.get_parts(geom) if geom is not None else np.array([])
-        lines = [p for p in parts if p.geom_type == "LineString"]
-        points = [p for p in parts if p.geom_type == "Point"]
-        label_at: list[float] | None = None
-        if lines:
-            longest = max(lines, key=lambda p: p.length)
-            mid = longest.interpolate(0.5, normalized=True)
-            label_at = [round(mid.y, 5), round(mid.x, 5)]
-        g = by_work.get(str(work_id))
-        rows: list[list[Any]] = []
-        more = 0
-        if g is not None:
-            kept = g.iloc[:MAX_GAIN_ROWS]
-            more = len(g) - len(kept)
-            rows = [
-                [int(p), variant_pos[v], b, a]
-                for p, v, b, a in zip(
-                    kept["pos"].tolist(),
-                    kept["variant"].tolist(),
-                    _minutes(kept["before_min"]),
-                    _minutes(kept["after_min"]),
-                    strict=True,
-                )
-                if v in variant_pos
-            ]
-        people = row["people_benefited"]
-        if not np.isfinite(float(people)) and g is not None:
-            people = float(population[g["pos"].astype(int).unique()].sum())
-        pmin = {v: _num(row[c]) for c, v in view.person_min_columns}
-        order = row["portfolio_order"]
-        out.append(
-            {
-                "id": str(work_id),
-                "rank": int(row["rank"]),
-                "name": _text(row["name"]) or str(work_id),
-                "description": _text(row["description"]),
-                # assumptions to verify in the field (connectivity.ranking.flags)
-                "flags": [f for f in _text(row["flags"]).split(";") if f],
-                "type": work_type_label(_text(row["work_type"]), lang),
-                "length_m": _num(row["length_m"]),
-                "span_m": _num(row["span_m"]),
-                "cost": _num(row["cost"]),
-                "cost_net": _num(row["cost_net"]),
-                "currency": _text(row["currency"]),
-                "people": _num(people),
-                "ncomm": _num(row["communities_gaining"]),
-                "pmin": pmin,
-                "order": None if order is None or pd.isna(order) else int(order),
-                "lines": _encode_lines(np.array(lines, dtype=object)),
-                "points": [
-                    [round(p.y / COORD_STEP_DEG), round(p.x / COORD_STEP_DEG)] for p in points
-                ],
-                "labelAt": label_at,
-                "gains": rows,
-                "more": more,
-            }
+def _after_or_before(
+    after: pd.DataFrame | None, access: pd.DataFrame, kinds: Sequence[str]
+) -> pd.DataFrame:
+    """Minutes after the portfolio per variant; the minutes before where the ranking has none."""
+    index = access["community_id"].map(_text).to_numpy()
+    out = after.reindex(index) if after is not None else pd.DataFrame(index=index)
+    missing = [v for v in variants(kinds) if v not in out.columns]
+    if missing:
+        log.warning(
+            "ranking result has no minutes after the portfolio for %s: 'after' shows 'before'",
+            ", ".join(missing),
         )
+    for v in missing:
+        out[v] = access[f"{v}_min"].to_numpy(dtype=float)
     return out
+
+
+def _gain_payload(
+    ranking: Any, best: BestState, shares: Sequence[float], cap_min: float
+) -> dict[str, Any]:
+    """Return what the "minutes gained" view and the opening state need.
+
+    ``view``: the map opens on the minutes gained in the programme's best
+    state (:func:`~connectivity.maps.states.best_state`), for the kind that
+    gains most there (on the minutes before, in the dry season, when nothing
+    gains); ``best``: that state and kind, the weighted
+    person-minutes of each state and what they were summed over (the
+    legend says why); ``gain``: the classes of minutes gained (the first
+    bound is the ranking's ``min_gain_min``, under which a saving does not
+    count in the score); the days and share of each state and ``cap``, for
+    the year average.
+    """
+    weights = getattr(ranking, "weights", None)
+    if not isinstance(weights, ScoreWeights):
+        weights = ScoreWeights()
+    min_gain = float(weights.min_gain_min)
+    bins = list(GAIN_BINS)
+    if 0 < min_gain < bins[1]:
+        bins[0] = min_gain
+    return {
+        # nothing gains anywhere: the travel times say more than a map of no gains
+        "view": {
+            "mode": "min" if best.source == "none" else "gain",
+            "kind": best.kind,
+            "season": best.season,
+            "when": "before" if best.source == "none" else "after",
+        },
+        "best": {
+            "season": best.season,
+            "kind": best.kind,
+            "weighted": [round(x) for x in best.weighted],
+            "source": best.source,
+        },
+        "gain": {
+            "bins": bins,
+            "colors": list(GAIN_COLORS),
+            "none": GAIN_NONE_COLOR,
+            "route": GAIN_ROUTE_COLOR,
+            "minGain": min_gain,
+        },
+        "seasonShares": [round(x, 6) for x in shares],
+        "seasonDays": [weights.dry_days, weights.rain_days, weights.wet_days],
+        "cap": float(cap_min),
+    }

@@ -26,7 +26,6 @@ from jinja2 import Template
 
 from connectivity.errors import DataError
 from connectivity.maps.encoding import _WGS84, _json, _Names, _Segments
-from connectivity.maps.payload import KINDS, SEASONS
 from connectivity.network import RoadNetwork
 
 
@@ -128,15 +127,28 @@ def _base_map(bounds: list[list[float]], t: Mapping[str, str]) -> tuple[folium.M
     return m, groups
 
 
+#: Facilities shown at first on the investments map, where the works are the subject;
+#: the others (many schools, a region's own kinds) are a click away.
+SHOWN_WITH_WORKS = ("market", "health")
+
+
 def _add_groups(
     m: folium.Map,
     groups: dict[str, Any],
     t: Mapping[str, str],
-    comm_layers: Sequence[tuple[str, str, str, bool]],
+    kinds: Sequence[Mapping[str, Any]],
     *,
     works: bool,
     top_n: int = 0,
+    axes: bool = False,
 ) -> None:
+    """Add the overlays in the layer control's order; ``kinds`` as in the payload's ``kinds``.
+
+    The communities are one layer: what colours them (minutes to a kind in a
+    state, before or after, or minutes gained) is chosen in the map's own
+    "Communities" box, not in the layer control.
+    """
+
     def add(key: str, name: str, show: bool = True) -> None:
         groups[key] = folium.FeatureGroup(name=html.escape(name), show=show)
         groups[key].add_to(m)
@@ -145,29 +157,13 @@ def _add_groups(
     add("rivers", t["layer_rivers"])
     if works:
         add("portfolio", t["layer_portfolio"])
+        if axes:
+            add("axes", t["layer_axes"], show=False)
         add("works", t["layer_works"].format(n=top_n))
         add("works_rest", t["layer_works_rest"], show=False)
-    for i, (key, name, _, _) in enumerate(comm_layers):
-        add(key, name, show=i == 0)
-    add("markets", t["layer_markets"])
-    add("schools", t["layer_schools"], show=not works)  # many: off where works are the subject
-
-
-def _community_layers(
-    t: Mapping[str, str], *, states: Sequence[str]
-) -> list[tuple[str, str, str, bool]]:
-    """(group key, layer name, variant, after?) for each community layer."""
-    out = []
-    for state in states:
-        template = {"": t["layer_comm"], "before": t["layer_comm_before"]}.get(
-            state, t["layer_comm_after"]
-        )
-        for kind in KINDS:
-            for season in SEASONS:
-                name = template.format(dest=t[f"dest_{kind}"], season=t[f"season_{season}"])
-                key = f"comm_{state or 'now'}_{kind}_{season}"
-                out.append((key, name, f"{kind}_{season}", state == "after"))
-    return out
+    add("communities", t["layer_communities"])
+    for k in kinds:
+        add(k["group"], k["layer"], show=not works or k["kind"] in SHOWN_WITH_WORKS)
 
 
 def _map_page(
@@ -178,24 +174,27 @@ def _map_page(
     segments: _Segments,
     names: _Names,
     *,
-    states: Sequence[str],
     works: bool,
     top_n: int = 0,
 ) -> folium.Map:
-    """Complete ``payload`` (segments, names, community layers) and build the map around it.
+    """Complete ``payload`` (segments, names) and build the map around it.
 
-    ``states`` are the community layers' states (see :func:`_community_layers`);
-    ``works`` adds the layers of the investments map.
+    ``works`` adds the layers of the investments map (and the axes' layer
+    when the payload has axes).
     """
     payload["seg"] = {"c": segments.coords}
     payload["names"] = names.items
-    layers = _community_layers(t, states=states)
-    payload["commLayers"] = [
-        {"group": key, "variant": variant, "after": after} for key, _, variant, after in layers
-    ]
     bounds = _bounds(access, network)
     m, groups = _base_map(bounds, t)
-    _add_groups(m, groups, t, layers, works=works, top_n=top_n)
+    _add_groups(
+        m,
+        groups,
+        t,
+        payload["kinds"],
+        works=works,
+        top_n=top_n,
+        axes=bool(payload.get("axes")),
+    )
     return _finish(m, groups, payload, bounds)
 
 

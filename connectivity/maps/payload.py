@@ -2,10 +2,11 @@
 
 Input checks at the maps' public boundary (language, the community access
 table), the credits, and the parts of the payload: labels and colours, roads
-by class, rivers, markets and schools, and the communities with their minutes,
-nearest destinations and routes to market. Names go through the shared names
-table of :mod:`connectivity.maps.encoding`; the page puts every text in with
-``textContent``, never as HTML.
+by class, rivers, the facilities of every destination kind of the network
+(markets, schools, health facilities, a region's own kinds), and the
+communities with their minutes, nearest destinations and routes to market.
+Names go through the shared names table of :mod:`connectivity.maps.encoding`;
+the page puts every text in with ``textContent``, never as HTML.
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from connectivity import routing
-from connectivity.access import travel_time_stats
+from connectivity.access import SEASONS, facility_layer_name, travel_time_stats
 from connectivity.errors import DataError
 from connectivity.maps.encoding import (
     RIVER_SIMPLIFY_M,
@@ -33,7 +33,10 @@ from connectivity.maps.encoding import (
     _text,
     _to_wgs84,
 )
+from connectivity.maps.routes import Router
 from connectivity.maps.style import (
+    KIND_ICONS,
+    OTHER_KIND_COLORS,
     PORTFOLIO_COLOR,
     RIVER_COLOR,
     ROAD_STYLE,
@@ -41,16 +44,34 @@ from connectivity.maps.style import (
     WORK_COLORS,
     _bin_colors,
 )
-from connectivity.maps.text import LANGS, Lang, road_class_label
+from connectivity.maps.text import LANGS, Lang, kind_labels, road_class_label
 from connectivity.network import RoadNetwork
 from connectivity.sources.population import population_is_estimated
 
-__all__ = ["KINDS", "OSM_CREDIT", "SEASONS", "VARIANTS"]
+__all__ = ["OSM_CREDIT", "SEASONS", "map_kinds", "variants"]
 
-KINDS = ("market", "school")
-SEASONS = ("dry", "wet")
-VARIANTS = tuple(f"{k}_{s}" for k in KINDS for s in SEASONS)
+#: The passability states the maps show (:data:`connectivity.access.SEASONS`): the dry
+#: season; the rains, the fords of wide rivers shut; rivers in flood, every ford shut.
 OSM_CREDIT = "© OpenStreetMap contributors"
+
+
+def map_kinds(network: RoadNetwork) -> tuple[str, ...]:
+    """Return the destination kinds the maps show: every kind of the network, in order."""
+    kinds = tuple(network.kinds)
+    if not kinds:
+        raise DataError("the network has no destination kinds (no facilities layer)")
+    return kinds
+
+
+def variants(kinds: Sequence[str]) -> list[str]:
+    """Return ``{kind}_{season}`` of every kind and season the maps show, kind by kind.
+
+    Examples
+    --------
+    >>> variants(["market", "health"])
+    ['market_dry', 'market_rain', 'market_wet', 'health_dry', 'health_rain', 'health_wet']
+    """
+    return [f"{k}_{s}" for k in kinds for s in SEASONS]
 
 
 def _check_lang(lang: str) -> Lang:
@@ -59,8 +80,8 @@ def _check_lang(lang: str) -> Lang:
     return lang
 
 
-def _check_access(access: pd.DataFrame) -> None:
-    need = ["community_id", "population", "geometry", *(f"{v}_min" for v in VARIANTS)]
+def _check_access(access: pd.DataFrame, kinds: Sequence[str]) -> None:
+    need = ["community_id", "population", "geometry", *(f"{v}_min" for v in variants(kinds))]
     missing = [c for c in need if c not in access.columns]
     if missing:
         raise DataError(
@@ -95,6 +116,7 @@ def _credits(data_source: str, attribution: Sequence[str], synthetic: bool) -> l
 
 def _map_payload(
     network: RoadNetwork,
+    kinds: Sequence[str],
     segments: _Segments,
     names: _Names,
     t: Mapping[str, str],
@@ -110,7 +132,7 @@ def _map_payload(
     bins: Sequence[float],
     keep: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Payload both HTML maps share: labels, colours, roads, rivers, markets and schools.
+    """Payload both HTML maps share: labels, colours, roads, rivers, the facilities of ``kinds``.
 
     ``keep`` selects the road segments drawn (see :func:`_road_payload`); the
     caller adds the communities (and works), then :func:`connectivity.maps.page._map_page`
@@ -130,9 +152,12 @@ def _map_payload(
         "riverColor": RIVER_COLOR,
         "workColors": list(WORK_COLORS),
         "portfolioColor": PORTFOLIO_COLOR,
-        "iconLetter": {"market": "M", "school": "E" if lang == "es" else "S"},
-        "variants": list(VARIANTS),
-        "works": [],
+        "kinds": _kind_payload(kinds, lang),
+        "variants": variants(kinds),
+        "seasons": list(SEASONS),
+        # what colours the communities at first (the investments map chooses its own)
+        "view": {"mode": "min", "kind": kinds[0], "season": SEASONS[0], "when": "before"},
+        "works": None,
         "topN": 0,
     }
     roads, legend, style = _road_payload(segments, lang, names, keep=keep)
@@ -140,9 +165,62 @@ def _map_payload(
     payload["roadLegend"] = legend
     payload["roads"] = roads
     payload["rivers"] = _river_payload(waterways, network.crs, names)
-    payload["markets"] = _facility_payload(network.markets, network.crs, names)
-    payload["schools"] = _facility_payload(network.schools, network.crs, names)
+    payload["facilities"] = {
+        kind: _facility_payload(network.facilities[kind], network.crs, names) for kind in kinds
+    }
     return payload
+
+
+def _kind_payload(kinds: Sequence[str], lang: Lang) -> list[dict[str, Any]]:
+    """Return, per kind, its words in ``lang``, its layer's group and its icon.
+
+    Words: see :func:`connectivity.maps.text.kind_labels`; ``group`` is its
+    layer (:func:`connectivity.access.facility_layer_name`); the icon is
+    ``letter`` on ``fill`` in ``ink``, ``size`` px, shaped by the style sheet's
+    ``cx-icon-{cls}``. A region's own kind takes a colour of
+    :data:`~connectivity.maps.style.OTHER_KIND_COLORS` and the first letter of
+    its name no other kind uses.
+
+    Examples
+    --------
+    >>> [(k["letter"], k["cls"]) for k in _kind_payload(["market", "school", "health"], "en")]
+    [('M', 'market'), ('S', 'school'), ('+', 'health')]
+    >>> [k["letter"] for k in _kind_payload(["market", "school", "mill", "store"], "en")]
+    ['M', 'S', 'I', 'T']
+    """
+    taken = {KIND_ICONS[k][3][lang] for k in kinds if k in KIND_ICONS}
+    out = []
+    others = 0
+    for kind in kinds:
+        words = kind_labels(kind, lang)
+        if kind in KIND_ICONS:
+            fill, ink, size, letters = KIND_ICONS[kind]
+            letter, cls = letters[lang], kind
+        else:
+            fill, ink, size, cls = (
+                OTHER_KIND_COLORS[others % len(OTHER_KIND_COLORS)],
+                "#fff",
+                14,
+                "other",
+            )
+            others += 1
+            free = [c for c in words["name"].upper() if c.isascii() and c.isalnum()]
+            free += [str(i) for i in range(1, 10)]
+            letter = next((c for c in free if c not in taken), "•")
+            taken.add(letter)
+        out.append(
+            {
+                "kind": kind,
+                "group": facility_layer_name(kind),
+                **words,
+                "letter": letter,
+                "fill": fill,
+                "ink": ink,
+                "size": size,
+                "cls": cls,
+            }
+        )
+    return out
 
 
 def _road_payload(
@@ -190,19 +268,29 @@ def _facility_payload(layer: gpd.GeoDataFrame, crs: Any, names: _Names) -> list[
 
 def _community_payload(
     network: RoadNetwork,
+    kinds: Sequence[str],
     access: gpd.GeoDataFrame,
     names: _Names,
-    segments: _Segments | None,
+    router: Router | None,
     *,
     after: pd.DataFrame | None = None,
-    after_network: RoadNetwork | None = None,
+    after_router: Router | None = None,
+    route_states: np.ndarray | None = None,
 ) -> dict[str, Any]:
+    """Return the communities: places, people, minutes before (and after), routes to market.
+
+    With a ``router``, each community's route to its nearest market in the
+    state ``route_states`` gives (an index into :data:`SEASONS` per
+    community; the dry season by default): ``route``, and with an
+    ``after_router`` ``routeAfter`` (None where it is the same route), and
+    ``routeState``.
+    """
     crs = network.crs
     pts = access.geometry.to_crs(crs) if access.crs is not None else access.geometry
     lat, lon = _point_steps(pts.to_numpy(), crs)
     facility_name = {}
-    for kind in KINDS:
-        layer = getattr(network, f"{kind}s")
+    for kind in kinds:
+        layer = network.facilities[kind]
         label = layer["name"] if "name" in layer.columns else layer["facility_id"]
         facility_name[kind] = dict(
             zip(layer["facility_id"].map(_text), label.map(_text), strict=True)
@@ -222,13 +310,13 @@ def _community_payload(
         "far": access["far_from_road"].astype(bool).astype(int).tolist()
         if "far_from_road" in access.columns
         else [0] * len(access),
-        "m": {v: _minutes(access[f"{v}_min"]) for v in VARIANTS},
+        "m": {v: _minutes(access[f"{v}_min"]) for v in variants(kinds)},
         "dest": {},
     }
-    out.update(_community_facts(access))
+    out.update(_community_facts(access, kinds))
     if district is None:
         out["district"] = [-1] * len(access)
-    for kind in KINDS:
+    for kind in kinds:
         col = f"{kind}_dry_id"
         if col in access.columns:
             out["dest"][f"{kind}_dry"] = [
@@ -239,19 +327,28 @@ def _community_payload(
             out["dest"][f"{kind}_dry"] = [-1] * len(access)
     if after is not None:
         aligned = after.reindex(access["community_id"].map(_text).to_numpy())
-        out["after"] = {v: _minutes(aligned[v].to_numpy(dtype=float)) for v in VARIANTS}
-    if segments is not None and "node_id" in access.columns and not network.markets.empty:
-        out["route"] = _routes(network, access, segments)
-        if after_network is not None:
+        out["after"] = {v: _minutes(aligned[v].to_numpy(dtype=float)) for v in variants(kinds)}
+    if router is not None and "node_id" in access.columns and not network.markets.empty:
+        states = np.zeros(len(access), dtype=int) if route_states is None else route_states
+        nodes = access["node_id"].tolist()
+        out["route"] = router.routes_by_state(nodes, "market", states)
+        out["routeState"] = states.tolist()
+        if after_router is not None:
             out["routeAfter"] = [
                 r if r != b else None
-                for r, b in zip(_routes(after_network, access, segments), out["route"], strict=True)
+                for r, b in zip(
+                    after_router.routes_by_state(nodes, "market", states), out["route"], strict=True
+                )
             ]
     return out
 
 
 def _summary_payload(
-    access: pd.DataFrame, *, cap_min: float, after: pd.DataFrame | None = None
+    access: pd.DataFrame,
+    kinds: Sequence[str],
+    *,
+    cap_min: float,
+    after: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Return the region's averages for the legend, each beside the share with no route.
 
@@ -259,7 +356,7 @@ def _summary_payload(
     with no route (0–1), mean of everyone with no route at cap_min]`` (see
     :func:`connectivity.access.travel_time_stats`), before and, given the
     minutes ``after`` the portfolio (index community_id, columns
-    :data:`VARIANTS`), after.
+    :func:`variants` of ``kinds``), after.
     """
 
     def stats(minutes: Any) -> list[float | None]:
@@ -270,15 +367,15 @@ def _summary_payload(
     pop = pd.to_numeric(access["population"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
     out: dict[str, Any] = {
         "cap": float(cap_min),
-        "before": {v: stats(access[f"{v}_min"].to_numpy(dtype=float)) for v in VARIANTS},
+        "before": {v: stats(access[f"{v}_min"].to_numpy(dtype=float)) for v in variants(kinds)},
     }
     if after is not None:
         aligned = after.reindex(access["community_id"].map(_text).to_numpy())
-        out["after"] = {v: stats(aligned[v].to_numpy(dtype=float)) for v in VARIANTS}
+        out["after"] = {v: stats(aligned[v].to_numpy(dtype=float)) for v in variants(kinds)}
     return out
 
 
-def _community_facts(access: pd.DataFrame) -> dict[str, Any]:
+def _community_facts(access: pd.DataFrame, kinds: Sequence[str]) -> dict[str, Any]:
     """Return what a community's popup must warn about: an estimated population, a cut-off piece.
 
     ``popSrc``: the ``population_source`` of each community whose population
@@ -309,19 +406,6 @@ def _community_facts(access: pd.DataFrame) -> dict[str, Any]:
                 if f"{kind}_cut_off_piece" in access.columns
                 else [0] * n
             )
-            for kind in KINDS
+            for kind in kinds
         },
     }
-
-
-def _routes(network: RoadNetwork, access: pd.DataFrame, segments: _Segments) -> list[Any]:
-    graph = routing.routing_graph_from_gdfs(network.nodes, network.edges, weights=["travel_time_s"])
-    markets = dict(zip(network.markets["facility_id"], network.markets["node_id"], strict=True))
-    found = routing.routes_to_nearest_facility(
-        graph, access["node_id"].to_numpy(), markets, weight="travel_time_s"
-    )
-    out: list[Any] = []
-    for edge_list in found["edges"].tolist():
-        route = segments.route(edge_list)
-        out.append(route or None)
-    return out

@@ -6,16 +6,26 @@ translated, and are escaped where they are shown.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
-__all__ = ["LANGS", "Lang", "labels", "road_class_label", "work_type_label"]
+from connectivity.access import facility_layer_name
+
+__all__ = [
+    "LANGS",
+    "Lang",
+    "access_title",
+    "kind_labels",
+    "labels",
+    "road_class_label",
+    "work_type_label",
+]
 
 Lang = Literal["es", "en"]
 LANGS: tuple[Lang, ...] = ("es", "en")
 
 _TEXT: dict[str, dict[str, str]] = {
     "es": {
-        "access_title": "Acceso a mercados y colegios",
         "investments_title": "Obras viales priorizadas",
         "synthetic": (
             "Región de muestra sintética: datos inventados, no es un lugar real. "
@@ -30,20 +40,71 @@ _TEXT: dict[str, dict[str, str]] = {
         "base_none": "Sin fondo (sin conexión)",
         "layer_roads": "Vías por tipo de superficie",
         "layer_rivers": "Ríos y quebradas",
-        "layer_markets": "Mercados",
-        "layer_schools": "Colegios",
-        "layer_comm": "Minutos a {dest}, {season}",
-        "layer_comm_before": "Antes: minutos a {dest}, {season}",
-        "layer_comm_after": "Con la cartera: minutos a {dest}, {season}",
         "layer_works": "Obras: puestos 1–{n}",
         "layer_works_rest": "Otras obras candidatas",
         "layer_portfolio": "Cartera elegida (presupuesto)",
-        "dest_market": "mercado",
-        "dest_school": "colegio",
         "season_dry": "época seca",
         "season_wet": "crecida (vados cerrados)",
         "season_wet_short": "crecida",
-        "legend_minutes": "Minutos al destino más cercano",
+        "season_rain": "lluvias (vados de ríos anchos cerrados)",
+        "season_rain_short": "lluvias",
+        "season_dry_short": "seca",
+        "season_year": "promedio del año",
+        "layer_communities": "Comunidades",
+        "layer_axes": "Cartera por ejes (corredores)",
+        "view_title": "Comunidades: qué se muestra",
+        "view_minutes": "Minutos de viaje",
+        "view_gain": "Minutos ganados con la cartera",
+        "view_dest": "Destino",
+        "view_state": "Época",
+        "view_before": "Antes",
+        "view_after": "Con la cartera",
+        "legend_view_min": "Minutos a {dest}, {season}",
+        "legend_view_min_before": "Antes: minutos a {dest}, {season}",
+        "legend_view_min_after": "Con la cartera: minutos a {dest}, {season}",
+        "legend_view_gain": "Minutos ganados por viaje a {dest}, {season}",
+        "gain_none": "sin ganancia",
+        "gain_below": "menos de {n} min (el puntaje no lo cuenta)",
+        "gain_range": "{a}–{b} min",
+        "gain_above": "{n} min o más",
+        "gain_route": "gana una ruta (antes sin ruta)",
+        "gain_tip": "gana {n} min por viaje",
+        "gain_tip_route": "gana una ruta: antes sin ruta, ahora {after}",
+        "gain_tip_none": "sin ganancia",
+        "gain_year_note": (
+            "Promedio del año: cada época pesa por sus días ({days}); un viaje sin ruta "
+            "cuenta como {cap} min, como en el puntaje."
+        ),
+        "best_state": (
+            "El mapa abre en {season}: es cuando la cartera ahorra más (persona-minutos por "
+            "viaje, ponderados por los días de cada época: {values})."
+        ),
+        "best_state_none": (
+            "La cartera no ahorra minutos en ninguna época: el mapa abre en {season}."
+        ),
+        "best_state_top": (
+            "El mapa abre en {season}: es cuando las obras mejor puntuadas ahorran más "
+            "(no hay cartera; persona-minutos por viaje, ponderados por días: {values})."
+        ),
+        "days": "días",
+        "minutes_caption": "Minutos al destino más cercano",
+        "minutes_caption_after": "Minutos al destino más cercano (antes → con la cartera)",
+        "route_note_state": "Ruta al mercado ({season}) resaltada en el mapa",
+        "route_after_state": "Con la cartera, la ruta ({season}) en línea discontinua",
+        "route_work": "Ruta de {comm} a {dest} ({season}), la época en que la obra más ahorra:",
+        "route_work_before": "antes de la obra, en morado",
+        "route_work_no_before": "antes de la obra no había ruta",
+        "route_work_after": "con la cartera, en línea discontinua",
+        "route_work_outside": "fuera de la cartera: la ruta con la obra no se dibuja",
+        "axis_market": "Mercado",
+        "axis_works": "Obras",
+        "axis_cost": "Costo para el presupuesto",
+        "axis_cost_total": "Costo total",
+        "axis_communities": "Comunidades servidas",
+        "axis_people": "Personas servidas",
+        "axis_pmin": "Persona-minutos ahorrados por viaje (promedio del año)",
+        "legend_axes": "Ejes de la cartera (un color por eje)",
+        "png_more": "… y {n} obras más en ranking.csv",
         "legend_unreachable": "inaccesible",
         "summary_title": "Promedio de la región",
         "summary_reachable": "{dest}: quienes tienen ruta",
@@ -67,8 +128,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "legend_rest": "Otras candidatas",
         "legend_portfolio": "En la cartera",
         "river": "Río / quebrada",
-        "market": "Mercado",
-        "school": "Colegio",
         "population": "Población",
         "district": "Distrito",
         "people": "personas",
@@ -78,11 +137,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "png_top": "Puestos 1–{n}",
         "png_bold": "En negrita: obras de la cartera elegida.",
         "after": "después",
-        "nearest_market": "Mercado más cercano",
-        "nearest_school": "Colegio más cercano",
         "far_from_road": "A más de 2 km de una vía: tiempo a pie estimado",
-        "route_note": "Ruta al mercado (época seca) resaltada en el mapa",
-        "route_after_note": "Ruta al mercado después de la cartera en línea discontinua",
         "no_route": "Sin ruta al mercado",
         "no_route_piece": (
             "Sin ruta a ningún {dest}: su pieza de la red vial (n.º {piece} en "
@@ -120,6 +175,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "destination": "Destino",
         "season": "Época",
         "dry": "seca",
+        "rain": "lluvias",
         "wet": "crecida",
         "km": "km",
         "m": "m",
@@ -134,7 +190,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "png_scale": "{km} km",
     },
     "en": {
-        "access_title": "Access to markets and schools",
         "investments_title": "Ranked road works",
         "synthetic": "Synthetic sample region: invented data, not a real place.",
         "source": "Data source",
@@ -146,20 +201,73 @@ _TEXT: dict[str, dict[str, str]] = {
         "base_none": "No background (offline)",
         "layer_roads": "Roads by surface",
         "layer_rivers": "Rivers and streams",
-        "layer_markets": "Markets",
-        "layer_schools": "Schools",
-        "layer_comm": "Minutes to {dest}, {season}",
-        "layer_comm_before": "Before: minutes to {dest}, {season}",
-        "layer_comm_after": "With the portfolio: minutes to {dest}, {season}",
         "layer_works": "Works: ranks 1–{n}",
         "layer_works_rest": "Other candidate works",
         "layer_portfolio": "Chosen portfolio (budget)",
-        "dest_market": "market",
-        "dest_school": "school",
         "season_dry": "dry season",
         "season_wet": "rivers in flood (fords shut)",
         "season_wet_short": "flood",
-        "legend_minutes": "Minutes to the nearest destination",
+        "season_rain": "rains (fords of wide rivers shut)",
+        "season_rain_short": "rains",
+        "season_dry_short": "dry",
+        "season_year": "year average",
+        "layer_communities": "Communities",
+        "layer_axes": "Portfolio by axis (corridors)",
+        "view_title": "Communities: what is shown",
+        "view_minutes": "Travel minutes",
+        "view_gain": "Minutes gained with the portfolio",
+        "view_dest": "Destination",
+        "view_state": "Season",
+        "view_before": "Before",
+        "view_after": "With the portfolio",
+        "legend_view_min": "Minutes to {dest}, {season}",
+        "legend_view_min_before": "Before: minutes to {dest}, {season}",
+        "legend_view_min_after": "With the portfolio: minutes to {dest}, {season}",
+        "legend_view_gain": "Minutes gained per trip to {dest}, {season}",
+        "gain_none": "no gain",
+        "gain_below": "under {n} min (not counted in the score)",
+        "gain_range": "{a}–{b} min",
+        "gain_above": "{n} min or more",
+        "gain_route": "gains a route (had none)",
+        "gain_tip": "gains {n} min per trip",
+        "gain_tip_route": "gains a route: none before, {after} now",
+        "gain_tip_none": "no gain",
+        "gain_year_note": (
+            "Year average: each season weighs by its days ({days}); a trip with no route "
+            "counts as {cap} min, as in the score."
+        ),
+        "best_state": (
+            "The map opens on {season}: when the portfolio saves most (person-minutes per "
+            "trip, weighted by the days of each season: {values})."
+        ),
+        "best_state_none": (
+            "The portfolio saves no minutes in any season: the map opens on {season}."
+        ),
+        "best_state_top": (
+            "The map opens on {season}: when the top-ranked works save most (no portfolio; "
+            "person-minutes per trip, weighted by days: {values})."
+        ),
+        "days": "days",
+        "minutes_caption": "Minutes to the nearest destination",
+        "minutes_caption_after": "Minutes to the nearest destination (before → with the portfolio)",
+        "route_note_state": "Route to market ({season}) highlighted on the map",
+        "route_after_state": "With the portfolio, the route ({season}) dashed",
+        "route_work": (
+            "Route from {comm} to {dest} ({season}), the season when the work saves most:"
+        ),
+        "route_work_before": "before the work, in purple",
+        "route_work_no_before": "before the work there was no route",
+        "route_work_after": "with the portfolio, dashed",
+        "route_work_outside": "not in the portfolio: the route with the work is not drawn",
+        "axis_market": "Market",
+        "axis_works": "Works",
+        "axis_cost": "Cost to the budget",
+        "axis_cost_total": "Total cost",
+        "axis_communities": "Communities served",
+        "axis_people": "People served",
+        "axis_pmin": "Person-minutes saved per trip (year average)",
+        "legend_axes": "Portfolio axes (one colour per axis)",
+        "png_more": "… and {n} more works in ranking.csv",
         "legend_unreachable": "unreachable",
         "summary_title": "Region average",
         "summary_reachable": "{dest}: people with a route",
@@ -183,8 +291,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "legend_rest": "Other candidates",
         "legend_portfolio": "In the portfolio",
         "river": "River / stream",
-        "market": "Market",
-        "school": "School",
         "population": "Population",
         "district": "District",
         "people": "people",
@@ -194,11 +300,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "png_top": "Ranks 1–{n}",
         "png_bold": "Bold: works in the chosen portfolio.",
         "after": "after",
-        "nearest_market": "Nearest market",
-        "nearest_school": "Nearest school",
         "far_from_road": "More than 2 km from any road: walking time estimated",
-        "route_note": "Route to market (dry season) highlighted on the map",
-        "route_after_note": "Route to market after the portfolio dashed",
         "no_route": "No route to a market",
         "no_route_piece": (
             "No route to any {dest}: its piece of the road network (no. {piece} in "
@@ -236,6 +338,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "destination": "Destination",
         "season": "Season",
         "dry": "dry",
+        "rain": "rains",
         "wet": "flood",
         "km": "km",
         "m": "m",
@@ -286,15 +389,120 @@ _WORK_TYPE: dict[str, dict[str, str]] = {
 }
 
 
+#: Words for each destination kind the package knows: ``name`` (a table's row, the
+#: legend), ``dest`` (inside a sentence: "minutes to {dest}", "no route to any
+#: {dest}"), ``layer`` (the facilities' layer), ``plural`` (the title),
+#: ``nearest`` (a community's popup).
+_KIND_TEXT: dict[str, dict[str, dict[str, str]]] = {
+    "es": {
+        "market": {
+            "name": "Mercado",
+            "dest": "mercado",
+            "layer": "Mercados",
+            "plural": "mercados",
+            "nearest": "Mercado más cercano",
+        },
+        "school": {
+            "name": "Colegio",
+            "dest": "colegio",
+            "layer": "Colegios",
+            "plural": "colegios",
+            "nearest": "Colegio más cercano",
+        },
+        "health": {
+            "name": "Salud",
+            "dest": "establecimiento de salud",
+            "layer": "Establecimientos de salud",
+            "plural": "establecimientos de salud",
+            "nearest": "Establecimiento de salud más cercano",
+        },
+    },
+    "en": {
+        "market": {
+            "name": "Market",
+            "dest": "market",
+            "layer": "Markets",
+            "plural": "markets",
+            "nearest": "Nearest market",
+        },
+        "school": {
+            "name": "School",
+            "dest": "school",
+            "layer": "Schools",
+            "plural": "schools",
+            "nearest": "Nearest school",
+        },
+        "health": {
+            "name": "Health",
+            "dest": "health facility",
+            "layer": "Health facilities",
+            "plural": "health facilities",
+            "nearest": "Nearest health facility",
+        },
+    },
+}
+
+
+def kind_labels(kind: str, lang: Lang) -> dict[str, str]:
+    """Return the words for a destination kind in ``lang``.
+
+    Keys: ``name``, ``dest``, ``layer``, ``plural`` and ``nearest`` (see
+    ``_KIND_TEXT``). A kind a region names itself (``[destinations.bank]``) is
+    not translated: its words are made from its name, in either language.
+
+    Examples
+    --------
+    >>> kind_labels("health", "es")["layer"]
+    'Establecimientos de salud'
+    >>> words = kind_labels("bus_stop", "es")
+    >>> words["name"], words["dest"], words["nearest"]
+    ('Bus stop', 'bus stop', 'Destino más cercano (bus stop)')
+    """
+    known = _KIND_TEXT[lang].get(kind)
+    if known is not None:
+        return dict(known)
+    # a region's own kind: its name, not translated (the config names it in one language)
+    words = kind.replace("_", " ").strip() or kind
+    name = words[:1].upper() + words[1:]
+    nearest = f"Destino más cercano ({words})" if lang == "es" else f"Nearest {words}"
+    return {"name": name, "dest": words, "layer": name, "plural": words, "nearest": nearest}
+
+
+def access_title(kinds: Sequence[str], lang: Lang) -> str:
+    """Return the access map's title, naming every destination kind.
+
+    Examples
+    --------
+    >>> access_title(["market", "school"], "es")
+    'Acceso a mercados y colegios'
+    >>> access_title(["market", "school", "health"], "en")
+    'Access to markets, schools and health facilities'
+    """
+    words = [kind_labels(k, lang)["plural"] for k in kinds]
+    last = " y " if lang == "es" else " and "
+    listed = ", ".join(words[:-1]) + last + words[-1] if len(words) > 1 else "".join(words)
+    return ("Acceso a " if lang == "es" else "Access to ") + listed
+
+
 def labels(lang: Lang) -> dict[str, str]:
     """Return the map labels in ``lang`` (``"es"`` or ``"en"``).
+
+    The words of the kinds the package knows are in too, as ``{kind}``,
+    ``dest_{kind}``, ``nearest_{kind}`` and ``layer_{layer}`` (the maps read
+    them from :func:`kind_labels`).
 
     Examples
     --------
     >>> labels("en")["layer_markets"]
     'Markets'
     """
-    return dict(_TEXT[lang])
+    out = dict(_TEXT[lang])
+    for kind, words in _KIND_TEXT[lang].items():
+        out[kind] = words["name"]
+        out[f"dest_{kind}"] = words["dest"]
+        out[f"nearest_{kind}"] = words["nearest"]
+        out[f"layer_{facility_layer_name(kind)}"] = words["layer"]
+    return out
 
 
 def road_class_label(road_class: str, lang: Lang) -> str:
@@ -309,8 +517,18 @@ def road_class_label(road_class: str, lang: Lang) -> str:
 
 
 _WORK_TYPE_SHORT: dict[str, dict[str, str]] = {
-    "es": {"upgrade": "Mejoramiento", "new_link": "Tramo nuevo", "bridge": "Puente"},
-    "en": {"upgrade": "Upgrade", "new_link": "New link", "bridge": "Bridge"},
+    "es": {
+        "upgrade": "Mejoramiento",
+        "new_link": "Tramo nuevo",
+        "bridge": "Puente",
+        "proposal": "Propuesta",
+    },
+    "en": {
+        "upgrade": "Upgrade",
+        "new_link": "New link",
+        "bridge": "Bridge",
+        "proposal": "Proposal",
+    },
 }
 
 

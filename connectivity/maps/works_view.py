@@ -8,7 +8,7 @@ each community (long rows), and the minutes once the portfolio is built.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ import pandas as pd
 
 from connectivity.errors import DataError
 from connectivity.maps.encoding import _text
-from connectivity.maps.payload import VARIANTS
+from connectivity.maps.payload import variants
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class _WorksView:
 
     works: gpd.GeoDataFrame  # index work_id; rank, work_type, name, ... (see _works_view)
     gains: pd.DataFrame  # work_id, community_id, variant, before_min, after_min
-    after: pd.DataFrame | None  # index community_id; columns VARIANTS (minutes after)
+    after: pd.DataFrame | None  # index community_id; a column per variant found (minutes)
     portfolio: list[str]
     person_min_columns: list[tuple[str, str]]  # (column, variant)
 
@@ -40,11 +40,14 @@ def _first(columns: Iterable[str], *names: str) -> str | None:
     return None
 
 
-def _works_view(result: Any, crs: Any) -> _WorksView:
+def _works_view(result: Any, crs: Any, kinds: Sequence[str]) -> _WorksView:
     """Read a ranking result (see :mod:`connectivity.ranking`) into fixed columns.
 
-    All knowledge of the ranking's column names sits here.
+    All knowledge of the ranking's column names sits here. ``kinds`` are the
+    destination kinds the map shows (the network's); gains and minutes after
+    are read for each of them (:func:`~connectivity.maps.payload.variants`).
     """
+    shown = variants(kinds)
     table = getattr(result, "ranking", None)
     if not isinstance(table, pd.DataFrame):
         raise DataError("ranking result has no 'ranking' table")
@@ -90,7 +93,7 @@ def _works_view(result: Any, crs: Any) -> _WorksView:
     order = {w: i + 1 for i, w in enumerate(portfolio)}
     works["portfolio_order"] = [order.get(w) for w in works.index]
 
-    gains = _gains_view(getattr(result, "gains", None))
+    gains = _gains_view(getattr(result, "gains", None), shown)
     if "people_benefited" not in works.columns:
         works["people_benefited"] = np.nan
     ncomm = _first(works.columns, "communities_gaining", "n_communities")
@@ -100,25 +103,26 @@ def _works_view(result: Any, crs: Any) -> _WorksView:
     else:
         works["communities_gaining"] = works[ncomm]
     person_cols: list[tuple[str, str]] = []
-    for v in VARIANTS:
+    for v in shown:
         found = _first(works.columns, f"{v}_person_min_saved", f"person_min_saved_{v}")
         if found is not None:
             person_cols.append((found, v))
     return _WorksView(
         works=works,
         gains=gains,
-        after=_after_view(getattr(result, "communities_after", None)),
+        after=_after_view(getattr(result, "communities_after", None), shown),
         portfolio=portfolio,
         person_min_columns=person_cols,
     )
 
 
-def _gains_view(gains: Any) -> pd.DataFrame:
+def _gains_view(gains: Any, shown: Sequence[str]) -> pd.DataFrame:
     """Gains as long rows (work, community, variant, before, after).
 
     Reads the wide table of :func:`connectivity.ranking.work_gains` (one row per
     work and community, ``{kind}_{season}_min_before`` / ``_after``) or a long
-    one (``kind``, ``season``, ``before_min``, ``after_min``).
+    one (``kind``, ``season``, ``before_min``, ``after_min``); only the
+    variants ``shown`` (``{kind}_{season}``) are kept.
     """
     cols = ["work_id", "community_id", "variant", "before_min", "after_min"]
     if not isinstance(gains, pd.DataFrame) or gains.empty:
@@ -126,7 +130,7 @@ def _gains_view(gains: Any) -> pd.DataFrame:
     g = gains.reset_index() if "work_id" not in gains.columns else gains
     if "community_id" not in g.columns:
         raise DataError(f"ranking gains table has no community_id; columns: {list(g.columns)}")
-    wide = [v for v in VARIANTS if f"{v}_min_before" in g.columns and f"{v}_min_after" in g.columns]
+    wide = [v for v in shown if f"{v}_min_before" in g.columns and f"{v}_min_after" in g.columns]
     parts = []
     if wide:
         for v in wide:
@@ -150,7 +154,7 @@ def _gains_view(gains: Any) -> pd.DataFrame:
             "ranking gains table needs {kind}_{season}_min_before/_after columns, or "
             f"kind, season, before_min, after_min; columns: {list(g.columns)}"
         )
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "work_id": g["work_id"].map(str).to_numpy(),
             "community_id": g["community_id"].map(_text).to_numpy(),
@@ -159,16 +163,17 @@ def _gains_view(gains: Any) -> pd.DataFrame:
             "after_min": g[after].to_numpy(dtype=float),
         }
     )
+    return out[out["variant"].isin(list(shown))].reset_index(drop=True)
 
 
-def _after_view(table: Any) -> pd.DataFrame | None:
+def _after_view(table: Any, shown: Sequence[str]) -> pd.DataFrame | None:
+    """Minutes once the portfolio is built, per community: a column per variant found."""
     if not isinstance(table, pd.DataFrame) or table.empty:
         return None
     t = table.set_index("community_id") if "community_id" in table.columns else table
     out = {}
-    for v in VARIANTS:
+    for v in shown:
         col = _first(t.columns, f"{v}_min_after", f"{v}_after_min", f"after_{v}_min", f"{v}_min")
-        if col is None:
-            return None
-        out[v] = t[col].to_numpy(dtype=float)
-    return pd.DataFrame(out, index=t.index.map(_text))
+        if col is not None:
+            out[v] = t[col].to_numpy(dtype=float)
+    return pd.DataFrame(out, index=t.index.map(_text)) if out else None

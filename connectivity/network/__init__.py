@@ -23,7 +23,7 @@ planner can defend:
 Travel-time columns (seconds): ``travel_time_s`` (dry, fastest mode on the
 edge: vehicle where a vehicle can pass, walking elsewhere),
 ``travel_time_wet_s`` (rivers in flood: fords shut), ``travel_time_rain_s``
-(rains, fords passable), ``walk_time_s``, ``walk_time_wet_s``,
+(rains, fords passable but those of wide rivers), ``walk_time_s``, ``walk_time_wet_s``,
 ``walk_time_rain_s``. Impassable is ``inf``.
 
 Modules
@@ -46,6 +46,7 @@ from connectivity.network.build import (
     RAIN_FALLBACK,
     RoadNetwork,
     build_network,
+    facility_layer_name,
     network_components,
     with_rain_weights,
 )
@@ -57,6 +58,7 @@ from connectivity.network.speeds import (
     HIGHWAY_DEFAULT_CLASS,
     HIGHWAY_MAX_KPH,
     OFF_PATH_FACTOR,
+    RAIN_SHUTS_WIDTH_M,
     SMOOTHNESS_FACTOR,
     SURFACE_CLASS,
     TRACKTYPE_CLASS,
@@ -76,6 +78,7 @@ __all__ = [
     "HIGHWAY_MAX_KPH",
     "OFF_PATH_FACTOR",
     "RAIN_FALLBACK",
+    "RAIN_SHUTS_WIDTH_M",
     "SMOOTHNESS_FACTOR",
     "SURFACE_CLASS",
     "TRACKTYPE_CLASS",
@@ -87,6 +90,7 @@ __all__ = [
     "add_travel_times",
     "attach_points",
     "build_network",
+    "facility_layer_name",
     "mark_unbridged_crossings",
     "network_components",
     "tobler_speed_kph",

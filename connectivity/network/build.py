@@ -12,6 +12,7 @@ river crossings (:mod:`~connectivity.network.crossings`) and adds travel times
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,6 +34,7 @@ __all__ = [
     "RAIN_FALLBACK",
     "RoadNetwork",
     "build_network",
+    "facility_layer_name",
     "network_components",
     "with_rain_weights",
 ]
@@ -87,18 +89,35 @@ def network_components(
     return pd.Series(comp, index=nodes.index, name="component"), pieces
 
 
-def _add_piece_facts(communities: gpd.GeoDataFrame, pieces: pd.DataFrame) -> gpd.GeoDataFrame:
+_LAYER_NAMES = {"market": "markets", "school": "schools", "health": "health_facilities"}
+
+
+def facility_layer_name(kind: str) -> str:
+    """Return the plural name of a destination kind's facilities (GeoPackage layer, piece counts).
+
+    Examples
+    --------
+    >>> [facility_layer_name(k) for k in ("market", "school", "health", "bank")]
+    ['markets', 'schools', 'health_facilities', 'bank_facilities']
+    """
+    return _LAYER_NAMES.get(kind, f"{kind}_facilities")
+
+
+def _add_piece_facts(
+    communities: gpd.GeoDataFrame, pieces: pd.DataFrame, kinds: tuple[str, ...]
+) -> gpd.GeoDataFrame:
     """Say which communities sit on the main piece, and which a small piece cuts off.
 
     ``main_piece``: the community's piece is piece 0, the largest.
-    ``{kind}_cut_off_piece``: it is not, and its piece holds no market (or
-    school): no route to any, in any season, because the piece meets the rest
-    of the network nowhere (often a road missing from OpenStreetMap).
+    ``{kind}_cut_off_piece``: it is not, and its piece holds no facility of
+    that kind: no route to any, in any season, because the piece meets the
+    rest of the network nowhere (often a road missing from OpenStreetMap).
     """
     piece = communities["component"].to_numpy()
     out = communities.assign(main_piece=piece == 0)
-    for kind in ("market", "school"):
-        none_here = pieces[f"n_{kind}s"].reindex(piece, fill_value=0).to_numpy() == 0
+    for kind in kinds:
+        count = pieces[f"n_{facility_layer_name(kind)}"]
+        none_here = count.reindex(piece, fill_value=0).to_numpy() == 0
         out[f"{kind}_cut_off_piece"] = (piece != 0) & none_here
     return out
 
@@ -111,28 +130,48 @@ class RoadNetwork:
     ----------
     nodes : geopandas.GeoDataFrame
         Indexed by ``node_id``; columns ``x``, ``y``, ``kind`` (``road``,
-        ``split``, ``community``, ``market``, ``school``), ``component``.
+        ``split``, ``community`` or a destination kind: ``market``,
+        ``school``, ...), ``component``.
     edges : geopandas.GeoDataFrame
         Indexed by ``(u, v, key)``; OSM tags, ``road_class``, ``vehicle``,
         ``length_m``, speeds and travel times (see :func:`add_travel_times`).
-    communities, markets, schools : geopandas.GeoDataFrame
-        The inputs, projected, with ``node_id``, ``attach_node_id``,
-        ``connector_m``, ``far_from_road`` and ``component`` (the piece, a
-        row of ``pieces``); communities also with ``main_piece`` (on piece 0,
-        the largest) and ``market_cut_off_piece`` / ``school_cut_off_piece``
-        (off the main piece, on a piece with no market / school: no route to
-        one in any season).
+    communities : geopandas.GeoDataFrame
+        The communities, projected, with ``node_id``, ``attach_node_id``,
+        ``connector_m``, ``far_from_road``, ``component`` (the piece, a row
+        of ``pieces``), ``main_piece`` (on piece 0, the largest) and
+        ``{kind}_cut_off_piece`` per destination kind (off the main piece, on
+        a piece with no facility of that kind: no route to one in any season).
+    facilities : dict of str to geopandas.GeoDataFrame
+        The destinations by kind (``market``, ``school``, then ``health`` and
+        any kind of the region, in that order; see :attr:`kinds`), projected,
+        with ``facility_id``, ``node_id``, ``attach_node_id``,
+        ``connector_m``, ``far_from_road`` and ``component``.
     pieces : pandas.DataFrame
         Disconnected pieces of the network with their node, edge and
-        community counts and population.
+        community counts, population and ``n_{layer}`` facility counts
+        (``n_markets``, ``n_schools``, ``n_health_facilities``, ...).
     """
 
     nodes: gpd.GeoDataFrame
     edges: gpd.GeoDataFrame
     communities: gpd.GeoDataFrame
-    markets: gpd.GeoDataFrame
-    schools: gpd.GeoDataFrame
+    facilities: Mapping[str, gpd.GeoDataFrame]
     pieces: pd.DataFrame
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The destination kinds of the network, in order (``market``, ``school``, ...)."""
+        return tuple(self.facilities)
+
+    @property
+    def markets(self) -> gpd.GeoDataFrame:
+        """The markets (``facilities["market"]``)."""
+        return self.facilities["market"]
+
+    @property
+    def schools(self) -> gpd.GeoDataFrame:
+        """The schools (``facilities["school"]``)."""
+        return self.facilities["school"]
 
     def __post_init__(self) -> None:
         # edges built by hand or by an older version have no rain-state weights: the
@@ -231,8 +270,9 @@ def build_network(
     graph: nx.MultiDiGraph,
     *,
     communities: gpd.GeoDataFrame,
-    markets: gpd.GeoDataFrame,
-    schools: gpd.GeoDataFrame,
+    markets: gpd.GeoDataFrame | None = None,
+    schools: gpd.GeoDataFrame | None = None,
+    facilities: Mapping[str, gpd.GeoDataFrame] | None = None,
     dem_path: Path | None = None,
     tables: SpeedTables | None = None,
     max_connector_m: float = 2000.0,
@@ -247,8 +287,13 @@ def build_network(
         Road graph as loaded by osmnx (any CRS; OSM tags as edge attributes).
     communities : geopandas.GeoDataFrame
         Points with ``community_id`` and ``population``.
-    markets, schools : geopandas.GeoDataFrame
-        Points with ``facility_id``.
+    markets, schools : geopandas.GeoDataFrame, optional
+        Points with ``facility_id``: shorthand for ``facilities={"market":
+        markets, "school": schools}``.
+    facilities : mapping of str to geopandas.GeoDataFrame, optional
+        The destinations by kind, each points with ``facility_id``, in the
+        order the kinds should be reported (markets and schools first); given
+        with ``markets`` / ``schools``, those come first.
     dem_path : Path, optional
         DEM for walking times on slopes.
     tables : SpeedTables, optional
@@ -271,8 +316,22 @@ def build_network(
         No roads, or no communities.
     CrsError
         A layer without CRS.
+    ValueError
+        No destinations, or a kind given twice.
     """
-    for name, layer in (("communities", communities), ("markets", markets), ("schools", schools)):
+    kinds_layers: dict[str, gpd.GeoDataFrame] = {}
+    for kind, layer in (("market", markets), ("school", schools)):
+        if layer is not None:
+            kinds_layers[kind] = layer
+    for kind, layer in (facilities or {}).items():
+        if kind in kinds_layers or kind == "community":
+            raise ValueError(f"destination kind {kind!r} given twice (or reserved)")
+        kinds_layers[kind] = layer
+    if not kinds_layers:
+        raise ValueError("build_network needs destinations: markets, schools or facilities")
+    named = [("communities", communities)]
+    named += [(facility_layer_name(k), layer) for k, layer in kinds_layers.items()]
+    for name, layer in named:
         if layer.crs is None:
             raise CrsError(f"{name} layer has no CRS")
     if communities.empty:
@@ -286,11 +345,9 @@ def build_network(
     log.info("road network: %d nodes, %d edges, CRS %s", len(nodes), len(edges), nodes.crs)
 
     layers: dict[str, gpd.GeoDataFrame] = {}
-    for kind, layer, id_col in (
-        ("community", communities, "community_id"),
-        ("market", markets, "facility_id"),
-        ("school", schools, "facility_id"),
-    ):
+    to_attach = [("community", communities, "community_id")]
+    to_attach += [(kind, layer, "facility_id") for kind, layer in kinds_layers.items()]
+    for kind, layer, id_col in to_attach:
         projected = layer.to_crs(target)
         nodes, edges, att = attach_points(
             nodes, edges, projected, id_column=id_col, kind=kind, max_connector_m=max_connector_m
@@ -309,11 +366,11 @@ def build_network(
     pieces["population"] = (
         comm.groupby("component")["population"].sum().reindex(pieces.index, fill_value=0.0)
     )
-    for kind in ("market", "school"):
-        pieces[f"n_{kind}s"] = (
+    for kind in kinds_layers:
+        pieces[f"n_{facility_layer_name(kind)}"] = (
             layers[kind].groupby("component").size().reindex(pieces.index, fill_value=0)
         )
-    layers["community"] = _add_piece_facts(comm, pieces)
+    layers["community"] = _add_piece_facts(comm, pieces, tuple(kinds_layers))
     off_main = pieces.iloc[1:]
     log.info(
         "network has %d piece(s); %d communities (%.0f people) sit outside the main piece",
@@ -325,7 +382,6 @@ def build_network(
         nodes=nodes,
         edges=edges,
         communities=layers["community"],
-        markets=layers["market"],
-        schools=layers["school"],
+        facilities={kind: layers[kind] for kind in kinds_layers},
         pieces=pieces,
     )

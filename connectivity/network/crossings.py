@@ -1,8 +1,12 @@
-"""Rivers crossed without a bridge or ford tag: cut in the wet season.
+"""Rivers crossed without a bridge or ford tag: cut in the wet season; how wide each river is.
 
 OpenStreetMap often draws a path straight over a river without saying how it
 is crossed; :func:`mark_unbridged_crossings` flags such edges so that
 :func:`connectivity.network.speeds.add_travel_times` treats them like fords.
+It also gives every edge that crosses a waterway the width of the widest one
+it crosses (``river_width_m``, from the waterway's OSM ``width`` tag; NaN when
+no width is known): fords of wide rivers stay shut through the rains, not
+only in floods (:attr:`connectivity.network.SpeedTables.rain_shuts_width_m`).
 """
 
 from __future__ import annotations
@@ -54,14 +58,17 @@ def mark_unbridged_crossings(
     Returns
     -------
     geopandas.GeoDataFrame
-        A copy with a boolean column ``unbridged_crossing``.
+        A copy with a boolean column ``unbridged_crossing`` and ``river_width_m``
+        (the widest waterway the edge crosses, m, as tagged; NaN if unknown).
     """
     out = edges.copy()
     flag = np.zeros(len(out), dtype=bool)
+    out["river_width_m"] = np.nan
     if waterways is not None and not waterways.empty:
         if waterways.crs is None:
             raise CrsError("waterways layer has no CRS")
         water = waterways.to_crs(out.crs)
+        out["river_width_m"] = _crossed_width(out, water)
         keep = water["waterway"].astype(str).isin(cutting).to_numpy().copy()
         if "tunnel" in water.columns:
             keep &= ~water["tunnel"].astype(str).isin(["yes", "culvert"]).to_numpy()
@@ -81,9 +88,41 @@ def mark_unbridged_crossings(
             hit[np.unique(edge_idx)] = True
             flag = hit & candidates
     out["unbridged_crossing"] = flag
+    _log_widths(out)
     if flag.any():
         log.info(
             "%d edges cross a river without bridge or ford tag (cut in the wet season)",
             int(flag.sum()),
         )
     return out
+
+
+def _crossed_width(edges: gpd.GeoDataFrame, water: gpd.GeoDataFrame) -> np.ndarray:
+    """Width (m) of the widest waterway each edge crosses, NaN where none or none known."""
+    widths = np.full(len(edges), np.nan)
+    if "width" not in water.columns:
+        return widths
+    known = pd.to_numeric(water["width"], errors="coerce").to_numpy(dtype=float)
+    usable = np.isfinite(known) & (known > 0)
+    if "tunnel" in water.columns:
+        usable &= ~water["tunnel"].astype(str).isin(["yes", "culvert"]).to_numpy()
+    if not usable.any():
+        return widths
+    lines = water[usable]
+    edge_idx, water_idx = lines.sindex.query(edges.geometry.to_numpy(), predicate="intersects")
+    if len(edge_idx):
+        np.fmax.at(widths, edge_idx, known[usable][water_idx])
+    return widths
+
+
+def _log_widths(edges: gpd.GeoDataFrame) -> None:
+    ford = _tag(edges, "ford").isin(["yes", "stepping_stones"]).to_numpy()
+    crossing = ford | edges["unbridged_crossing"].to_numpy(dtype=bool)
+    if crossing.any():
+        known = int(np.isfinite(edges["river_width_m"].to_numpy()[crossing]).sum())
+        log.info(
+            "%d of %d fords and unbridged crossings have a river width (OSM width tag); "
+            "the others count as narrow rivers, shut only in floods",
+            known,
+            int(crossing.sum()),
+        )

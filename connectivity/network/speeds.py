@@ -40,6 +40,7 @@ __all__ = [
     "HIGHWAY_DEFAULT_CLASS",
     "HIGHWAY_MAX_KPH",
     "OFF_PATH_FACTOR",
+    "RAIN_SHUTS_WIDTH_M",
     "SMOOTHNESS_FACTOR",
     "SURFACE_CLASS",
     "TRACKTYPE_CLASS",
@@ -154,6 +155,12 @@ WALK_WET_FACTOR: dict[str, float] = {
     "connector": 0.75,
 }
 
+#: Fords and unbridged crossings of a river at least this wide (m) are shut through the rains,
+#: not only in floods: a wide Andean river runs high for the whole rainy season, a stream only
+#: after storms. An assumption (the days of each state are a region's, ``[ranking]``); a river
+#: of unknown width counts as narrow. ``[speeds] rain_shuts_width_m`` of a region changes it.
+RAIN_SHUTS_WIDTH_M = 20.0
+
 #: Tobler's factor for walking off any path (the connectors): 3/5 of on-path speed.
 OFF_PATH_FACTOR = 0.6
 
@@ -173,6 +180,11 @@ class SpeedTables:
         Tables as documented in the module constants of the same names.
     walk_kph : float
         Walking speed on flat ground; Tobler's function is scaled to give it.
+    rain_shuts_width_m : float
+        Fords and unbridged crossings of a river at least this wide (m, the
+        ``river_width_m`` of :func:`connectivity.network.mark_unbridged_crossings`)
+        are shut through the rains too, not only when rivers are in flood
+        (default :data:`RAIN_SHUTS_WIDTH_M`; ``inf`` turns it off).
     """
 
     class_speed_kph: Mapping[str, float] = field(default_factory=lambda: dict(CLASS_SPEED_KPH))
@@ -181,6 +193,7 @@ class SpeedTables:
     wet_factor: Mapping[str, float] = field(default_factory=lambda: dict(WET_FACTOR))
     walk_wet_factor: Mapping[str, float] = field(default_factory=lambda: dict(WALK_WET_FACTOR))
     walk_kph: float = 5.0
+    rain_shuts_width_m: float = RAIN_SHUTS_WIDTH_M
 
     @classmethod
     def with_overrides(
@@ -190,6 +203,7 @@ class SpeedTables:
         surface_kph: Mapping[str, float] | None = None,
         wet_factor: Mapping[str, float] | None = None,
         walk_kph: float | None = None,
+        rain_shuts_width_m: float | None = None,
     ) -> SpeedTables:
         """Return the default tables with a region config's overrides applied.
 
@@ -203,6 +217,8 @@ class SpeedTables:
             Wet-season vehicle speed factor by road class.
         walk_kph : float, optional
             Walking speed on flat ground.
+        rain_shuts_width_m : float, optional
+            Width from which a river's fords are shut through the rains.
 
         Raises
         ------
@@ -221,6 +237,9 @@ class SpeedTables:
             highway_max_kph={**base.highway_max_kph, **(highway_kph or {})},
             wet_factor={**base.wet_factor, **(wet_factor or {})},
             walk_kph=base.walk_kph if walk_kph is None else walk_kph,
+            rain_shuts_width_m=(
+                base.rain_shuts_width_m if rain_shuts_width_m is None else rain_shuts_width_m
+            ),
         )
 
 
@@ -391,8 +410,11 @@ def add_travel_times(
         ``walk_time_rain_s``, ``travel_time_rain_s`` and ``all_season``
         (bool). Impassable times are ``inf``. Three networks: dry; ``rain``
         (wet-season speeds, fords and unbridged crossings passable: rivers not
-        in flood); ``wet`` (wet-season speeds, rivers in flood: fords and
-        unbridged crossings impassable).
+        in flood; but those of a river at least ``tables.rain_shuts_width_m``
+        wide, by the edges' ``river_width_m``, are shut: large rivers close
+        for the rains and floods, small ones for floods only); ``wet``
+        (wet-season speeds, rivers in flood: fords and unbridged crossings
+        impassable).
     """
     tables = tables or SpeedTables()
     if edges.crs is None or not edges.crs.is_projected:
@@ -416,14 +438,22 @@ def add_travel_times(
     connector = road_class.eq("connector").to_numpy()
     walk_s = np.where(connector, walk_s / OFF_PATH_FACTOR, walk_s)
     walk_wet_s = walk_s / road_class.map(tables.walk_wet_factor).fillna(1.0).to_numpy(float)
-    walk_rain_s = walk_wet_s.copy()  # rains, rivers not in flood: fords can be waded
+    # rains, rivers not in flood: fords can be waded, but not those of large rivers
+    width = (
+        pd.to_numeric(out["river_width_m"], errors="coerce").to_numpy(dtype=float)
+        if "river_width_m" in out.columns
+        else np.full(len(out), np.nan)
+    )
+    with np.errstate(invalid="ignore"):
+        rain_shut = ford & (width >= tables.rain_shuts_width_m)
+    walk_rain_s = np.where(rain_shut, np.inf, walk_wet_s)
     walk_wet_s = np.where(ford, np.inf, walk_wet_s)  # rivers in flood: no wading
     with np.errstate(divide="ignore", invalid="ignore"):
         veh_s = np.where(speed.to_numpy() > 0, length_m / (speed.to_numpy() * _MS_PER_KPH), np.inf)
         veh_wet_s = np.where(
             wet_speed.to_numpy() > 0, length_m / (wet_speed.to_numpy() * _MS_PER_KPH), np.inf
         )
-    veh_rain_s = veh_wet_s.copy()
+    veh_rain_s = np.where(rain_shut, np.inf, veh_wet_s)
     veh_wet_s = np.where(ford, np.inf, veh_wet_s)
     out["speed_kph"] = speed.to_numpy()
     out["speed_wet_kph"] = wet_speed.to_numpy()

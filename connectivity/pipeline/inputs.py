@@ -1,7 +1,7 @@
 """Read and validate a region's inputs and build its network.
 
 :func:`load_inputs` reads everything a region config names — roads (OSM file or
-Overpass), communities (points, raster or OSM places), markets and schools,
+Overpass), communities (points, raster or OSM places), destinations (markets, schools, health, ...),
 elevation, waterways — through :mod:`connectivity.sources`, and
 :func:`build_region_network` makes the routable network of
 :mod:`connectivity.network` from them with the region's speed tables.
@@ -19,7 +19,7 @@ from shapely.geometry import box
 
 from connectivity.config import FacilitySection, RegionConfig, require_file
 from connectivity.errors import ConfigError, DownloadError
-from connectivity.network import RoadNetwork, SpeedTables, build_network
+from connectivity.network import RoadNetwork, SpeedTables, build_network, facility_layer_name
 from connectivity.settings import settings
 
 __all__ = [
@@ -48,8 +48,10 @@ class RegionInputs:
     config : RegionConfig
     graph : networkx.MultiDiGraph
         Road graph (WGS84) as loaded from OSM.
-    communities, markets, schools : geopandas.GeoDataFrame
+    communities : geopandas.GeoDataFrame
         Points in EPSG:4326.
+    facilities : dict of str to geopandas.GeoDataFrame
+        The destinations by kind (:attr:`RegionConfig.kinds` order), points in EPSG:4326.
     dem_path : Path or None
         DEM GeoTIFF used for walking on slopes.
     waterways : geopandas.GeoDataFrame or None
@@ -67,8 +69,7 @@ class RegionInputs:
     config: RegionConfig
     graph: nx.MultiDiGraph
     communities: gpd.GeoDataFrame
-    markets: gpd.GeoDataFrame
-    schools: gpd.GeoDataFrame
+    facilities: dict[str, gpd.GeoDataFrame]
     dem_path: Path | None
     waterways: gpd.GeoDataFrame | None
     osm_file: Path | None
@@ -163,7 +164,7 @@ def _load_facilities(
             else osm.features_from_polygon(area, section.osm_tags)
         )
         return facilities.facilities_from_osm(features, kind=kind)
-    where = _location(cfg, section.path, section.url, f"{kind}s")
+    where = _location(cfg, section.path, section.url, cfg.facility_section_key(kind))
     return facilities.facilities_from_file(
         where,
         kind=kind,
@@ -240,8 +241,10 @@ def load_inputs(cfg: RegionConfig) -> RegionInputs:
         # the sample's people are invented by its generator: say so wherever they are shown
         communities = communities.assign(population_source="synthetic")
 
-    markets = _load_facilities(cfg, cfg.markets, "market", osm_file, area)
-    schools = _load_facilities(cfg, cfg.schools, "school", osm_file, area)
+    facilities = {
+        kind: _load_facilities(cfg, section, kind, osm_file, area)
+        for kind, section in cfg.facility_sections().items()
+    }
 
     dem_path: Path | None = None
     if cfg.elevation is not None:
@@ -292,18 +295,18 @@ def load_inputs(cfg: RegionConfig) -> RegionInputs:
             )
         )
     log.info(
-        "inputs: %d communities, %d markets, %d schools, DEM %s",
+        "inputs: %d communities, %s, DEM %s",
         len(communities),
-        len(markets),
-        len(schools),
+        ", ".join(
+            f"{len(v)} {facility_layer_name(k).replace('_', ' ')}" for k, v in facilities.items()
+        ),
         dem_path or "none (flat walking)",
     )
     return RegionInputs(
         config=cfg,
         graph=graph,
         communities=communities,
-        markets=markets,
-        schools=schools,
+        facilities=facilities,
         dem_path=dem_path,
         waterways=waterways,
         osm_file=osm_file,
@@ -328,6 +331,7 @@ def region_speed_tables(cfg: RegionConfig) -> SpeedTables:
         surface_kph=cfg.speeds.surface_kph,
         wet_factor=cfg.speeds.wet_factor,
         walk_kph=cfg.speeds.walk_kph,
+        rain_shuts_width_m=cfg.speeds.rain_shuts_width_m,
     )
 
 
@@ -347,8 +351,7 @@ def build_region_network(inputs: RegionInputs) -> RoadNetwork:
     return build_network(
         inputs.graph,
         communities=inputs.communities,
-        markets=inputs.markets,
-        schools=inputs.schools,
+        facilities=inputs.facilities,
         dem_path=inputs.dem_path,
         tables=tables,
         max_connector_m=cfg.access.max_connector_m,

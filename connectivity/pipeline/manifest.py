@@ -67,9 +67,9 @@ def input_files(
         ("roads.path", cfg.roads.path, cfg.roads.url),
         ("roads.polygon", cfg.roads.polygon, None),
         ("population.path", cfg.population.path, cfg.population.url),
-        ("markets.path", cfg.markets.path, cfg.markets.url),
-        ("schools.path", cfg.schools.path, cfg.schools.url),
     ]
+    for kind, section in cfg.facility_sections().items():
+        named.append((f"{cfg.facility_section_key(kind)}.path", section.path, section.url))
     if cfg.elevation is not None:
         named.append(("elevation.path", cfg.elevation.path, cfg.elevation.url))
         named.append(("elevation.contours_path", cfg.elevation.contours_path, None))

@@ -437,11 +437,11 @@ class OutputSet:
 
 
 def _files(folder: Path) -> list[dict[str, Any]]:
-    """Name, size and SHA-256 of every file in a staging folder (run.json excepted)."""
+    """Path, size and SHA-256 of every file in a staging folder, subfolders too (not run.json)."""
     from connectivity.pipeline.manifest import file_facts
 
     return [
-        {"file": path.name, **file_facts(path)}
-        for path in sorted(folder.iterdir())
-        if path.is_file() and path.name != MANIFEST_NAME
+        {"file": path.relative_to(folder).as_posix(), **file_facts(path)}
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.relative_to(folder).as_posix() != MANIFEST_NAME
     ]

@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from connectivity._logging import progress_enabled
 from connectivity._signals import raise_if_stopped
-from connectivity.config import load_region_config
+from connectivity.config import load_region_config, with_overrides
 from connectivity.network import RoadNetwork
 from connectivity.pipeline.inputs import build_region_network, load_inputs
 from connectivity.pipeline.manifest import input_files, run_manifest
@@ -32,6 +32,7 @@ from connectivity.pipeline.output_set import OutputSet, new_run_id
 from connectivity.pipeline.stages import (
     RegionRun,
     access_stage,
+    deliverables_stage,
     maps_stage,
     network_stage,
     rank_stage,
@@ -50,9 +51,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Stage = Literal["network", "access", "ranking", "maps"]
+Stage = Literal["network", "access", "ranking", "maps", "deliverables"]
 #: The stages of a run, in order; each needs the ones before it.
-STAGES: tuple[Stage, ...] = ("network", "access", "ranking", "maps")
+STAGES: tuple[Stage, ...] = ("network", "access", "ranking", "maps", "deliverables")
 
 
 class _StageClock:
@@ -69,7 +70,13 @@ class _StageClock:
         log.debug("%s took %.1f s", step, self.seconds[step])
 
 
-def run_stages(region: str | Path, *, until: Stage = "maps", lang: str | None = None) -> RegionRun:
+def run_stages(
+    region: str | Path,
+    *,
+    until: Stage = "maps",
+    lang: str | None = None,
+    budget: float | None = None,
+) -> RegionRun:
     """Run a region's stages in order, from its inputs up to ``until``, and publish the outputs.
 
     The config and every input are read and checked first; the outputs are
@@ -82,10 +89,16 @@ def run_stages(region: str | Path, *, until: Stage = "maps", lang: str | None = 
     ----------
     region : str or Path
         Region name (a TOML in ``data/regions/``) or path to a region TOML.
-    until : {"network", "access", "ranking", "maps"}
-        The last stage to run (default: all of them).
+    until : {"network", "access", "ranking", "maps", "deliverables"}
+        The last stage to run (default ``"maps"``; ``connectivity run`` goes on
+        to ``"deliverables"``: the workbook, the work sheets and the
+        Invierte.pe table).
     lang : {"es", "en"}, optional
-        Label language of the maps (default: the region's).
+        Language of everything a person reads: maps, explanation, workbook
+        (default: the region's ``[region] lang``).
+    budget : float, optional
+        Money for the programme, in the config's currency (default: the
+        region's ``[budget] amount``).
 
     Returns
     -------
@@ -105,7 +118,7 @@ def run_stages(region: str | Path, *, until: Stage = "maps", lang: str | None = 
         raise ValueError(f"unknown stage {until!r}: expected one of {', '.join(STAGES)}")
     stages = STAGES[: STAGES.index(until) + 1]
     started = datetime.now(UTC)
-    cfg = load_region_config(region)
+    cfg = with_overrides(load_region_config(region), lang=lang, budget=budget)
     run_id = new_run_id(started)
     clock = _StageClock()
     with (
@@ -137,11 +150,13 @@ def run_stages(region: str | Path, *, until: Stage = "maps", lang: str | None = 
                     access_stage(run)
                 elif stage == "ranking":
                     rank_stage(run)
+                elif stage == "maps":
+                    maps_stage(run)
                 else:
-                    maps_stage(run, lang=lang)
+                    deliverables_stage(run)
             raise_if_stopped()  # a signal whose exception C code swallowed
             bar.update()
-        language = (lang or cfg.region.lang) if "maps" in stages else None
+        language = cfg.region.lang if "maps" in stages else None
         used = {"roads.path": inputs.osm_file, "elevation.dem": inputs.dem_path}
         manifest = run_manifest(
             cfg,
@@ -228,18 +243,22 @@ def run_maps(region: str | Path, *, lang: str | None = None) -> list[Path]:
     return run_stages(region, until="maps", lang=lang).map_paths
 
 
-def run_all(region: str | Path, *, lang: str | None = None) -> RegionRun:
-    """Run every stage for a region: network, access, ranking, maps.
+def run_all(
+    region: str | Path, *, lang: str | None = None, budget: float | None = None
+) -> RegionRun:
+    """Run the whole pipeline for a region (``connectivity run``).
 
     Parameters
     ----------
     region : str or Path
         Region name or TOML path.
     lang : {"es", "en"}, optional
-        Label language of the maps (default: the region's).
+        Language of everything a person reads (default: the region's).
+    budget : float, optional
+        Money for the programme (default: the region's ``[budget] amount``).
 
     Returns
     -------
     RegionRun
     """
-    return run_stages(region, until="maps", lang=lang)
+    return run_stages(region, until="deliverables", lang=lang, budget=budget)

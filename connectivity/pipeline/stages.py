@@ -38,6 +38,7 @@ __all__ = [
     "ROAD_COLUMNS",
     "RegionRun",
     "access_stage",
+    "deliverables_stage",
     "maps_stage",
     "network_stage",
     "prepare_region",
@@ -213,8 +214,7 @@ def access_stage(run: RegionRun) -> RegionRun:
     layers: dict[str, gpd.GeoDataFrame | pd.DataFrame] = {
         "communities": communities,
         **_road_layers(network),
-        "markets": network.markets,
-        "schools": network.schools,
+        **{access_mod.facility_layer_name(k): layer for k, layer in network.facilities.items()},
         "summary": summary,
         "network_pieces": network.pieces.reset_index(),
     }
@@ -234,7 +234,7 @@ def access_stage(run: RegionRun) -> RegionRun:
 def _access_log_line(region: str, row: pd.Series, cap_min: float) -> str:
     """Write the access stage's log line: each season's mean beside the share cut off."""
     parts = [f"{region}: {row['population']:,.0f} people"]
-    for kind in access_mod.FACILITY_KINDS:
+    for kind in access_mod.kinds_of_summary(row):
         seasons = [
             f"{access_mod.SEASON_LABELS[season]} "
             + access_mod.describe_mean_minutes(
@@ -242,7 +242,7 @@ def _access_log_line(region: str, row: pd.Series, cap_min: float) -> str:
             )
             for season in access_mod.SEASONS
         ]
-        parts.append(f"to {kind}: " + ", ".join(seasons))
+        parts.append(f"to {access_mod.kind_noun(kind)}: " + ", ".join(seasons))
     parts.append(f"RAI {100 * row['rural_access_index']:.0f}%")
     return "; ".join(parts)
 
@@ -297,6 +297,7 @@ def rank_stage(run: RegionRun) -> RegionRun:
         appraisal=cfg.appraisal,
         rank_by=cfg.ranking.rank_by,
         min_bc_ratio=cfg.ranking.min_bc_ratio,
+        lang=cfg.region.lang,
     )
     ranking.write_ranking_outputs(
         result, run.out_dir, data_source=run.data_source, run_id=run.run_id
@@ -356,3 +357,85 @@ def maps_stage(run: RegionRun, *, lang: str | None = None) -> list[Path]:
         run_id=run.run_id,
     )
     return run.map_paths
+
+
+def deliverables_stage(run: RegionRun) -> list[Path]:
+    """Write what a planner takes to the meeting, in the region's language.
+
+    Into ``outputs/<region>/``: ``resumen.xlsx`` (the workbook),
+    ``invierte_pe.csv`` (the table per work for Invierte.pe), ``columns.csv``
+    (what every CSV column means, with its unit) and ``fichas/`` (one A4
+    sheet per programme and top work, ``index.html`` and ``fichas.pdf``).
+
+    Parameters
+    ----------
+    run : RegionRun
+        A run after :func:`rank_stage`.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    from connectivity import deliverables
+
+    if run.ranking is None or run.works is None or run.access is None:
+        raise ValueError("the deliverables need the access and ranking stages first")
+    cfg = run.config
+    lang = cfg.region.lang
+    source, run_id = run.data_source, run.run_id
+    invierte = deliverables.invierte_table(
+        run.ranking, works=run.works, communities=run.access, config=cfg
+    )
+    paths = [
+        deliverables.write_invierte_table(
+            run.out_dir / "invierte_pe.csv", invierte, data_source=source, run_id=run_id
+        )
+    ]
+    paths.append(
+        deliverables.write_workbook(
+            run.out_dir / "resumen.xlsx",
+            result=run.ranking,
+            works=run.works,
+            access=run.access,
+            network=run.network,
+            summary=run.summary,
+            config=cfg,
+            lang=lang,
+            data_source=source,
+            run_id=run_id,
+            invierte=invierte,
+        )
+    )
+    paths += deliverables.write_fichas(
+        run.out_dir / "fichas",
+        result=run.ranking,
+        network=run.network,
+        config=cfg,
+        lang=lang,
+        data_source=source,
+        run_id=run_id,
+        works=run.works,
+        waterways=run.inputs.waterways,
+    )
+    tables = {p.name: p for p in sorted(run.out_dir.glob("*.csv"))}
+    paths.append(
+        deliverables.write_columns_csv(
+            run.out_dir / "columns.csv",
+            tables,
+            data_source=source,
+            run_id=run_id,
+            currency=cfg.costs.currency,
+            source_columns=[
+                *cfg.population.extra_columns,
+                *([cfg.ranking.equity_column] if cfg.ranking.equity_column else []),
+            ],
+        )
+    )
+    log.info(
+        "deliverables (%s): resumen.xlsx, invierte_pe.csv (%d works), columns.csv, %d fichas",
+        lang,
+        len(invierte),
+        sum(1 for p in paths if p.parent.name == "fichas" and p.name.endswith(".html")) - 1,
+    )
+    return paths

@@ -2,7 +2,7 @@
 
 Takes the works of :mod:`connectivity.works` (edge changes that make roads
 faster or add links) and answers the planner's question: which works, in which
-order, give the most people faster access to markets and schools, and for how
+order, give the most people faster access to markets, schools and health posts, and for how
 much money.
 
 Modules:
@@ -34,6 +34,9 @@ Modules:
 * :mod:`connectivity.ranking.optimise` — the search around the greedy
   programme (other first picks, drop-and-refill local search, every subset
   on small instances) that makes it near-optimal;
+* :mod:`connectivity.ranking.axes` — :func:`programme_axes`: the programme by
+  axis (*ejes*), its works grouped by the corridor of the same communities to
+  one market;
 * :mod:`connectivity.ranking.flags` — :func:`work_flags`: the assumptions
   behind each work's gain to verify in the field (inferred crossing,
   estimated population, disconnected piece, far from road);
@@ -41,7 +44,15 @@ Modules:
   (evaluate, rank, choose the programme);
 * :mod:`connectivity.ranking.report` — :class:`RankingResult`, its
   plain-language explanation and :func:`write_ranking_outputs` (CSV,
-  GeoPackage, text).
+  GeoPackage, text);
+* :mod:`connectivity.ranking.explain` — :func:`explain`: the explanation
+  (``ranking_explanation.txt``) in the region's language;
+* :mod:`connectivity.ranking.programme_facts` — what the explanation says
+  about the programme (its figures, why budget is left, how it compares),
+  kept as facts and said in any language;
+* :mod:`connectivity.ranking.words` — the catalogue of the explanation's
+  sentences and counted nouns in each language (Spanish, English): a
+  language is added there.
 """
 
 from __future__ import annotations
@@ -53,6 +64,7 @@ from connectivity.ranking.appraisal import (
     appraise_programme,
     appraise_works,
 )
+from connectivity.ranking.axes import AXIS_COLUMNS, programme_axes
 from connectivity.ranking.evaluate import evaluate_works, work_gains
 from connectivity.ranking.flags import FLAGS, work_flags
 from connectivity.ranking.measures import (
@@ -70,6 +82,7 @@ from connectivity.ranking.score import ScoreWeights
 
 __all__ = [
     "APPRAISAL_COLUMNS",
+    "AXIS_COLUMNS",
     "FACILITY_KINDS",
     "FLAGS",
     "GAIN_TOL_S",
@@ -87,6 +100,7 @@ __all__ = [
     "appraise_works",
     "evaluate_works",
     "evaluate_works_by_recomputation",
+    "programme_axes",
     "rank_works",
     "select_portfolio",
     "work_flags",

@@ -52,7 +52,10 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from connectivity.ranking.measures import _SEARCHES, SEASONS
+from connectivity.errors import ConfigError
+from connectivity.i18n import Lang
+from connectivity.ranking.measures import SEASONS
+from connectivity.ranking.words import Words
 
 __all__ = [
     "APPRAISAL_COLUMNS",
@@ -166,27 +169,61 @@ class AppraisalParameters:
             bridge_upkeep_share_per_year=float(section.bridge_upkeep_share_per_year),
         )
 
-    def describe(self, currency: str) -> list[str]:
-        """Say the assumptions, a line each, for the explanation."""
+    def describe(self, currency: str, *, lang: Lang = "en") -> list[str]:
+        r"""Say the assumptions, a line each, for the explanation (in ``lang``).
+
+        Examples
+        --------
+        >>> trips = {"market": TripRate(52, "household")}
+        >>> params = AppraisalParameters(3.5, "MEF", trips, 4, 0.25)
+        >>> for line in params.describe("PEN", lang="es")[:2]:  # doctest: +NORMALIZE_WHITESPACE
+        ...     print(line.replace("\xa0", " "))
+        valor social del tiempo S/ 3,50 por hora (fuente: MEF)
+        viajes: mercado 52 viajes de ida y vuelta al año por hogar; tamaño del hogar 4,
+        proporción en edad escolar 25 % (supuestos)
+        """
+        w = Words(lang)
         trips = ", ".join(
-            f"{kind} {rate.per_year:g} round trips a year per {rate.per}"
+            w.text(
+                "trip_rate",
+                kind=w.kind_short(kind),
+                trips=w.count(rate.per_year, "round_trip", decimals=None),
+                per=w.text(f"per_{rate.per}"),
+            )
             for kind, rate in self.trips.items()
         )
+
+        def costs(per_km: Mapping[str, float]) -> str:
+            return ", ".join(
+                w.text("road_class_cost", road_class=k.replace("_", " "), amount=w.number(v))
+                for k, v in per_km.items()
+            )
+
         return [
-            f"value of time {self.value_of_time_per_hour:g} {currency} per hour "
-            f"(source: {self.value_of_time_source})",
-            f"trips: {trips}; household size {self.household_size:g}, school-age share "
-            f"{self.school_age_share:.0%} (assumptions)",
-            f"discount rate {self.discount_rate:.0%} a year (MEF, Invierte.pe Anexo 11, "
-            f"Tabla 01), horizon {self.horizon_years} years, no residual value",
-            "maintenance per km by road class: routine "
-            + ", ".join(f"{k} {v:,.0f}" for k, v in self.routine_per_km_year.items())
-            + f" a year; periodic every {self.periodic_every_years} years "
-            + ", ".join(f"{k} {v:,.0f}" for k, v in self.periodic_per_km.items())
-            + f"; bridges {self.bridge_upkeep_share_per_year:.0%} of their cost a year "
-            "(orders of magnitude, assumptions: set yours in [appraisal])",
-            "left out: generated traffic, freight and vehicle operating costs, wider economic "
-            "effects, social price correction factors (costs at market prices), growth",
+            w.text(
+                "value_of_time",
+                value=w.money(self.value_of_time_per_hour, currency, exact=True),
+                source=self.value_of_time_source,
+            ),
+            w.text(
+                "trips",
+                rates=trips,
+                household=w.plain(self.household_size),
+                school_share=w.pct(self.school_age_share),
+            ),
+            w.text(
+                "discount",
+                rate=w.pct(self.discount_rate),
+                years=w.count(self.horizon_years, "year"),
+            ),
+            w.text(
+                "maintenance",
+                routine=costs(self.routine_per_km_year),
+                every=w.count(self.periodic_every_years, "year"),
+                periodic=costs(self.periodic_per_km),
+                bridges=w.pct(self.bridge_upkeep_share_per_year),
+            ),
+            w.text("left_out"),
         ]
 
     def trips_per_person_year(self, kind: str) -> float:
@@ -201,7 +238,7 @@ class AppraisalParameters:
         return rate.per_year
 
     def hours_per_person_minute(
-        self, season_shares: Sequence[float]
+        self, season_shares: Sequence[float], kinds: Sequence[str]
     ) -> dict[tuple[str, str], float]:
         """Hours a year saved per person-minute saved per one-way trip, by (kind, season).
 
@@ -210,6 +247,8 @@ class AppraisalParameters:
         season_shares : sequence of float
             Share of the year of each state of :data:`SEASONS`
             (:meth:`ScoreWeights.season_shares`).
+        kinds : sequence of str
+            The destination kinds measured (a kind with no trip rate counts 0 trips).
         """
         shares = dict(zip(SEASONS, season_shares, strict=True))
         return {
@@ -217,7 +256,8 @@ class AppraisalParameters:
             * self.trips_per_person_year(kind)
             * self.legs_per_trip
             / 60.0
-            for kind, season in _SEARCHES
+            for kind in kinds
+            for season in SEASONS
         }
 
     def discount_factors(self) -> np.ndarray:
@@ -300,11 +340,34 @@ def eirr(flows: np.ndarray) -> float:
     return float(brentq(npv, lo, hi, xtol=1e-12, maxiter=500))
 
 
+def _kinds_in(frame: pd.DataFrame, suffix: str, params: AppraisalParameters) -> list[str]:
+    """Return the destination kinds of ``frame`` (``{kind}_dry{suffix}`` columns).
+
+    Each must have a trip rate.
+
+
+    Raises
+    ------
+    ConfigError
+        A kind measured in the frame has no trip rate (its benefits would silently count 0).
+    """
+    end = f"_dry{suffix}"
+    kinds = [str(c)[: -len(end)] for c in frame.columns if str(c).endswith(end)]
+    missing = [k for k in kinds if k not in params.trips]
+    if missing:
+        raise ConfigError(
+            f"the appraisal has no trip rate for destination kind(s) {missing}: give one in "
+            "[appraisal] trips"
+        )
+    return kinds
+
+
 def _hours(
     table: pd.DataFrame, params: AppraisalParameters, season_shares: Sequence[float]
 ) -> np.ndarray:
     hours = np.zeros(len(table))
-    for (kind, season), factor in params.hours_per_person_minute(season_shares).items():
+    kinds = _kinds_in(table, "_person_min_saved", params)
+    for (kind, season), factor in params.hours_per_person_minute(season_shares, kinds).items():
         column = f"{kind}_{season}_person_min_saved"
         hours += factor * pd.to_numeric(table[column], errors="coerce").fillna(0.0).to_numpy()
     return hours
@@ -413,7 +476,8 @@ def appraise_programme(
     pop = pd.to_numeric(communities_after["population"], errors="coerce").fillna(0.0).to_numpy()
     hours = 0.0
     gained = np.zeros(len(pop), dtype=bool)
-    for (kind, season), factor in params.hours_per_person_minute(season_shares).items():
+    kinds = _kinds_in(communities_after, "_min_before", params)
+    for (kind, season), factor in params.hours_per_person_minute(season_shares, kinds).items():
         before = communities_after[f"{kind}_{season}_min_before"].to_numpy(dtype=float)
         after = communities_after[f"{kind}_{season}_min_after"].to_numpy(dtype=float)
         saved = np.minimum(before, cap_min) - np.minimum(after, cap_min)

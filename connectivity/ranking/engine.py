@@ -24,19 +24,17 @@ from connectivity.errors import DataError
 from connectivity.network import RoadNetwork
 from connectivity.ranking._kernel import _evaluate_kernel, _search
 from connectivity.ranking.measures import (
-    _SEARCH_SEASON,
-    _SEARCHES,
     CUT_SEASON,
     GAIN_TOL_S,
     SEASON_WEIGHTS,
     SEASONS,
+    search_seasons,
+    searches,
 )
 from connectivity.ranking.score import ScoreWeights, _equity_weights
 from connectivity.works import WorkSet
 
 log = logging.getLogger(__name__)
-
-_SEARCH_SEASON_ARRAY = np.array(_SEARCH_SEASON, dtype=np.int64)
 
 
 @dataclass
@@ -131,7 +129,8 @@ def _as_seconds(values: Any) -> np.ndarray:
 class _Engine:
     """Reversed CSR arrays of a network, its communities, and current times.
 
-    ``dist[s]`` holds, for search ``s`` of :data:`_SEARCHES`, the time from
+    ``dist[s]`` holds, for search ``s`` of :attr:`searches` (one per
+    destination kind of the network and passability state), the time from
     every node to the nearest facility of that kind and season under the
     network with every committed work done; ``baseline`` the times of the
     base network.
@@ -216,17 +215,25 @@ class _Engine:
         self._scratch(0, 0)
 
         # baseline: one multi-source search per kind and season
-        self.dist = np.empty((len(_SEARCHES), n))
-        for s, (kind, season) in enumerate(_SEARCHES):
-            layer = getattr(network, f"{kind}s")
+        self.searches = searches(network.kinds)
+        self.search_season = np.array(search_seasons(self.searches), dtype=np.int64)
+        self.dist = np.empty((len(self.searches), n))
+        for s, (kind, season) in enumerate(self.searches):
+            layer = network.facilities[kind]
             if layer.empty:
-                raise DataError(f"no {kind}s in the region: cannot compute travel times to them")
+                raise DataError(
+                    f"no {kind} facilities in the region: cannot compute travel times to them"
+                )
             src = np.unique(self.node_index.get_indexer(layer["node_id"]))
             if (src < 0).any():
                 raise DataError(f"some {kind}s' node_id are not network nodes")
             self.dist[s] = self._full_search(src, SEASONS.index(season))
         self.new_dist = self.dist.copy()
         self.baseline = self.dist.copy()
+
+    def searches_kinds(self) -> list[str]:
+        """Return the destination kinds of the searches, in order."""
+        return list(dict.fromkeys(kind for kind, _ in self.searches))
 
     def _scratch(self, max_changes: int, n_seeds: int, total_changes: int = 0) -> None:
         """(Re)allocate the kernel's buffers so that no write can overflow them.
@@ -348,7 +355,7 @@ class _Engine:
             GAIN_TOL_S,
             self.baseline,
             self.min_gain_s,
-            _SEARCH_SEASON_ARRAY,
+            self.search_season,
             CUT_SEASON,
             commit,
             records,

@@ -48,12 +48,12 @@ communities whose counted time falls:
 * ``person_min_saved`` — Σ over kinds and states of (days of the state ÷ 365)
   × person-minutes: person-minutes saved per trip to a market plus one to a
   school, on an average day of the year (states ``dry``, ``rain``: rains with
-  fords passable, ``wet``: rivers in flood, fords shut; ``dry_days``,
+  fords passable but those of wide rivers, ``wet``: rivers in flood, fords shut; ``dry_days``,
   ``rain_days``, ``wet_days``).
 * ``communities_gaining`` and ``people_benefited`` — communities (their
   population) that gain in any kind or season.
 * ``mean_min_saved_per_person`` — person_min_saved / people_benefited: the
-  minutes per trip (season-weighted, market + school) the average person
+  minutes per trip (season-weighted, summed over the kinds) the average person
   benefited saves; the ranking adds ``median_min_saved_per_person``
   (population-weighted median over the communities that gain).
 * ``cost``, ``cost_net`` (what the budget pays, after co-financing),
@@ -92,8 +92,6 @@ from connectivity.ranking.measures import (
     _N_FIXED,
     _NEWLY_REACHABLE,
     _PM,
-    _SEARCHES,
-    FACILITY_KINDS,
     SEASONS,
     UNREACHABLE_CAP_MIN,
     _check_cap,
@@ -114,23 +112,24 @@ def _table_from_stats(
     overall: np.ndarray,
     weights: ScoreWeights,
     thresholds: Sequence[float],
+    searches: Sequence[tuple[str, str]],
 ) -> pd.DataFrame:
     works = workset.works
     out = pd.DataFrame(index=pd.Index(workset.ids, name="work_id"))
     for col in ("name", "work_type", "origin"):
         if col in works.columns:
             out[col] = works[col].to_numpy()
-    for s, (kind, season) in enumerate(_SEARCHES):
+    for s, (kind, season) in enumerate(searches):
         out[f"{kind}_{season}_person_min_saved"] = stats[:, s, _PM]
-    for s, (kind, season) in enumerate(_SEARCHES):
+    for s, (kind, season) in enumerate(searches):
         for t_i, t in enumerate(thresholds):
             out[f"{kind}_{season}_people_newly_within_{_fmt_t(t)}min"] = stats[:, s, _N_FIXED + t_i]
-    for s, (kind, season) in enumerate(_SEARCHES):
+    for s, (kind, season) in enumerate(searches):
         out[f"{kind}_{season}_people_newly_reachable"] = stats[:, s, _NEWLY_REACHABLE]
-    for kind in FACILITY_KINDS:
+    for kind in dict.fromkeys(kind for kind, _ in searches):
         out[f"{kind}_people_no_longer_cut_off_wet"] = out[f"{kind}_wet_people_newly_reachable"]
     out["people_no_longer_cut_off_wet"] = overall[:, _CUT_POP]
-    score, minutes = _scores(stats, weights)
+    score, minutes = _scores(stats, weights, searches)
     out["person_min_saved"] = minutes
     out["communities_gaining"] = overall[:, _ANY_N].astype(np.int64)
     out["people_benefited"] = overall[:, _ANY_POP]
@@ -167,6 +166,7 @@ def _gains_table(
     baseline_min: np.ndarray,
     weights: ScoreWeights,
     cap_min: float,
+    searches: Sequence[tuple[str, str]],
 ) -> pd.DataFrame:
     """One row per (work, community that gains): minutes before/after per kind and season.
 
@@ -193,13 +193,13 @@ def _gains_table(
     out["population"] = pop[p_comm]
     seasons = weights.season_shares()
     pm = np.zeros(len(out))
-    for s, (kind, season) in enumerate(_SEARCHES):
+    for s, (kind, season) in enumerate(searches):
         out[f"{kind}_{season}_min_before"] = before[s]
         out[f"{kind}_{season}_min_after"] = after[s]
         saved = np.minimum(before[s], cap_min) - np.minimum(after[s], cap_min)
         pm += seasons[SEASONS.index(season)] * saved
     out["person_min_saved"] = pm * out["population"].to_numpy()
-    wet = [s for s, (_, season) in enumerate(_SEARCHES) if season == "wet"]
+    wet = [s for s, (_, season) in enumerate(searches) if season == "wet"]
     out["no_longer_cut_off_wet"] = np.any(np.isinf(before[wet]) & np.isfinite(after[wet]), axis=0)
     order = np.lexsort((out["community_id"].astype(str).to_numpy(), -pm, p_work))
     return out.iloc[order].reset_index(drop=True)
@@ -222,6 +222,7 @@ def _gains_against_base(
         engine.baseline[:, engine.comm_node] / 60.0,
         weights,
         engine.cap_min,
+        engine.searches,
     )
 
 
@@ -252,7 +253,8 @@ def _evaluate_all(
             rec_parts.append(ev.records)
             bar.update(len(rows))
     n_stat = _N_FIXED + len(engine.thresholds)
-    stats = np.concatenate(stats_parts) if stats_parts else np.zeros((0, len(_SEARCHES), n_stat))
+    empty = np.zeros((0, len(engine.searches), n_stat))
+    stats = np.concatenate(stats_parts) if stats_parts else empty
     overall = np.concatenate(overall_parts) if overall_parts else np.zeros((0, 3))
     return stats, overall, _Records.concat(rec_parts)
 
@@ -285,7 +287,7 @@ def evaluate_works(
     Parameters
     ----------
     network : RoadNetwork
-        The base network (communities, markets and schools attached).
+        The base network (communities and destinations attached).
     workset : WorkSet
         The works; validated against ``network``.
     thresholds_min : sequence of float
@@ -304,7 +306,7 @@ def evaluate_works(
     Raises
     ------
     DataError
-        Invalid works (see :meth:`WorkSet.validate`), no markets or schools.
+        Invalid works (see :meth:`WorkSet.validate`), a destination kind with no facility.
     ConfigError
         Invalid weights or thresholds.
     """
@@ -312,7 +314,7 @@ def evaluate_works(
         network, workset, thresholds_min, weights, cap_min
     )
     stats, overall, _ = _evaluate_all(engine, changes, records=False)
-    table = _table_from_stats(workset, stats, overall, score_weights, thresholds)
+    table = _table_from_stats(workset, stats, overall, score_weights, thresholds, engine.searches)
     log.info(
         "evaluated %d works: %d gain something; best score %.0f",
         len(table),

@@ -44,7 +44,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from connectivity.i18n import Lang
 from connectivity.ranking.measures import FACILITY_KINDS, SEASONS
+from connectivity.ranking.words import Words, flag_meanings
 from connectivity.sources.population import population_is_estimated
 from connectivity.works import WorkSet
 
@@ -57,23 +59,9 @@ __all__ = [
     "work_flags",
 ]
 
-#: Flag codes, in the order they are listed, and what each means in plain words.
-FLAGS: dict[str, str] = {
-    "disconnected_piece": (
-        "the gain comes from joining a small piece of the road network to the rest "
-        "(OpenStreetMap may just miss the road that joins it)"
-    ),
-    "estimated_population": (
-        "the population of some communities that gain is estimated, not counted"
-    ),
-    "far_from_road": (
-        "some communities that gain are far from any mapped road (their walk to it is estimated)"
-    ),
-    "inferred_crossing": (
-        "the river crossing is inferred (OpenStreetMap tags neither a bridge nor a ford there; "
-        "a bridge may already exist)"
-    ),
-}
+#: Flag codes, in the order they are listed, and what each means in plain English
+#: (every language's words are in :mod:`connectivity.ranking.words`).
+FLAGS: dict[str, str] = flag_meanings("en")
 
 #: Per-community columns :func:`add_community_facts` adds to the gains table.
 GAINS_COMMUNITY_COLUMNS: tuple[str, ...] = ("population_source", "component", "main_piece")
@@ -111,9 +99,16 @@ def _facts(communities: pd.DataFrame) -> pd.DataFrame:
         },
         index=pd.Index(communities["community_id"].astype(str).to_numpy(), name="community_id"),
     )
-    for kind in FACILITY_KINDS:
+    for kind in _piece_kinds(communities):
         facts[f"{kind}_cut_off_piece"] = column(f"{kind}_cut_off_piece", False).astype(bool)
     return facts
+
+
+def _piece_kinds(frame: pd.DataFrame) -> list[str]:
+    """Destination kinds with a ``{kind}_cut_off_piece`` column (else the built-in ones)."""
+    end = "_cut_off_piece"
+    kinds = [str(c)[: -len(end)] for c in frame.columns if str(c).endswith(end)]
+    return kinds or list(FACILITY_KINDS)
 
 
 def add_community_facts(gains: pd.DataFrame, communities: pd.DataFrame) -> pd.DataFrame:
@@ -204,7 +199,7 @@ def work_flags(workset: WorkSet, gains: pd.DataFrame, communities: pd.DataFrame)
             "far_from_road": rows["far_from_road"].fillna(False).to_numpy(bool),
         }
         joined = np.zeros(len(gains), dtype=bool)
-        for kind in FACILITY_KINDS:
+        for kind in _piece_kinds(facts):
             cut = rows[f"{kind}_cut_off_piece"].fillna(False).to_numpy(bool)
             for season in SEASONS:
                 col = f"{kind}_{season}_min_after"
@@ -218,7 +213,9 @@ def work_flags(workset: WorkSet, gains: pd.DataFrame, communities: pd.DataFrame)
     return pd.Series([_join(found[w]) for w in ids], index=ids, name="flags", dtype=object)
 
 
-def programme_flag_lines(ranking: pd.DataFrame, listed: Iterable[str]) -> list[str]:
+def programme_flag_lines(
+    ranking: pd.DataFrame, listed: Iterable[str], *, lang: Lang = "en"
+) -> list[str]:
     """Lines of the explanation on the flagged works of the programme.
 
     Parameters
@@ -229,6 +226,8 @@ def programme_flag_lines(ranking: pd.DataFrame, listed: Iterable[str]) -> list[s
     listed : iterable of str
         Works whose flags the explanation already gives (the top works):
         only counted here.
+    lang : {"es", "en"}
+        The language of the lines.
 
     Returns
     -------
@@ -245,30 +244,48 @@ def programme_flag_lines(ranking: pd.DataFrame, listed: Iterable[str]) -> list[s
     shown = {str(w) for w in listed}
     above = [str(w) for w in flagged.index if str(w) in shown]
     rest = flagged[[str(w) not in shown for w in flagged.index]]
+    words = Words(lang)
+    head = "programme_flagged_only" if len(chosen) == 1 else "programme_flagged"
     lines = [
-        f"{len(flagged)} of the {len(chosen)} programme work(s) rest on assumptions to "
-        "verify in the field"
-        + (f" ({len(above)} listed above with the top works)" if above else "")
-        + ("." if rest.empty else ":")
+        words.agree(
+            head,
+            len(flagged),
+            flagged=words.number(len(flagged)),
+            chosen=words.number(len(chosen)),
+            above=(
+                words.text("flagged_above", listed=words.count(len(above), "listed"))
+                if above
+                else ""
+            ),
+            end="." if rest.empty else ":",
+        )
     ]
     for work_id, row in rest.iterrows():
-        name = str(row.get("name", "") or "")
         lines.append(
-            f"  #{int(row['portfolio_order'])} in the programme (rank {int(row['rank'])}), "
-            f"{work_id} {name}: " + describe_flags(str(row["flags"]))
+            words.text(
+                "flagged_work",
+                order=int(row["portfolio_order"]),
+                rank=int(row["rank"]),
+                work_id=work_id,
+                name=str(row.get("name", "") or ""),
+                note=describe_flags(str(row["flags"]), lang=lang),
+            )
         )
     return lines
 
 
-def describe_flags(flags: str) -> str:
+def describe_flags(flags: str, *, lang: Lang = "en") -> str:
     """Say a work's flags in plain words, or return ``""`` when it has none.
 
     Examples
     --------
     >>> describe_flags("estimated_population")
     'verify in the field: the population of some communities that gain is estimated, not counted'
+    >>> describe_flags("inferred_crossing", lang="es")[:40]
+    'verificar en campo: el cruce del río es '
     """
     codes = [c for c in str(flags or "").split(_SEP) if c]
     if not codes:
         return ""
-    return "verify in the field: " + "; ".join(FLAGS.get(c, c) for c in codes)
+    words = Words(lang)
+    return words.text("verify", flags=words.flags(codes))

@@ -1,12 +1,13 @@
 """What the ranking measures: facility kinds, seasons, the cap of minutes saved.
 
-Constants shared by the evaluation, the score and the portfolio: the facility
-kinds (``market``, ``school``) and seasons (``dry``, ``wet``) with the edge
-weight of each season, :data:`UNREACHABLE_CAP_MIN` (minutes saved are capped:
+Constants shared by the evaluation, the score and the portfolio: the built-in
+facility kinds (``market``, ``school``, ``health``; a network has those of its
+region, see :func:`searches`) and passability states (``dry``, ``rain``,
+``wet``) with the edge weight of each state, :data:`UNREACHABLE_CAP_MIN` (minutes saved are capped:
 a trip longer than a working day is treated as no better than no trip),
 :data:`GAIN_TOL_S` (a time falls when it falls by more than this; smaller
 changes are rounding), :data:`MIN_GAIN_MIN` (the default smallest saving per
-trip that counts as a benefit), the order of the four searches and the layout of
+trip that counts as a benefit), the order of the searches (one per kind and state) and the layout of
 the statistics the kernel computes; and the checks of the thresholds and the
 cap.
 """
@@ -27,13 +28,14 @@ __all__ = [
     "SEASONS",
     "SEASON_WEIGHTS",
     "UNREACHABLE_CAP_MIN",
+    "searches",
 ]
 
 
 #: The destination kinds and the passability states of the year (``dry``; ``rain``: wet-season
-#: speeds, rivers not in flood, fords can be crossed; ``wet``: rivers in flood, fords and
-#: unbridged crossings shut), as in :mod:`connectivity.access`; each state weighs by its days a
-#: year (:class:`connectivity.ranking.ScoreWeights`).
+#: speeds, rivers not in flood, fords can be crossed but those of wide rivers; ``wet``: rivers
+#: in flood, fords and unbridged crossings shut), as in :mod:`connectivity.access`; each state
+#: weighs by its days a year (:class:`connectivity.ranking.ScoreWeights`).
 FACILITY_KINDS = access.FACILITY_KINDS
 SEASONS = access.SEASONS
 #: Edge weight (seconds) of each state: the fastest mode's, as the access tables use.
@@ -56,10 +58,25 @@ MIN_GAIN_MIN = 5.0
 #: the money (the benefit/cost test comes with the annual appraisal).
 MIN_SCORE_PER_1000 = 1.0
 
-#: The searches, in kernel order: (kind, season); search s uses season s % len(SEASONS).
-_SEARCHES: tuple[tuple[str, str], ...] = tuple((k, s) for k in FACILITY_KINDS for s in SEASONS)
-#: The season (index into SEASONS) of each search, for the kernel.
-_SEARCH_SEASON: tuple[int, ...] = tuple(SEASONS.index(s) for _, s in _SEARCHES)
+
+def searches(kinds: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """Return the searches of a network with destination ``kinds``, in kernel order: (kind, season).
+
+    Search ``s`` uses season ``s % len(SEASONS)``.
+
+    Examples
+    --------
+    >>> searches(("market", "health"))[:4]
+    (('market', 'dry'), ('market', 'rain'), ('market', 'wet'), ('health', 'dry'))
+    """
+    return tuple((k, s) for k in kinds for s in SEASONS)
+
+
+def search_seasons(searches_: Sequence[tuple[str, str]]) -> tuple[int, ...]:
+    """Return the season (index into :data:`SEASONS`) of each search, for the kernel."""
+    return tuple(SEASONS.index(s) for _, s in searches_)
+
+
 # per-search statistics computed by the kernel (then the thresholds)
 _PM, _EPM, _NCOMM, _POP, _NEWLY_REACHABLE, _N_FIXED = 0, 1, 2, 3, 4, 5
 # per-work statistics over all searches

@@ -31,6 +31,7 @@ programme.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import math
@@ -45,6 +46,7 @@ from connectivity.ranking.engine import _Changes, _Engine
 from connectivity.ranking.evaluate import _evaluate_all
 from connectivity.ranking.measures import _ANY_POP
 from connectivity.ranking.portfolio import BUNDLE_COLUMNS, Portfolio
+from connectivity.ranking.programme_facts import Found, SearchFacts
 from connectivity.ranking.score import ScoreWeights, _scores
 from connectivity.works import Alternatives, WorkSet
 
@@ -127,14 +129,15 @@ def best_programme(
     score = table["score"].to_numpy(dtype=float)
     slack = 1e-9 * max(budget, 1.0)
     useful = np.flatnonzero((score > 0) & (cost <= budget + slack))
-    best, best_total, how = greedy, _total(greedy), "greedy"
+    best, best_total = greedy, _total(greedy)
+    how: Found = "greedy"
     greedy_ids = set(greedy.programme["work_id"])
     tried: set[tuple[int, ...]] = {()}
     runs = 1
 
     deadline = time.monotonic() + SEARCH_TIME_S
 
-    def attempt(start: Sequence[int], label: str) -> bool:
+    def attempt(start: Sequence[int], label: Found) -> bool:
         nonlocal best, best_total, how, runs
         key = tuple(start)
         if key in tried or runs >= MAX_RUNS or time.monotonic() > deadline:
@@ -169,7 +172,7 @@ def best_programme(
         stats, _, _ = _evaluate_all(
             engine, engine.changes(_joint_workset(workset, groups)), records=False
         )
-        values, _ = _scores(stats, weights)
+        values, _ = _scores(stats, weights, engine.searches)
         added = values[0] - values[1:]
         price = prog.set_index("work_id").loc[checked, "cost_net"].to_numpy(float)
         return bool(np.all(1000.0 * added >= hurdle * price - 1e-9))
@@ -179,14 +182,14 @@ def best_programme(
         chosen, _ = programme_by_enumeration(
             engine, changes, workset, useful, budget, weights, alternatives
         )
-        attempt([position[w] for w in chosen], "exhaustive search")
+        attempt([position[w] for w in chosen], "exhaustive")
     engine.restore(base)
     taken = np.array([position[w] for w in greedy.programme["work_id"]], dtype=np.int64)
     bundles, bundle_table = complementary_pairs(
         engine, changes, workset, table, budget, weights, taken
     )
     for a, b in bundles[:MAX_BUNDLES]:
-        attempt([a, b], "greedy from a pair of works that pay together")
+        attempt([a, b], "pair")
     remaining = deadline - time.monotonic()
     packed = (
         _knapsack(useful, score, cost, budget, alternatives, min(KNAPSACK_TIME_LIMIT_S, remaining))
@@ -194,13 +197,13 @@ def best_programme(
         else []
     )
     if packed:
-        attempt(packed, "the best packing of the works' scores alone (knapsack)")
+        attempt(packed, "knapsack")
     by_score = useful[np.argsort(-score[useful], kind="stable")][:FIRST_PICKS]
     with np.errstate(divide="ignore"):
         ratio = np.where(cost[useful] > 0, score[useful] / cost[useful], np.inf)
     by_ratio = useful[np.argsort(-ratio, kind="stable")][:FIRST_PICKS]
     for i in [*by_score.tolist(), *by_ratio.tolist()]:
-        attempt([int(i)], "greedy from another first pick")
+        attempt([int(i)], "first_pick")
     # local search on sets: add a work, or swap one in for one out, all neighbours of the
     # best programme evaluated at once as joint works; then refill greedily from the best
     adds_pool = np.unique(
@@ -229,31 +232,21 @@ def best_programme(
             alternatives,
             best_total,
         )
-        if found is None or not attempt(found, "local search (add and swap works)"):
+        if found is None or not attempt(found, "local_search"):
             break
     engine.restore(base)
     gain = best_total / _total(greedy) - 1 if _total(greedy) > 0 else 0.0
-    exhaustive = (
-        ", every feasible subset of the useful works" if len(useful) <= EXACT_MAX_WORKS else ""
-    )
-    note = (
-        f" The programme was then checked against {runs - 1} other programme(s) (greedy runs "
-        f"from the best packing of the works' scores alone, from pairs of works that pay "
-        f"together and from other first picks; local search{exhaustive}): "
-        + (
-            "none scores more."
-            if how == "greedy"
-            else f"the best, found by {how}, scores {gain:.1%} more than the plain greedy one."
-        )
-    )
-    engine.restore(base)
     bound, affordable, all_cost = _upper_bound(engine, changes, workset, cost, budget, weights)
-    if bound > 0:
-        note += (
-            f" No programme can score more than doing all {affordable} works that each fit "
-            f"the budget ({bound:,.0f}, costing {all_cost:,.0f} "
-            f"{workset.currency}); this one reaches {best_total / bound:.0%} of that."
-        )
+    search = SearchFacts(
+        others=runs - 1,
+        exhaustive=len(useful) <= EXACT_MAX_WORKS,
+        found_by=how,
+        gain=gain,
+        bound=bound,
+        affordable=affordable,
+        bound_cost=all_cost,
+        reached=best_total / bound if bound > 0 else 0.0,
+    )
     log.info(
         "programme search: %d greedy runs; best by %s (+%.2f%% over greedy); "
         "%.1f%% of the upper bound (all %d affordable works done)",
@@ -273,7 +266,7 @@ def best_programme(
         programme=best.programme,
         budget=best.budget,
         spent=best.spent,
-        explanation=best.explanation + note,
+        facts=dataclasses.replace(best.facts, search=search),
         communities_after=best.communities_after,
         currency=best.currency,
         price_year=best.price_year,
@@ -305,7 +298,7 @@ def _upper_bound(
     ids = list(changes.ids)
     joint = engine.changes(_joint_workset(workset, {"ALL": [ids[i] for i in fits]}))
     stats, _, _ = _evaluate_all(engine, joint, records=False)
-    values, _ = _scores(stats, weights)
+    values, _ = _scores(stats, weights, engine.searches)
     return float(values[0]), len(fits), float(cost[fits].sum())
 
 
@@ -424,7 +417,9 @@ def _best_neighbour(
     engine.restore(base)
     stay_value = 0.0
     for m in stay:
-        stay_value += float(_scores(engine.commit(changes, m, details=False).stats, weights)[0][0])
+        stay_value += float(
+            _scores(engine.commit(changes, m, details=False).stats, weights, engine.searches)[0][0]
+        )
     after_stay = engine.snapshot()
     stay_cost = _set_cost(stay, cost, alternatives)
     best_value, best_set = current_value * (1 + 1e-12) + 1e-9, None
@@ -443,15 +438,23 @@ def _best_neighbour(
         engine.restore(after_stay)
         value = stay_value
         for m in rest:
-            value += float(_scores(engine.commit(changes, m, details=False).stats, weights)[0][0])
+            value += float(
+                _scores(engine.commit(changes, m, details=False).stats, weights, engine.searches)[
+                    0
+                ][0]
+            )
         kept = [*stay, *rest]
         if joins:
-            gains, _ = _scores(engine.evaluate(changes, np.array(joins)).stats, weights)
+            gains, _ = _scores(
+                engine.evaluate(changes, np.array(joins)).stats, weights, engine.searches
+            )
             k = int(np.argmax(gains))
             if value + gains[k] > best_value:
                 best_value, best_set = value + float(gains[k]), [*kept, joins[k]]
         if joint and pair_changes is not None:
-            gains, _ = _scores(engine.evaluate(pair_changes, np.array(joint)).stats, weights)
+            gains, _ = _scores(
+                engine.evaluate(pair_changes, np.array(joint)).stats, weights, engine.searches
+            )
             k = int(np.argmax(gains))
             if value + gains[k] > best_value:
                 best_value, best_set = value + float(gains[k]), [*kept, *free_pairs[joint[k]]]
@@ -528,7 +531,7 @@ def complementary_pairs(
     stats, overall, _ = _evaluate_all(
         engine, engine.changes(_joint_workset(workset, groups)), records=False
     )
-    joint, _ = _scores(stats, weights)
+    joint, _ = _scores(stats, weights, engine.searches)
     pair_cost = cost[cand["a"]] + cost[cand["b"]]
     alone = score[cand["a"]] + score[cand["b"]]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -605,7 +608,7 @@ def programme_by_enumeration(
     joint = _joint_workset(workset, {f"S{k}": [ids[i] for i in s] for k, s in enumerate(subsets)})
     joint_changes = engine.changes(joint)
     stats, _, _ = _evaluate_all(engine, joint_changes, records=False)
-    values, _ = _scores(stats, weights)
+    values, _ = _scores(stats, weights, engine.searches)
     k = int(np.argmax(values))
     if values[k] <= 0:
         return [], 0.0

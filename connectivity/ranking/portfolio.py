@@ -34,7 +34,8 @@ from connectivity.network import RoadNetwork
 from connectivity.ranking._kernel import _any_marked
 from connectivity.ranking.engine import _Changes, _effective, _Engine, _Evaluation
 from connectivity.ranking.evaluate import _CHUNK, _evaluate_all, _prepare, _table_from_stats
-from connectivity.ranking.measures import _ANY_N, _SEARCHES, GAIN_TOL_S, UNREACHABLE_CAP_MIN
+from connectivity.ranking.measures import _ANY_N, _PM, GAIN_TOL_S, UNREACHABLE_CAP_MIN
+from connectivity.ranking.programme_facts import LeftFacts, ProgrammeFacts
 from connectivity.ranking.score import ScoreWeights, _scores
 from connectivity.works import Alternatives, WorkSet, find_alternatives
 
@@ -88,7 +89,9 @@ class Portfolio:
     Attributes
     ----------
     programme : pandas.DataFrame
-        Works in the order chosen (columns :data:`PROGRAMME_COLUMNS`):
+        Works in the order chosen (columns :data:`PROGRAMME_COLUMNS`, with
+        ``{kind}_{season}_person_min_saved`` per destination kind and state
+        after ``cumulative_person_min_saved``):
         ``cost_net`` is what the budget pays for the work in this programme
         (for a later stage of a work already chosen, ``stage_of``, only the
         increment); ``score``, ``person_min_saved`` and ``communities_gaining`` are what
@@ -100,8 +103,10 @@ class Portfolio:
         Budget in ``currency`` (None: no budget given, empty programme).
     spent : float
         Sum of ``cost_net`` of the programme.
-    explanation : str
-        Plain-language summary (also why the programme is empty, if it is).
+    facts : ProgrammeFacts
+        What the programme's explanation says (also why the programme is
+        empty, if it is), to say in any language
+        (:meth:`ProgrammeFacts.describe`); :attr:`explanation` says it in English.
     communities_after : geopandas.GeoDataFrame
         Every community with minutes before/after the whole programme per kind
         and season, ``gains`` and ``improved_by`` (work ids, ';'-joined).
@@ -118,12 +123,17 @@ class Portfolio:
     programme: pd.DataFrame
     budget: float | None
     spent: float
-    explanation: str
+    facts: ProgrammeFacts
     communities_after: gpd.GeoDataFrame
     currency: str = "PEN"
     price_year: int = 2024
     n_evaluations: int = 0
     bundles: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BUNDLE_COLUMNS))
+
+    @property
+    def explanation(self) -> str:
+        """The programme in plain English (the log; :attr:`facts` in other languages)."""
+        return self.facts.describe("en")
 
 
 def _check_budget(budget: float | None) -> float | None:
@@ -136,10 +146,6 @@ def _check_budget(budget: float | None) -> float | None:
     if math.isnan(value) or value < 0:
         raise ConfigError(f"budget must be >= 0, got {budget!r}")
     return value
-
-
-def _money(value: float, currency: str) -> str:
-    return f"{value:,.0f} {currency}"
 
 
 class _Regions:
@@ -262,7 +268,7 @@ def _select(
     rows: list[dict[str, Any]] = []
     benefited = np.zeros(engine.n_comm, dtype=bool)
     improved_by: list[list[str]] = [[] for _ in range(engine.n_comm)]
-    explanation = ""
+    facts: ProgrammeFacts | None = None
     n_evaluations = 0
 
     def ratio(score: float, cost: float) -> float:
@@ -272,20 +278,22 @@ def _select(
         return score > 0 and (cost <= 0 or 1000.0 * score / cost >= hurdle)
 
     if budget is None:
-        explanation = "No budget given: works are ranked, no programme is chosen."
+        facts = ProgrammeFacts("no_budget", currency)
     elif not len(ids):
-        explanation = "No works to choose from."
+        facts = ProgrammeFacts("no_works", currency, budget=budget)
     else:
         slack = 1e-9 * max(budget, 1.0)  # sums of costs may round a hair above the budget
         pool = np.flatnonzero(charge <= budget + slack)
         if not len(pool):
             cheapest = int(np.lexsort((tie, cost_net))[0])
-            explanation = (
-                f"Empty programme: the budget of {_money(budget, currency)} is smaller than "
-                f"the net cost of every work (the cheapest, {ids[cheapest]}, costs "
-                f"{_money(float(cost_net[cheapest]), currency)})."
+            facts = ProgrammeFacts(
+                "budget_too_small",
+                currency,
+                budget=budget,
+                cheapest_id=str(ids[cheapest]),
+                cheapest_cost=float(cost_net[cheapest]),
             )
-    if budget is not None and not explanation:
+    if budget is not None and facts is None:
         in_pool = np.zeros(len(ids), dtype=bool)
         in_pool[pool] = True
         version = np.zeros(len(ids), dtype=np.int64)
@@ -299,7 +307,7 @@ def _select(
             for lo in range(0, len(works), _CHUNK):
                 part = works[lo : lo + _CHUNK]
                 ev = engine.evaluate(changes, part, regions=True)
-                score, _ = _scores(ev.stats, weights)
+                score, _ = _scores(ev.stats, weights, engine.searches)
                 regions.put(part, ev)
                 version[part] += 1
                 for k, i in enumerate(part.tolist()):
@@ -312,11 +320,13 @@ def _select(
         refresh(pool)
         queue = [int(i) for i in start]
         if not heap and not queue:
-            explanation = (
-                f"Empty programme: none of the {len(pool)} work(s) within the budget of "
-                f"{_money(budget, currency)} improves anyone's travel time by at least "
-                f"{weights.min_gain_min:g} minutes per trip with a score of at least "
-                f"{hurdle:g} per 1,000 {currency}."
+            facts = ProgrammeFacts(
+                "nothing_useful",
+                currency,
+                budget=budget,
+                affordable=len(pool),
+                min_gain_min=float(weights.min_gain_min),
+                hurdle=hurdle,
             )
         left = budget
         while heap or queue:
@@ -343,7 +353,7 @@ def _select(
                     staged.append(j)
                 else:
                     open_[j] = False  # an alternative at the same site
-            score, minutes = _scores(ev.stats, weights)
+            score, minutes = _scores(ev.stats, weights, engine.searches)
             gained = np.unique(ev.records.comm)
             new = gained[~benefited[gained]]
             benefited[gained] = True
@@ -364,6 +374,10 @@ def _select(
                     "person_min_saved": float(minutes[0]),
                     "communities_gaining": int(ev.overall[0, _ANY_N]),
                     "people_newly_benefited": float(engine.pop[new].sum()),
+                    **{
+                        f"{kind}_{season}_person_min_saved": float(ev.stats[0, s, _PM])
+                        for s, (kind, season) in enumerate(engine.searches)
+                    },
                 }
             )
             members = np.flatnonzero(in_pool)
@@ -380,7 +394,10 @@ def _select(
                 members = members[dirty]
             heap = [h for h in heap if in_pool[h[2]]]
             refresh(members)
-    programme = pd.DataFrame(rows, columns=list(PROGRAMME_COLUMNS))
+    by_search = [f"{kind}_{season}_person_min_saved" for kind, season in engine.searches]
+    at = PROGRAMME_COLUMNS.index("cumulative_person_min_saved") + 1
+    columns = [*PROGRAMME_COLUMNS[:at], *by_search, *PROGRAMME_COLUMNS[at:]]
+    programme = pd.DataFrame(rows, columns=columns)
     if len(programme):
         works = workset.works
         for col in ("name", "work_type"):
@@ -394,30 +411,30 @@ def _select(
     programme["price_year"] = workset.price_year
     programme = programme.astype({"order": np.int64, "communities_gaining": np.int64})
     spent = float(programme["cost_net"].sum()) if len(programme) else 0.0
-    if not explanation:
+    if facts is None:
         last = programme.iloc[-1]
-        explanation = (
-            f"Programme of {len(programme)} work(s) costing {_money(spent, currency)} net of "
-            f"a budget of {_money(float(budget or 0), currency)}: "
-            f"{last['cumulative_people_benefited']:,.0f} people in "
-            f"{int(benefited.sum())} communities gain, "
-            f"{last['cumulative_person_min_saved']:,.0f} person-minutes saved per trip "
-            f"(season-weighted, market + school). Works were chosen one at a time by score "
-            f"per {currency} of net cost, each measured on the network improved by the works "
-            f"chosen before it."
+        facts = ProgrammeFacts(
+            "chosen",
+            currency,
+            budget=budget,
+            n_works=len(programme),
+            spent=spent,
+            people=float(last["cumulative_people_benefited"]),
+            communities=int(benefited.sum()),
+            person_min_saved=float(last["cumulative_person_min_saved"]),
+            kinds=tuple(engine.searches_kinds()),
+            left=_left_facts(
+                float(budget or 0.0) - spent, ids, open_, charge, per_1000, hurdle, slack
+            ),
         )
-        if budget is not None:
-            explanation += " " + _why_left(
-                budget - spent, ids, open_, charge, per_1000, hurdle, currency, slack
-            )
     level = logging.WARNING if budget is not None and programme.empty else logging.INFO
-    log.log(level, "portfolio (%d evaluations): %s", n_evaluations, explanation)
+    log.log(level, "portfolio (%d evaluations): %s", n_evaluations, facts.describe("en"))
     communities_after = _communities_after(network, engine, improved_by)
     return Portfolio(
         programme=programme,
         budget=budget,
         spent=spent,
-        explanation=explanation,
+        facts=facts,
         communities_after=communities_after,
         currency=currency,
         price_year=workset.price_year,
@@ -425,30 +442,29 @@ def _select(
     )
 
 
-def _why_left(
+def _left_facts(
     left: float,
     ids: Sequence[str],
     open_: np.ndarray,
     charge: np.ndarray,
     per_1000: np.ndarray,
     hurdle: float,
-    currency: str,
     slack: float,
-) -> str:
-    """Say how much of the budget the programme leaves, and why no further work is funded."""
-    head = f"It leaves {_money(max(left, 0.0), currency)} of the budget unspent"
+) -> LeftFacts:
+    """How much of the budget the programme leaves, and why no further work is funded."""
     affordable = np.flatnonzero(open_ & (charge <= left + slack))
     useful = affordable[np.nan_to_num(per_1000[affordable], nan=0.0) > 0]
     if not len(affordable):
-        return f"{head}: no work left fits in it."
+        return LeftFacts("none_fits", left)
     if not len(useful):
-        return (
-            f"{head}: no work left that fits in it improves anyone's travel time enough to count."
-        )
+        return LeftFacts("none_useful", left)
     best = int(useful[np.argmax(per_1000[useful])])
-    return (
-        f"{head}: the best work left that fits in it, {ids[best]}, scores "
-        f"{per_1000[best]:.2f} per 1,000 {currency}, below the hurdle of {hurdle:g}."
+    return LeftFacts(
+        "below_hurdle",
+        left,
+        work_id=str(ids[best]),
+        score_per_1000=float(per_1000[best]),
+        hurdle=hurdle,
     )
 
 
@@ -462,7 +478,7 @@ def _communities_after(
     after_s = engine.dist[:, engine.comm_node]
     counted = _effective(base_s, after_s, engine.cap_min, engine.min_gain_s)
     gains = np.zeros(len(comm), dtype=bool)
-    for s, (kind, season) in enumerate(_SEARCHES):
+    for s, (kind, season) in enumerate(engine.searches):
         out[f"{kind}_{season}_min_before"] = base_s[s] / 60.0
         out[f"{kind}_{season}_min_after"] = after_s[s] / 60.0
         with np.errstate(invalid="ignore"):
@@ -524,7 +540,7 @@ def select_portfolio(
         network, workset, thresholds_min, weights, cap_min
     )
     stats, overall, _ = _evaluate_all(engine, changes, records=False)
-    table = _table_from_stats(workset, stats, overall, score_weights, thresholds)
+    table = _table_from_stats(workset, stats, overall, score_weights, thresholds, engine.searches)
     return _choose(
         network, workset, engine, changes, table, money, score_weights, lazy=lazy, optimise=optimise
     )

@@ -20,6 +20,7 @@ import pandas as pd
 
 from connectivity.config import AppraisalSection, RankingSection
 from connectivity.errors import ConfigError
+from connectivity.i18n import Lang
 from connectivity.network import RoadNetwork
 from connectivity.ranking.appraisal import (
     APPRAISAL_COLUMNS,
@@ -27,16 +28,18 @@ from connectivity.ranking.appraisal import (
     appraise_programme,
     appraise_works,
 )
+from connectivity.ranking.axes import programme_axes
 from connectivity.ranking.evaluate import (
     _evaluate_all,
     _gains_against_base,
     _prepare,
     _table_from_stats,
 )
+from connectivity.ranking.explain import explain
 from connectivity.ranking.flags import add_community_facts, work_flags
 from connectivity.ranking.measures import UNREACHABLE_CAP_MIN
 from connectivity.ranking.portfolio import _check_budget, _choose
-from connectivity.ranking.report import RankingResult, _explain
+from connectivity.ranking.report import RankingResult
 from connectivity.ranking.score import ScoreWeights
 from connectivity.works import WorkSet, find_alternatives
 
@@ -105,61 +108,6 @@ def _median_saving(gains: pd.DataFrame, work_ids: pd.Index) -> np.ndarray:
     return out
 
 
-def _bundles_text(bundles: pd.DataFrame, currency: str, *, top: int = 5) -> str:
-    """Lines of the explanation on the works that pay together but not alone (bundles.csv)."""
-    if bundles.empty:
-        return ""
-    lines = [
-        "",
-        f"{len(bundles)} pair(s) of works pay together but not alone (e.g. two fords on the "
-        f"road of the same villages: bridging one is worth little until the other is "
-        f"bridged); all are in bundles.csv. The best:",
-    ]
-    for row in bundles.head(top).itertuples(index=False):
-        lines.append(
-            f"  {row.bundle_id}: {row.work_a} + {row.work_b}: {row.score_a_alone:,.0f} and "
-            f"{row.score_b_alone:,.0f} alone, {row.score_together:,.0f} together, for "
-            f"{row.cost_net:,.0f} {currency}" + ("; in the programme" if row.in_programme else "")
-        )
-    return "\n".join(lines)
-
-
-def _appraisal_text(
-    ranked: pd.DataFrame, programme: dict[str, Any], params: AppraisalParameters, currency: str
-) -> str:
-    """Lines of the explanation on the appraisal: the programme's figures and the assumptions."""
-    if programme["works"] == 0:
-        figures = "no programme to appraise"
-    else:
-        eirr = programme["eirr"]
-        figures = (
-            f"{programme['hours_saved_per_year']:,.0f} hours saved a year, worth "
-            f"{programme['benefit_per_year']:,.0f} {currency} a year; present value of benefits "
-            f"{programme['pv_benefits']:,.0f} and of costs {programme['pv_costs']:,.0f} {currency}"
-            f": NPV {programme['npv']:,.0f} {currency}, B/C {programme['bc_ratio']:.2f}, EIRR "
-            + (
-                f"{eirr:.1%}"
-                if not np.isnan(eirr)
-                else "none (the benefits never repay the costs)"
-                if programme["npv"] < 0
-                else "not defined (no investment to repay)"
-            )
-            + f"; {programme['pv_cost_per_person_benefited']:,.0f} {currency} of present costs per "
-            f"person benefited ({programme['people_benefited']:,.0f} people)"
-        )
-    gaining = ranked[ranked["score"] > 0]
-    passing = int((gaining["bc_ratio"] >= 1).sum())
-    lines = [
-        "",
-        "Appraisal (annual, in money; each work alone in ranking.csv, the programme as built "
-        "here, its works together): " + figures + ".",
-        f"{passing} of the {len(gaining)} works that gain have a benefit/cost ratio of 1 or more.",
-        "Assumptions of the appraisal:",
-        *[f"  - {line}" for line in params.describe(currency)],
-    ]
-    return "\n".join(lines)
-
-
 def rank_works(
     network: RoadNetwork,
     workset: WorkSet,
@@ -174,6 +122,7 @@ def rank_works(
     appraisal: AppraisalParameters | AppraisalSection | None = None,
     rank_by: str = "score_per_1000",
     min_bc_ratio: float = 0.0,
+    lang: Lang = "en",
 ) -> RankingResult:
     """Evaluate, rank and choose a programme of works: the ranking stage.
 
@@ -204,6 +153,9 @@ def rank_works(
         The B/C hurdle (needs ``appraisal``): a work whose benefit/cost ratio
         alone is under it is not funded (0, the default, turns it off; 1 is
         "pays back its cost").
+    lang : {"es", "en"}
+        The language of the explanation (:attr:`RankingResult.explanation`;
+        the log stays English).
 
     Returns
     -------
@@ -219,7 +171,7 @@ def rank_works(
         network, workset, thresholds_min, weights, cap_min
     )
     stats, overall, records = _evaluate_all(engine, changes, records=True)
-    table = _table_from_stats(workset, stats, overall, score_weights, thresholds)
+    table = _table_from_stats(workset, stats, overall, score_weights, thresholds, engine.searches)
     gains = _gains_against_base(network, workset, engine, changes, records, score_weights)
     alternatives = find_alternatives(workset)
     params = None if appraisal is None else AppraisalParameters.from_section(appraisal)
@@ -255,11 +207,10 @@ def rank_works(
         alternatives=cand_alternatives,
     )
     if below_bc:
-        note = (
-            f" {len(below_bc)} work(s) that gain were not considered: their benefit/cost "
-            f"ratio alone is under the hurdle of {min_bc_ratio:g} (min_bc_ratio)."
+        facts = dataclasses.replace(
+            portfolio.facts, below_bc=len(below_bc), min_bc_ratio=min_bc_ratio
         )
-        portfolio = dataclasses.replace(portfolio, explanation=portfolio.explanation + note)
+        portfolio = dataclasses.replace(portfolio, facts=facts)
     table["alternatives"] = alternatives.listed()
     partners: dict[str, list[str]] = {}
     for a, b in zip(
@@ -300,10 +251,6 @@ def rank_works(
         roads = gpd.GeoDataFrame(
             edges[keep].reset_index(), geometry=edges.geometry.to_numpy(), crs=edges.crs
         )
-    explanation = _explain(
-        network, workset, ranking, portfolio, score_weights, thresholds, engine.cap_min
-    )
-    explanation += _bundles_text(portfolio.bundles, workset.currency)
     programme = portfolio.programme
     programme_appraisal = None
     if params is not None:
@@ -318,7 +265,19 @@ def rank_works(
             cap_min=engine.cap_min,
             min_gain_min=score_weights.min_gain_min,
         )
-        explanation += _appraisal_text(ranked, programme_appraisal, params, workset.currency)
+    explanation = explain(
+        network,
+        workset,
+        ranking,
+        portfolio,
+        score_weights,
+        thresholds,
+        engine.cap_min,
+        rank_by=rank_by,
+        appraisal=programme_appraisal,
+        params=params,
+        lang=lang,
+    )
     log.info("ranking: %d works ranked; %s", len(ranking), portfolio.explanation)
     return RankingResult(
         ranking=ranking,
@@ -335,4 +294,7 @@ def rank_works(
         roads=roads,
         bundles=portfolio.bundles,
         appraisal=programme_appraisal,
+        kinds=network.kinds,
+        axes=programme_axes(network, programme, portfolio.communities_after),
+        lang=lang,
     )

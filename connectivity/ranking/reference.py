@@ -1,9 +1,9 @@
 """The reference evaluation: every work applied and every time recomputed.
 
 :func:`evaluate_works_by_recomputation` applies each work with
-:func:`connectivity.works.apply_works`, recomputes the nearest market and
-school of every community (dry and wet) with :mod:`connectivity.routing`, and
-takes the measures from the full before/after times (savings under
+:func:`connectivity.works.apply_works`, recomputes the nearest facility of
+each destination kind for every community (in each passability state) with
+:mod:`connectivity.routing`, and takes the measures from the full before/after times (savings under
 ``min_gain_min`` count as no change, as in the kernel). Slow; used by the tests
 and the benchmark to check that the incremental evaluation
 (:func:`connectivity.ranking.evaluate.evaluate_works`,
@@ -32,12 +32,12 @@ from connectivity.ranking.measures import (
     _NEWLY_REACHABLE,
     _PM,
     _POP,
-    _SEARCHES,
     GAIN_TOL_S,
     SEASON_WEIGHTS,
     UNREACHABLE_CAP_MIN,
     _check_cap,
     _check_thresholds,
+    searches,
 )
 from connectivity.ranking.score import ScoreWeights, _equity_weights
 from connectivity.works import WorkSet, apply_works
@@ -48,9 +48,10 @@ __all__ = ["evaluate_works_by_recomputation"]
 def _community_times(network: RoadNetwork, graph: routing.RoutingGraph) -> np.ndarray:
     """Seconds (searches, communities) to the nearest facility, by full searches."""
     origins = network.communities["node_id"].to_numpy()
-    out = np.empty((len(_SEARCHES), len(origins)))
-    for s, (kind, season) in enumerate(_SEARCHES):
-        layer = getattr(network, f"{kind}s")
+    order = searches(network.kinds)
+    out = np.empty((len(order), len(origins)))
+    for s, (kind, season) in enumerate(order):
+        layer = network.facilities[kind]
         facilities = dict(zip(layer["facility_id"], layer["node_id"], strict=True))
         table = routing.nearest_facility(graph, origins, facilities, weight=SEASON_WEIGHTS[season])
         out[s] = table["time_s"].to_numpy(dtype=float)
@@ -64,12 +65,13 @@ def _stats_from_times(
     equity: np.ndarray,
     thresholds: Sequence[float],
     cap_min: float,
+    order: Sequence[tuple[str, str]],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Kernel-equivalent statistics of one work from full before/after times (numpy)."""
-    stats = np.zeros((len(_SEARCHES), _N_FIXED + len(thresholds)))
-    gains = np.zeros((len(_SEARCHES), len(pop)), dtype=bool)
+    stats = np.zeros((len(order), _N_FIXED + len(thresholds)))
+    gains = np.zeros((len(order), len(pop)), dtype=bool)
     with np.errstate(invalid="ignore"):
-        for s in range(len(_SEARCHES)):
+        for s in range(len(order)):
             b, a = before[s], after[s]
             g = (b - a) > GAIN_TOL_S
             gains[s] = g
@@ -83,7 +85,7 @@ def _stats_from_times(
             stats[s, _NEWLY_REACHABLE] = p[np.isinf(b[g])].sum()
             for t_i, t in enumerate(thresholds):
                 stats[s, _N_FIXED + t_i] = p[(b_min > t) & (a_min <= t)].sum()
-    wet = [s for s, (_, season) in enumerate(_SEARCHES) if season == "wet"]
+    wet = [s for s, (_, season) in enumerate(order) if season == "wet"]
     cut = np.any(gains[wet] & np.isinf(before[wet]), axis=0)
     anyg = gains.any(axis=0)
     overall = np.array([anyg.sum(), pop[anyg].sum(), pop[cut].sum()], dtype=float)
@@ -103,8 +105,8 @@ def evaluate_works_by_recomputation(
 
     For each work, :func:`connectivity.works.apply_works` builds the network
     with the work done, :mod:`connectivity.routing` recomputes the nearest
-    market and school of every community (dry and wet), and the measures are
-    taken from the full before/after times. Used by the tests and the
+    facility of each kind for every community (in each passability state),
+    and the measures are taken from the full before/after times. Used by the tests and the
     benchmark to check :func:`evaluate_works` and :func:`work_gains`.
 
     Parameters
@@ -136,7 +138,8 @@ def evaluate_works_by_recomputation(
     )
     equity = _equity_weights(network.communities, score_weights)
     min_gain_s = 60.0 * score_weights.min_gain_min
-    all_stats = np.zeros((len(chosen), len(_SEARCHES), _N_FIXED + len(thresholds)))
+    order = searches(network.kinds)
+    all_stats = np.zeros((len(chosen), len(order), _N_FIXED + len(thresholds)))
     all_overall = np.zeros((len(chosen), 3))
     parts: list[_Records] = []
     for i, work_id in enumerate(
@@ -147,7 +150,7 @@ def evaluate_works_by_recomputation(
         # the same rule as the kernel: savings under min_gain_min are no change
         after = _effective(before, _community_times(done, graph), cap, min_gain_s)
         all_stats[i], all_overall[i] = _stats_from_times(
-            before, after, pop, equity, thresholds, cap
+            before, after, pop, equity, thresholds, cap, order
         )
         with np.errstate(invalid="ignore"):  # inf - inf: unreachable before and after
             s_idx, c_idx = np.nonzero((before - after) > GAIN_TOL_S)
@@ -160,7 +163,7 @@ def evaluate_works_by_recomputation(
                 after[s_idx, c_idx],
             )
         )
-    table = _table_from_stats(chosen, all_stats, all_overall, score_weights, thresholds)
+    table = _table_from_stats(chosen, all_stats, all_overall, score_weights, thresholds, order)
     gains = _gains_table(
         network,
         chosen,
@@ -169,5 +172,6 @@ def evaluate_works_by_recomputation(
         before / 60.0,
         score_weights,
         cap,
+        order,
     )
     return table, gains

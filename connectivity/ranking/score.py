@@ -4,9 +4,10 @@ The composite ``score`` (see :class:`ScoreWeights`)::
 
     score = Σ_k Σ_s  m_k × w_s × Σ_c  e_c × pop_c × saved_min_c(k, s)
 
-with ``m_market = market_weight / (market_weight + school_weight)``,
-``m_school`` likewise, ``w_s`` the share of the year of passability state ``s``
-(``dry_days`` / ``rain_days`` / ``wet_days`` over 365), and
+with ``m_k`` the weight of destination kind ``k`` over the sum of the weights
+of the kinds the network has (``market_weight``, ``school_weight``,
+``health_weight``, ``destination_weights``), ``w_s`` the share of the year
+of passability state ``s`` (``dry_days`` / ``rain_days`` / ``wet_days`` over 365), and
 the equity weight ``e_c = 1 + equity_strength × value_c`` from a numeric
 column of the communities (e.g. a district poverty rate; missing values count
 as 0, so ``e_c = 1``); without an equity column ``e_c = 1``. The score is
@@ -19,8 +20,8 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,8 +32,6 @@ from connectivity.errors import ConfigError, DataError
 from connectivity.ranking.measures import (
     _EPM,
     _PM,
-    _SEARCHES,
-    FACILITY_KINDS,
     MIN_GAIN_MIN,
     MIN_SCORE_PER_1000,
     SEASONS,
@@ -49,12 +48,17 @@ class ScoreWeights:
 
     Attributes
     ----------
-    market_weight, school_weight : float
-        Relative weight of a trip to a market and to a school (>= 0, not both
-        0); normalised to sum to 1.
+    market_weight, school_weight, health_weight : float
+        Relative weight of a trip to a market, a school and a health facility
+        (>= 0); normalised over the kinds a network has (see
+        :meth:`kind_shares`), so ``health_weight`` counts only where there are
+        health facilities.
+    destination_weights : mapping of str to float
+        Weights of other destination kinds a region names (``[destinations]``).
     dry_days, rain_days, wet_days : float
         Days a year of each passability state (summing to 365): dry; rains
-        with rivers not in flood (wet-season speeds, fords passable); rivers
+        with rivers not in flood (wet-season speeds, fords passable but those of
+        rivers at least ``[speeds] rain_shuts_width_m`` wide); rivers
         in flood (fords and unbridged crossings shut). Each state weighs by
         its share of the year. Defaults (assumptions, documented in the
         README): 245, 90 and 30.
@@ -83,12 +87,16 @@ class ScoreWeights:
     Examples
     --------
     >>> w = ScoreWeights(market_weight=3, school_weight=1, dry_days=292, rain_days=0, wet_days=73)
-    >>> w.kind_shares(), w.season_shares()
+    >>> w.kind_shares(("market", "school")), w.season_shares()
     ((0.75, 0.25), (0.8, 0.0, 0.2))
+    >>> w.kind_shares(("market", "school", "health"))  # health_weight 0.5 by default
+    (0.6666666666666666, 0.2222222222222222, 0.1111111111111111)
     """
 
     market_weight: float = 0.5
     school_weight: float = 0.5
+    health_weight: float = 0.5
+    destination_weights: Mapping[str, float] = field(default_factory=dict)
     dry_days: float = 245.0
     rain_days: float = 90.0
     wet_days: float = 30.0
@@ -102,6 +110,7 @@ class ScoreWeights:
         for name in (
             "market_weight",
             "school_weight",
+            "health_weight",
             "equity_strength",
             "min_gain_min",
             "min_score_per_1000",
@@ -112,8 +121,11 @@ class ScoreWeights:
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
                 raise ConfigError(f"ranking weight {name} must be a number >= 0, got {value!r}")
-        if self.market_weight + self.school_weight <= 0:
-            raise ConfigError("ranking weights: market_weight and school_weight are both 0")
+        for kind, value in self.destination_weights.items():
+            if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+                raise ConfigError(
+                    f"ranking weight of {kind!r} must be a number >= 0, got {value!r}"
+                )
         days = self.dry_days + self.rain_days + self.wet_days
         if not 364.5 <= days <= 366.5:
             raise ConfigError(
@@ -154,22 +166,60 @@ class ScoreWeights:
             return cls(**dict(section))
         return cls(**{n: getattr(section, n) for n in names if hasattr(section, n)})
 
-    def kind_shares(self) -> tuple[float, float]:
-        """Normalised (market, school) weights."""
-        total = self.market_weight + self.school_weight
-        return self.market_weight / total, self.school_weight / total
+    def kind_weights(self, kinds: Sequence[str]) -> dict[str, float]:
+        """Return the weight of each of ``kinds``, as given.
+
+        Raises
+        ------
+        ConfigError
+            A kind with no weight (a region kind missing from ``destination_weights``).
+        """
+        fixed = {
+            "market": self.market_weight,
+            "school": self.school_weight,
+            "health": self.health_weight,
+        }
+        out: dict[str, float] = {}
+        for kind in kinds:
+            if kind in fixed:
+                out[kind] = float(fixed[kind])
+            elif kind in self.destination_weights:
+                out[kind] = float(self.destination_weights[kind])
+            else:
+                raise ConfigError(
+                    f"no ranking weight for destination kind {kind!r}: give it in "
+                    f"[ranking] destination_weights (has {sorted(self.destination_weights)})"
+                )
+        return out
+
+    def kind_shares(self, kinds: Sequence[str]) -> tuple[float, ...]:
+        """Weights of ``kinds`` (the network's destination kinds) normalised to sum to 1.
+
+        Raises
+        ------
+        ConfigError
+            A kind with no weight, or all the weights of ``kinds`` are 0.
+        """
+        weights = self.kind_weights(kinds)
+        total = sum(weights.values())
+        if total <= 0:
+            raise ConfigError(f"ranking weights of {list(kinds)} are all 0: one must count")
+        return tuple(weights[k] / total for k in kinds)
 
     def season_shares(self) -> tuple[float, float, float]:
         """Shares of the year of the (dry, rain, wet) states, by their days."""
         days = self.dry_days + self.rain_days + self.wet_days
         return self.dry_days / days, self.rain_days / days, self.wet_days / days
 
-    def describe(self) -> str:
-        """One line a reader understands."""
-        m, s = self.kind_shares()
+    def describe(self, kinds: Sequence[str] = ("market", "school")) -> str:
+        """One line a reader understands, for the network's destination ``kinds``."""
+        shares = " / ".join(
+            f"{k} {share:.0%}" for k, share in zip(kinds, self.kind_shares(kinds), strict=True)
+        )
         text = (
-            f"market {m:.0%} / school {s:.0%}; days a year: dry {self.dry_days:g}, rains with "
-            f"fords passable {self.rain_days:g}, rivers in flood (fords shut) {self.wet_days:g}"
+            f"{shares}; days a year: dry {self.dry_days:g}, rains with "
+            f"only wide rivers' fords shut {self.rain_days:g}, rivers in flood (all fords shut) "
+            f"{self.wet_days:g}"
         )
         if self.equity_column and self.equity_strength > 0:
             text += f", equity weight 1 + {self.equity_strength:g} x {self.equity_column}"
@@ -207,14 +257,17 @@ def _equity_weights(communities: pd.DataFrame, weights: ScoreWeights) -> np.ndar
     return np.asarray(1.0 + weights.equity_strength * np.nan_to_num(arr, nan=0.0), dtype=float)
 
 
-def _scores(stats: np.ndarray, weights: ScoreWeights) -> tuple[np.ndarray, np.ndarray]:
-    """(score, person_min_saved) per row of kernel statistics."""
-    kinds = weights.kind_shares()
+def _scores(
+    stats: np.ndarray, weights: ScoreWeights, searches: Sequence[tuple[str, str]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(score, person_min_saved) per row of kernel statistics over ``searches``."""
+    kinds = list(dict.fromkeys(kind for kind, _ in searches))
+    k_shares = dict(zip(kinds, weights.kind_shares(kinds), strict=True))
     seasons = weights.season_shares()
     score = np.zeros(len(stats))
     minutes = np.zeros(len(stats))
-    for s, (kind, season) in enumerate(_SEARCHES):
-        k_share = kinds[FACILITY_KINDS.index(kind)]
+    for s, (kind, season) in enumerate(searches):
+        k_share = k_shares[kind]
         s_share = seasons[SEASONS.index(season)]
         score += k_share * s_share * stats[:, s, _EPM]
         minutes += s_share * stats[:, s, _PM]

@@ -29,7 +29,7 @@ The modules, in the order the province is made (all from
 * :mod:`connectivity.sample.model` — every step but the files, in order: the
   province in memory;
 * :mod:`connectivity.sample.terrain` — the DEM (``elevation.tif``);
-* :mod:`connectivity.sample.facilities` — markets and schools;
+* :mod:`connectivity.sample.facilities` — markets, schools and health facilities;
 * :mod:`connectivity.sample.proposals` — invented road-work proposals;
 * :mod:`connectivity.sample.writers` — :class:`SampleRegionFiles` and the
   files (OSM XML, GeoTIFF, CSV, GeoJSON, README, metadata);

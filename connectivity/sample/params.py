@@ -34,7 +34,7 @@ _NOT_REAL_DATA_ES = (
     "aleatoria. No describe ningún lugar, camino, río, comunidad, mercado ni colegio reales."
 )
 #: Version of the generator; stored in metadata.json (files are re-used only if it matches).
-GENERATOR_VERSION = "1.3"
+GENERATOR_VERSION = "1.4"
 #: CRS of the rasters and of :func:`sample_road_network`.
 SAMPLE_CRS = "EPSG:32718"
 #: Cell size of ``elevation.tif`` (m).
@@ -108,7 +108,8 @@ _NO_CROSSING, _FORD, _BRIDGE = 0, 1, 2
     _S_TERRAIN,
     _S_FAC,
     _S_PROP,
-) = range(10)
+    _S_HEALTH,  # added after the others: health facilities left every other draw as it was
+) = range(11)
 
 
 def _rng(seed: int, stream: int) -> np.random.Generator:

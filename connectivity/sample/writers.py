@@ -7,9 +7,19 @@ raster, proposals) and writes every file atomically.
 Files written by :func:`connectivity.sample.generate_sample_region`
 -------------------------------------------------------------------
 ``roads.osm``
-    OpenStreetMap XML 0.6 (``generator="connectivity sample"``): road and
-    river ways, ``place=town|village|hamlet`` nodes (``name``,
-    ``population``), ``amenity=marketplace`` and ``amenity=school`` nodes.
+    OpenStreetMap XML 0.6 (``generator="connectivity sample"``): road ways,
+    ``waterway=river|stream`` ways in the direction of flow, with ``width``
+    (m: the channel width where the river or stream line ends downstream,
+    one value per line, to 0.5 m for streams and 1 m for rivers) and
+    ``name`` where named, ``place=town|village|hamlet`` nodes (``name``,
+    ``population``), ``amenity=marketplace`` and ``amenity=school`` nodes,
+    and health facilities as ``amenity=clinic`` + ``healthcare=clinic``
+    nodes with ``ref:category`` (MINSA category ``I-1`` ... ``I-4``, the key
+    of the SUSALUD import of Peru's health facilities into OSM). Puestos de
+    salud are tagged like centros: they are outpatient facilities with staff
+    and no physician's practice (an I-1 post has no physician), so not
+    ``amenity=doctors``; the SUSALUD import plan tags I-1/I-2 as
+    ``amenity=doctors``, so real Peruvian data can carry that too.
     Coordinates are WGS84 with 7 decimals. Loaders keep the ways with a
     ``highway`` tag for the road network (osmnx's ``graph_from_xml`` also
     keeps the waterways and the lone place/amenity nodes).
@@ -29,6 +39,12 @@ Files written by :func:`connectivity.sample.generate_sample_region`
 ``schools.csv``
     ``facility_id`` (``SCH0001``...), ``name``, ``kind`` (``"school"``),
     ``level`` (``"primaria"`` or ``"secundaria"``), ``lon``, ``lat``,
+    ``community_id``.
+``health.csv``
+    ``facility_id`` (``HLT001``...), ``name`` ("Puesto de Salud ...",
+    "Centro de Salud ..."), ``kind`` (``"health"``), ``level`` (``"puesto de
+    salud"`` or ``"centro de salud"``), ``category`` (MINSA: ``I-1``,
+    ``I-2`` puestos; ``I-3``, ``I-4`` centros), ``lon``, ``lat``,
     ``community_id``.
 ``proposals.geojson``
     Road-work proposals as a community or municipality would bring them to a
@@ -66,7 +82,7 @@ from pyproj import Transformer
 
 from connectivity._io import atomic_path
 from connectivity.sample.drainage import _RIVER, _Frame
-from connectivity.sample.facilities import _Facilities, _facilities
+from connectivity.sample.facilities import HEALTH_CENTRE, HEALTH_POST, _Facilities, _facilities
 from connectivity.sample.geometry import _line_geoms, _Lines, _lonlat
 from connectivity.sample.model import _Model
 from connectivity.sample.params import (
@@ -74,6 +90,7 @@ from connectivity.sample.params import (
     _NODATA,
     _NOT_REAL_DATA_ES,
     _S_FAC,
+    _S_HEALTH,
     _S_PROP,
     _S_TERRAIN,
     DEM_CELL_M,
@@ -105,7 +122,7 @@ class SampleRegionFiles:
     directory : Path
         Folder holding all the files.
     roads_osm, elevation_tif, population_tif, communities_csv, markets_csv, schools_csv,
-    proposals_geojson, metadata_json : Path
+    health_csv, proposals_geojson, metadata_json : Path
         The files (see the module documentation for their content).
     """
 
@@ -116,6 +133,7 @@ class SampleRegionFiles:
     communities_csv: Path
     markets_csv: Path
     schools_csv: Path
+    health_csv: Path
     proposals_geojson: Path
     metadata_json: Path
 
@@ -131,6 +149,7 @@ class SampleRegionFiles:
             communities_csv=d / "communities.csv",
             markets_csv=d / "markets.csv",
             schools_csv=d / "schools.csv",
+            health_csv=d / "health.csv",
             proposals_geojson=d / "proposals.geojson",
             metadata_json=d / "metadata.json",
         )
@@ -149,6 +168,7 @@ class SampleRegionFiles:
             self.communities_csv,
             self.markets_csv,
             self.schools_csv,
+            self.health_csv,
             self.proposals_geojson,
             self.readme_txt,
             self.metadata_json,
@@ -243,13 +263,20 @@ def _proposals_text(model: _Model, proposals: list[_Proposed]) -> str:
     return lead + ', "features": [\n' + ",\n".join(features) + "\n]}\n"
 
 
+def _osm_width(width_m: float) -> str:
+    """Return an OSM ``width`` value: metres to 0.5 m under 10 m, to 1 m above ("4.5", "23")."""
+    step = 0.5 if width_m < 10.0 else 1.0
+    return f"{round(width_m / step) * step:g}"
+
+
 def _osm_text(model: _Model, places: pd.DataFrame, fac: _Facilities) -> tuple[str, dict[str, Any]]:
     """OSM XML of the region and the counts for metadata.json."""
     road_lon, road_lat = _lonlat(model.road_xy)
     riv_lon, riv_lat = _lonlat(model.rivers.xy)
     n_road, n_riv = len(model.road_xy), len(model.rivers.xy)
-    lon_all = np.r_[road_lon, riv_lon, places["lon"], fac.markets["lon"], fac.schools["lon"]]
-    lat_all = np.r_[road_lat, riv_lat, places["lat"], fac.markets["lat"], fac.schools["lat"]]
+    points = (places, fac.markets, fac.schools, fac.health)
+    lon_all = np.r_[road_lon, riv_lon, *(df["lon"] for df in points)]
+    lat_all = np.r_[road_lat, riv_lat, *(df["lat"] for df in points)]
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<osm version="0.6" generator="connectivity sample">',
@@ -291,10 +318,15 @@ def _osm_text(model: _Model, places: pd.DataFrame, fac: _Facilities) -> tuple[st
             fac.schools["name"].tolist(), fac.schools["level"].tolist(), strict=True
         )
     ]
+    health_tags = [
+        {"amenity": "clinic", "healthcare": "clinic", "name": str(nm), "ref:category": str(c)}
+        for nm, c in zip(fac.health["name"].tolist(), fac.health["category"].tolist(), strict=True)
+    ]
     for df, tag_list in (
         (places, place_tags),
         (fac.markets, market_tags),
         (fac.schools, school_tags),
+        (fac.health, health_tags),
     ):
         lats: list[float] = df["lat"].astype(np.float64).tolist()
         lons: list[float] = df["lon"].astype(np.float64).tolist()
@@ -315,7 +347,7 @@ def _osm_text(model: _Model, places: pd.DataFrame, fac: _Facilities) -> tuple[st
     for li in range(len(rl.ptr) - 1):
         verts = rl.idx[rl.ptr[li] : rl.ptr[li + 1]][::-1] + n_road + 1  # downstream
         kind = "river" if rl.cls[rl.ptr[li]] == _RIVER else "stream"
-        tags = {"waterway": kind}
+        tags = {"waterway": kind, "width": _osm_width(float(model.rivers.width_m[li]))}
         name = model.names.rivers.get(int(rl.ref[rl.ptr[li]]))
         if name:
             tags["name"] = name
@@ -335,7 +367,7 @@ def _osm_text(model: _Model, places: pd.DataFrame, fac: _Facilities) -> tuple[st
             "road": n_road,
             "waterway": n_riv,
             "place": len(places),
-            "amenity": len(fac.markets) + len(fac.schools),
+            "amenity": len(fac.markets) + len(fac.schools) + len(fac.health),
             "total": n_nodes,
         },
         "ways_by_highway": {str(v): int(c) for v, c in zip(values, counts, strict=True)},
@@ -358,10 +390,15 @@ def _readme(model: _Model) -> str:
         "(paquete connectivity.sample) para probar y demostrar el planificador sin conexión.\n\n"
         f"EN: {NOT_REAL_DATA} Generated by `connectivity sample` (the connectivity.sample package) "
         "to test and demonstrate the planner offline.\n\n"
-        "Files / archivos: roads.osm (OpenStreetMap XML: roads, rivers, places, markets, "
-        "schools), elevation.tif (DEM, EPSG:32718), population.tif (people per cell, "
-        "EPSG:32718), communities.csv, markets.csv, schools.csv, proposals.geojson, "
-        "metadata.json.\n\n"
+        "Files / archivos: roads.osm (OpenStreetMap XML: roads, rivers with their width, "
+        "places, markets, schools, health facilities), elevation.tif (DEM, EPSG:32718), "
+        "population.tif (people per cell, EPSG:32718), communities.csv, markets.csv, "
+        "schools.csv, health.csv, proposals.geojson, metadata.json.\n\n"
+        "ES: health.csv reúne puestos de salud (categorías I-1, I-2 del MINSA) y centros de "
+        "salud (I-3, I-4) inventados: un centro en cada capital de distrito, puestos en "
+        "muchos pueblos.\n"
+        "EN: health.csv holds invented health posts (MINSA categories I-1, I-2) and health "
+        "centres (I-3, I-4): a centre in every district capital, posts in many villages.\n\n"
         "ES: proposals.geojson reúne propuestas de obras viales inventadas, como las que una "
         "comunidad o municipalidad presentaría a un presupuesto participativo; dos de ellas "
         "son inválidas a propósito (costo negativo, trazo fuera de la región) para mostrar "
@@ -404,7 +441,7 @@ def _write_region(model: _Model, files: SampleRegionFiles) -> None:
         }
     )
     communities["poverty_rate"] = _district_poverty(communities)
-    fac = _facilities(model, ids, _rng(model.seed, _S_FAC))
+    fac = _facilities(model, ids, district, _rng(model.seed, _S_FAC), _rng(model.seed, _S_HEALTH))
     pop = _population_raster(frame, comm)
     osm, counts = _osm_text(model, communities, fac)
     proposals = _proposals(model, communities, dem, _rng(model.seed, _S_PROP))
@@ -435,6 +472,7 @@ def _write_region(model: _Model, files: SampleRegionFiles) -> None:
         (communities, files.communities_csv),
         (fac.markets, files.markets_csv),
         (fac.schools, files.schools_csv),
+        (fac.health, files.health_csv),
     ):
         with atomic_path(path) as tmp:
             df.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
@@ -492,6 +530,15 @@ def _write_region(model: _Model, files: SampleRegionFiles) -> None:
                 "total": len(fac.schools),
                 "primaria": int((fac.schools["level"] == "primaria").sum()),
                 "secundaria": int((fac.schools["level"] == "secundaria").sum()),
+            },
+            "health": {
+                "total": len(fac.health),
+                "puesto_de_salud": int((fac.health["level"] == HEALTH_POST).sum()),
+                "centro_de_salud": int((fac.health["level"] == HEALTH_CENTRE).sum()),
+                "by_category": {
+                    c: int((fac.health["category"] == c).sum())
+                    for c in ("I-1", "I-2", "I-3", "I-4")
+                },
             },
             "proposals": {
                 "total": len(proposals),

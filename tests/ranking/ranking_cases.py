@@ -42,8 +42,8 @@ def route_works(network: RoadNetwork, *, chunk: int = 3, factor: float = 0.6) ->
     graph = routing.routing_graph_from_gdfs(network.nodes, network.edges, weights="travel_time_s")
     edges = network.edges
     runs: dict[tuple[tuple[int, int, int], ...], None] = {}
-    for kind in ranking.FACILITY_KINDS:
-        layer = getattr(network, f"{kind}s")
+    for kind in network.kinds:
+        layer = network.facilities[kind]
         fac = dict(zip(layer["facility_id"], layer["node_id"], strict=True))
         routes = routing.routes_to_nearest_facility(
             graph, network.communities["node_id"].to_numpy(), fac, weight="travel_time_s"
@@ -285,8 +285,10 @@ def line_network() -> RoadNetwork:
             population=[100.0, 50.0, 10.0],
             poverty=[0.5, 0.0, 1.0],
         ),
-        markets=places({"facility_id": ["M"]}, [4]),
-        schools=places({"facility_id": ["S"]}, [3]),
+        facilities={
+            "market": places({"facility_id": ["M"]}, [4]),
+            "school": places({"facility_id": ["S"]}, [3]),
+        },
         pieces=pd.DataFrame(),
     )
 

@@ -192,13 +192,13 @@ def test_the_bc_hurdle_leaves_out_works_that_do_not_pay_back():
         net, works, budget=1_000_000, appraisal=PARAMS, weights=DAYS, min_bc_ratio=2.0
     )
     assert hurdle.portfolio["work_id"].tolist() == ["BRI"]
-    assert "1 work(s) that gain were not considered" in hurdle.explanation
+    assert "1 work that gains was not considered" in hurdle.explanation
     assert len(hurdle.ranking) == 2  # still ranked and appraised, only not funded
     nothing = ranking.rank_works(
         net, works, budget=1_000_000, appraisal=PARAMS, weights=DAYS, min_bc_ratio=100.0
     )
     assert nothing.portfolio.empty
-    assert "2 work(s) that gain were not considered" in nothing.explanation
+    assert "2 works that gain were not considered" in nothing.explanation
     with pytest.raises(ConfigError, match="min_bc_ratio needs the appraisal"):
         ranking.rank_works(net, works, budget=1_000_000, min_bc_ratio=1.0)
 

@@ -139,8 +139,7 @@ def _star(n: int, seed: int) -> tuple[RoadNetwork, WorkSet]:
         nodes=node_gdf,
         edges=edges,
         communities=comm,
-        markets=hub,
-        schools=hub.assign(facility_id="S"),
+        facilities={"market": hub, "school": hub.assign(facility_id="S")},
         pieces=pd.DataFrame(),
     )
     table = gpd.GeoDataFrame(pd.DataFrame(works).set_index("work_id"), crs=CRS)

@@ -22,13 +22,14 @@ def test_rank_works_writes_tables_and_geopackage(sample_network, sample_works, t
     assert ranked["in_portfolio"].sum() == len(result.portfolio) > 0
     assert set(result.gains["work_id"]) <= set(ranked.index)
     assert result.gains["rank"].is_monotonic_increasing
-    assert "Top 20 work(s)" in result.explanation and "480" in result.explanation
+    assert "Top 20 works:" in result.explanation and "480" in result.explanation
 
     paths = ranking.write_ranking_outputs(
         result, tmp_path / "out", data_source="synthetic sample region"
     )
     names = sorted(p.name for p in paths)
     assert names == [
+        "axes.csv",
         "bundles.csv",
         "gains.csv",
         "portfolio.csv",
@@ -47,17 +48,25 @@ def test_rank_works_writes_tables_and_geopackage(sample_network, sample_works, t
     assert {"community_id", "market_wet_min_before", "market_wet_min_after", "currency"} <= set(
         gains.columns
     )
-    assert np.isinf(gains["market_wet_min_before"]).any()  # unreachable is written as inf
+    # no route: an empty cell, and the flag beside it says so (never the text "inf")
+    cut = ~gains["market_wet_reachable_before"].astype(bool)
+    assert cut.any() and gains.loc[cut, "market_wet_min_before"].isna().all()
+    assert gains.loc[~cut, "market_wet_min_before"].notna().all()
     gpkg = tmp_path / "out" / "ranking.gpkg"
     layers = dict(pyogrio.list_layers(gpkg).tolist())
-    assert {"candidates", "portfolio", "communities", "roads", "provenance"} <= set(layers)
-    cand = gpd.read_file(gpkg, layer="candidates")
+    # one geometry type per layer: roads are lines, bridges points
+    split = {"candidates_lines", "candidates_points", "portfolio_lines", "portfolio_points"}
+    assert split | {"communities", "roads", "provenance"} <= set(layers)
+    assert layers["candidates_points"] == "Point" and "LineString" in layers["candidates_lines"]
+    cand = pd.concat([gpd.read_file(gpkg, layer=f"candidates_{g}") for g in ("lines", "points")])
     assert len(cand) == len(sample_works) and cand.crs == sample_network.crs
-    chosen = gpd.read_file(gpkg, layer="portfolio")
+    chosen = pd.concat([gpd.read_file(gpkg, layer=f"portfolio_{g}") for g in ("lines", "points")])
+    chosen = chosen.sort_values("portfolio_order")
     assert chosen["work_id"].tolist() == result.portfolio["work_id"].tolist()
     comm = gpd.read_file(gpkg, layer="communities")
     assert len(comm) == len(sample_network.communities)
-    assert (comm["school_dry_min_after"] <= comm["school_dry_min_before"]).all()
+    after, before = (comm[f"school_dry_min_{w}"].fillna(np.inf) for w in ("after", "before"))
+    assert (after <= before).all()  # an empty cell is no route
     assert comm["gains"].sum() > 0
     prov = gpd.read_file(gpkg, layer="provenance")
     assert dict(zip(prov["key"], prov["value"], strict=True))["currency"] == "PEN"

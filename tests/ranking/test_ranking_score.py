@@ -44,8 +44,15 @@ def test_score_weights_and_equity():
         ranking.evaluate_works(
             net, works, weights={"equity_column": "income", "equity_strength": 1.0}
         )
-    with pytest.raises(ConfigError, match="both 0"):
-        ranking.ScoreWeights(market_weight=0, school_weight=0)
+    with pytest.raises(ConfigError, match="all 0"):
+        ranking.evaluate_works(net, works, weights={"market_weight": 0, "school_weight": 0})
+    # health_weight counts only where the network has health facilities
+    only_two = ranking.ScoreWeights(market_weight=0, school_weight=0, health_weight=1)
+    with pytest.raises(ConfigError, match="all 0"):
+        only_two.kind_shares(("market", "school"))
+    assert only_two.kind_shares(("market", "school", "health")) == (0.0, 0.0, 1.0)
+    with pytest.raises(ConfigError, match="no ranking weight for destination kind 'bank'"):
+        ranking.ScoreWeights().kind_shares(("market", "bank"))
     with pytest.raises(ConfigError, match="unknown ranking weight"):
         ranking.ScoreWeights.from_config({"wet_share": 0.3})
     with pytest.raises(ConfigError, match="thresholds_min"):
