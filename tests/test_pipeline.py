@@ -387,3 +387,53 @@ def test_demo_maps_load_cleanly_in_chromium(demo, home: Path, name: str):
     assert "Mercado: quienes tienen ruta" in legend and "sin ruta (aislados)" in legend
     # written as a Spanish reader writes it: "26 %", decimal comma
     assert _pct(share).replace(".", ",").replace("%", "\u00a0%") in legend
+
+
+def test_budget_and_language_from_the_command_line_change_the_run(
+    demo, home: Path, tmp_path: Path, monkeypatch
+):
+    """`make demo MAPLANG=en BUDGET=5000000`: an English run under a smaller budget."""
+    other = tmp_path / "home"
+    (other / "data" / "regions").mkdir(parents=True)
+    shutil.copy(home / "data" / "regions" / "sample.toml", other / "data" / "regions")
+    shutil.copytree(home / "data" / "sample", other / "data" / "sample")  # no regeneration
+    monkeypatch.setattr(settings, "home", other)
+    code = main(["-q", "maps", "--region", "sample", "--lang", "en", "--budget", "5000000"])
+    assert code == 0
+    out, maps = other / "outputs" / "sample", other / "maps" / "sample"
+    programme = pd.read_csv(out / "portfolio.csv")
+    spent = programme["cost_net"].sum()
+    assert 4_000_000 < spent <= 5_000_000  # the 15 M of the config is replaced
+    full = pd.read_csv(home / "outputs" / "sample" / "portfolio.csv")["cost_net"].sum()
+    assert spent < full
+    explanation = (out / "ranking_explanation.txt").read_text(encoding="utf-8")
+    assert "of a budget of PEN 5,000,000" in explanation and "Cartera" not in explanation
+    html = (maps / "investments.html").read_text(encoding="utf-8")
+    assert '"lang":"en"' in html and "Obras viales priorizadas" not in html
+    import json
+
+    manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert manifest["lang"] == "en"
+    assert manifest["config"]["settings"]["budget"]["amount"] == 5_000_000
+
+
+def test_an_optional_destination_found_nowhere_is_left_out_with_a_warning(
+    demo, home: Path, tmp_path: Path, monkeypatch, caplog
+):
+    """[health] from OSM tags that match nothing in the region: the run measures markets and
+    schools, says so, and gives health's weight to the others."""
+    other = tmp_path / "home"
+    (other / "data" / "regions").mkdir(parents=True)
+    text = (home / "data" / "regions" / "sample.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        '[health]\nkind = "file"\npath = "../sample/health.csv"\nid_column = "facility_id"',
+        '[health]\nkind = "osm"\nosm_tags = { amenity = ["veterinary"] }',
+    )
+    assert 'amenity = ["veterinary"]' in text
+    (other / "data" / "regions" / "sample.toml").write_text(text, encoding="utf-8")
+    shutil.copytree(home / "data" / "sample", other / "data" / "sample")
+    monkeypatch.setattr(settings, "home", other)
+    run = pipeline.run_stages("sample", until="access")
+    assert run.network.kinds == ("market", "school")
+    assert "[health] found no health facilities in the region" in caplog.text
+    assert run.access is not None and "health_dry_min" not in run.access.columns

@@ -4,11 +4,14 @@
 work id, the programme, the gains per work, the communities each programme
 work improves, the budget left, the stages among the works). For one work:
 
-* :func:`rows_of` — the communities the sheet lists: the rows of
-  ``gains.csv`` (the work alone, against the network before any work), or, for
-  a programme work that gains nothing alone, the communities it improves in
-  the programme with their minutes before the programme → with all of it
-  (``communities_after``);
+* :func:`communities_served` (and :func:`rows_of`, a sheet's) — the
+  communities a work serves: the rows of ``gains.csv`` (the work alone,
+  against the network before any work), or, for a programme work that gains
+  nothing alone, the communities it improves in the programme (or, when it
+  improves none itself, those of its bundle's partners) with their minutes
+  before the programme → with all of it (``communities_after``), and the
+  programme works it gains with; the Invierte.pe table
+  (:mod:`connectivity.deliverables.invierte`) counts its people the same way;
 * :func:`savings` — each community's minutes saved per trip, per destination
   kind and passability state, capped at ``unreachable_cap_min`` and counted
   from ``min_gain_min`` (as the score counts them);
@@ -48,8 +51,12 @@ __all__ = [
     "MAX_ROWS",
     "Context",
     "Rows",
+    "communities_served",
+    "eirr_case",
     "figures",
     "flag_names",
+    "gains_by_work",
+    "improved_positions",
     "key_gain",
     "num",
     "rows_of",
@@ -108,8 +115,7 @@ class Context:
     @cached_property
     def gains(self) -> dict[str, pd.DataFrame]:
         """The rows of ``gains.csv`` of each work."""
-        gains = self.result.gains
-        return {str(w): g for w, g in gains.groupby(gains["work_id"].astype(str), sort=False)}
+        return gains_by_work(self.result)
 
     @cached_property
     def communities(self) -> pd.DataFrame:
@@ -122,12 +128,7 @@ class Context:
     @cached_property
     def improved_by(self) -> dict[str, list[int]]:
         """Positions (in ``communities_after``) of the communities each programme work improves."""
-        out: dict[str, list[int]] = {}
-        after = self.result.communities_after
-        for pos, text in enumerate(after.get("improved_by", pd.Series(dtype=str)).fillna("")):
-            for work in filter(None, str(text).split(";")):
-                out.setdefault(work, []).append(pos)
-        return out
+        return improved_positions(self.result)
 
     @cached_property
     def improved_by_ids(self) -> set[str]:
@@ -216,22 +217,100 @@ class Rows:
 
     frame: pd.DataFrame
     alone: bool  # True: the work alone (gains.csv); False: the programme as a whole
+    partners: tuple[str, ...] = ()  # programme works it gains with (``alone`` False)
+
+
+def gains_by_work(result: RankingResult) -> dict[str, pd.DataFrame]:
+    """Return the rows of ``gains.csv`` of each work, by work id (text)."""
+    gains = result.gains
+    return {str(w): g for w, g in gains.groupby(gains["work_id"].astype(str), sort=False)}
+
+
+def improved_positions(result: RankingResult) -> dict[str, list[int]]:
+    """Return, per programme work, the positions in ``communities_after`` of those it improves."""
+    out: dict[str, list[int]] = {}
+    after = result.communities_after
+    for pos, text in enumerate(after.get("improved_by", pd.Series(dtype=str)).fillna("")):
+        for work in filter(None, str(text).split(";")):
+            out.setdefault(work, []).append(pos)
+    return out
+
+
+def communities_served(
+    result: RankingResult,
+    work_id: str,
+    *,
+    gains: dict[str, pd.DataFrame] | None = None,
+    improved: dict[str, list[int]] | None = None,
+    communities: pd.DataFrame | None = None,
+) -> Rows:
+    """Return the communities a work serves, and on what basis.
+
+    The rows of ``gains.csv`` when the work gains alone (against the network
+    before any work). A programme work that gains nothing alone pays only
+    together with others: the communities it improves in the programme (the
+    rows of ``communities_after`` whose ``improved_by`` names it, minutes
+    before the programme → with all of it); when it improves none itself (it
+    came before the work that completes its bundle), those its bundle's
+    partners in the programme improve. ``partners`` names the programme works
+    it gains with: its bundle's (``pays_together_with``), else the other
+    programme works that improve the same communities, the last three before it.
+
+    Parameters
+    ----------
+    result : connectivity.ranking.RankingResult
+    work_id : str
+    gains, improved : dict, optional
+        :func:`gains_by_work` and :func:`improved_positions` of ``result``
+        (computed when not given; pass them when asking for many works).
+    communities : pandas.DataFrame, optional
+        The communities indexed by id, for the ``population_source`` of
+        programme rows (``"unknown"`` without it).
+
+    Returns
+    -------
+    Rows
+    """
+    gains = gains_by_work(result) if gains is None else gains
+    own = gains.get(work_id)
+    if own is not None and len(own):
+        return Rows(own.reset_index(drop=True), alone=True)
+    programme = pd.DataFrame(result.portfolio)
+    order = dict(zip(programme["work_id"].astype(str), programme["order"].astype(int), strict=True))
+    if work_id not in order:
+        return Rows(result.gains.iloc[0:0].reset_index(drop=True), alone=True)
+    improved = improved_positions(result) if improved is None else improved
+    ranking = result.ranking
+    row = ranking[ranking.index.astype(str) == work_id]
+    together = row["pays_together_with"].iloc[0] if "pays_together_with" in row and len(row) else ""
+    bundle = [w for w in text_of(together).split(";") if w in order and w != work_id]
+    positions = improved.get(work_id, [])
+    after = pd.DataFrame(result.communities_after)
+    if not positions:
+        positions = sorted({p for w in bundle for p in improved.get(w, [])})
+    partners = bundle
+    if not partners:
+        others = {
+            w
+            for text in after["improved_by"].iloc[positions].fillna("")
+            for w in str(text).split(";")
+            if w in order and w != work_id and order[w] < order[work_id]
+        }
+        partners = sorted(others, key=order.__getitem__)[-3:]
+    frame = after.iloc[positions].drop(columns="geometry", errors="ignore").reset_index(drop=True)
+    frame["community_id"] = frame["community_id"].astype(str)
+    source = pd.Series("unknown", index=frame["community_id"].to_numpy(), dtype=object)
+    if communities is not None and "population_source" in communities.columns:
+        source = communities["population_source"].reindex(source.index).fillna("unknown")
+    frame["population_source"] = source.to_numpy()
+    return Rows(frame, alone=False, partners=tuple(sorted(partners, key=order.__getitem__)))
 
 
 def rows_of(ctx: Context, work_id: str) -> Rows:
-    """Return the communities a work's sheet lists (see the module docstring)."""
-    gains = ctx.gains.get(work_id)
-    if gains is not None and len(gains):
-        return Rows(gains.reset_index(drop=True), alone=True)
-    positions = ctx.improved_by.get(work_id, [])
-    after = pd.DataFrame(ctx.result.communities_after).iloc[positions]
-    after = after.drop(columns="geometry", errors="ignore").reset_index(drop=True)
-    after["community_id"] = after["community_id"].astype(str)
-    facts = ctx.communities.reindex(after["community_id"])
-    after["population_source"] = facts.get(
-        "population_source", pd.Series("unknown", index=facts.index)
-    ).to_numpy()
-    return Rows(after, alone=False)
+    """Return the communities a work's sheet lists (:func:`communities_served`)."""
+    return communities_served(
+        ctx.result, work_id, gains=ctx.gains, improved=ctx.improved_by, communities=ctx.communities
+    )
 
 
 def savings(ctx: Context, rows: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]:
@@ -414,9 +493,7 @@ def why_facts(ctx: Context, work_id: str, rows: Rows, key: words.KeyGain | None)
             pop = pd.to_numeric(rows.frame["population"], errors="coerce").fillna(0)
             facts["programme_people"] = float(pop.sum())
             facts["programme_communities"] = len(rows.frame)
-            if not facts["partners"]:
-                earlier = programme[programme["order"] < int(num(step["order"]))]
-                facts["partners"] = tuple(earlier["work_id"].tolist()[-3:])
+            facts["partners"] = rows.partners
         facts["axis"], facts["axis_market"], facts["axis_works"] = _axis(ctx, work_id)
     else:
         facts.update(_reason(ctx, work_id, work, rows))
@@ -498,13 +575,16 @@ def figures(ctx: Context, work_id: str, rows: Rows) -> list[dict[str, Any]]:
     if appraisal is not None and "npv" in work.index:
         eirr = num(work.get("eirr"))
         bc = num(work.get("bc_ratio"))
+        case = eirr_case(
+            eirr, npv=num(work.get("npv")), cost=cost, benefit=num(work.get("benefit_per_year"))
+        )
         items = [
             (t["benefit_year"], money(num(work.get("benefit_per_year")))),
             (t["npv"], money(num(work.get("npv")))),
             (t["bc"], fmt_number(bc, lang, decimals=2) if math.isfinite(bc) else "—"),
             (
                 t["eirr"],
-                fmt_pct(eirr, lang, decimals=1) if math.isfinite(eirr) else t["eirr_none"],
+                fmt_pct(eirr, lang, decimals=1) if case == "value" else t["eirr_" + case],
             ),
             (t["pv_cost_person"], money(num(work.get("pv_cost_per_person_benefited")))),
         ]
@@ -514,9 +594,47 @@ def figures(ctx: Context, work_id: str, rows: Rows) -> list[dict[str, Any]]:
             vot=fmt_money(appraisal.value_of_time_per_hour, ctx.result.currency, lang, decimals=2),
             source=appraisal.value_of_time_source,
         )
+        if case != "value" and t["eirr_note_" + case]:
+            note += " " + t["eirr_note_" + case]
         title = t["appraisal" if rows.alone else "appraisal_alone"]
         out.append({"title": title, "items": items, "note": note})
     return out
+
+
+def eirr_case(eirr: float, *, npv: float, cost: float, benefit: float) -> str:
+    """Say what a work's social IRR is, or why it has none.
+
+    Parameters
+    ----------
+    eirr : float
+        The IRR (NaN when the appraisal found none).
+    npv, cost, benefit : float
+        The work's social NPV, investment and yearly benefit.
+
+    Returns
+    -------
+    str
+        ``"value"`` (the IRR is a number), ``"no_benefit"`` (nothing to
+        repay the investment with), ``"free"`` (a work that costs nothing
+        gains: the rate is not defined), ``"not_repaid"`` (the benefits do
+        not repay the investment) or ``"above"`` (it repays it at more than
+        the 1,000,000 % a year the search looks up to).
+
+    Examples
+    --------
+    >>> eirr_case(0.517, npv=9e4, cost=36e3, benefit=19e3)
+    'value'
+    >>> [eirr_case(math.nan, npv=n, cost=c, benefit=b) for n, c, b in
+    ...     [(-2e5, 2e5, 0.0), (1e3, 0.0, 150.0), (-9e4, 1e5, 10.0), (5e6, 1.0, 6e5)]]
+    ['no_benefit', 'free', 'not_repaid', 'above']
+    """
+    if math.isfinite(eirr):
+        return "value"
+    if not benefit > 0:
+        return "no_benefit"
+    if not cost > 0:
+        return "free"
+    return "above" if npv > 0 else "not_repaid"
 
 
 def flag_names(ctx: Context, rows: Rows) -> dict[str, list[str]]:

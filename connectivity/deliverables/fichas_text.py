@@ -74,11 +74,19 @@ TEXT: dict[str, dict[str, str]] = {
         "npv": "VAN social",
         "bc": "Beneficio/costo (B/C)",
         "eirr": "TIR social",
-        "eirr_none": "no existe",
+        "eirr_not_repaid": "no existe",
+        "eirr_free": "no definida",
+        "eirr_no_benefit": "no hay beneficios",
+        "eirr_above": "más de 1\u00a0000\u00a0000\u00a0%",
+        "eirr_note_not_repaid": "TIR «no existe»: los beneficios no recuperan la inversión.",
+        "eirr_note_free": "TIR «no definida»: obra sin costo.",
+        "eirr_note_no_benefit": (
+            "TIR: no hay beneficios (la obra sola no ahorra tiempo que cuente)."
+        ),
+        "eirr_note_above": "",
         "pv_cost_person": "Costo (valor presente) por persona",
         "appraisal_note": (
-            "Tasa de descuento {rate}, {years} años, tiempo a {vot} por hora ({source}). "
-            "TIR «no existe»: los beneficios no recuperan la inversión."
+            "Tasa de descuento {rate}, {years} años, tiempo a {vot} por hora ({source})."
         ),
         "why": "Por qué está en este puesto",
         "verify": "Verificar en campo",
@@ -162,12 +170,18 @@ TEXT: dict[str, dict[str, str]] = {
         "npv": "Social NPV",
         "bc": "Benefit/cost (B/C)",
         "eirr": "Social IRR",
-        "eirr_none": "none",
-        "pv_cost_person": "Cost (present value) per person",
-        "appraisal_note": (
-            "Discount rate {rate}, {years} years, time at {vot} an hour ({source}). "
-            "IRR \u201cnone\u201d: the benefits do not repay the investment."
+        "eirr_not_repaid": "none",
+        "eirr_free": "undefined",
+        "eirr_no_benefit": "no benefits",
+        "eirr_above": "over 1,000,000%",
+        "eirr_note_not_repaid": ("IRR \u201cnone\u201d: the benefits do not repay the investment."),
+        "eirr_note_free": "IRR \u201cundefined\u201d: the work costs nothing.",
+        "eirr_note_no_benefit": (
+            "IRR: there are no benefits (alone the work saves no time that counts)."
         ),
+        "eirr_note_above": "",
+        "pv_cost_person": "Cost (present value) per person",
+        "appraisal_note": "Discount rate {rate}, {years} years, time at {vot} an hour ({source}).",
         "why": "Why it ranks here",
         "verify": "Verify in the field",
         "table_title": "Minutes to the nearest destination, before → after the work",
@@ -495,16 +509,24 @@ def _programme_sentence(why: Why, lang: Lang) -> str:
         )
         partners = _names(list(why.partners), lang) if why.partners else ""
         if es:
+            with_ = (
+                f"junto con {partners}, también en la cartera,"
+                if partners
+                else "con las obras elegidas antes"
+            )
             text += (
                 f"sola no ahorra a nadie lo bastante para contar (de ahí su puesto), pero "
-                f"con las obras elegidas antes{' (' + partners + ')' if partners else ''} "
-                f"sí: mejora los viajes de {people}, {per} por cada 1000 soles"
+                f"{with_} sí: mejora los viajes de {people}, {per} por cada 1000 soles"
             )
         else:
+            with_ = (
+                f"together with {partners}, also in the programme,"
+                if partners
+                else "with the works chosen before it"
+            )
             text += (
-                f"alone it saves no one enough to count (hence its rank), but with the works "
-                f"chosen before it{' (' + partners + ')' if partners else ''} it does: it "
-                f"improves the trips of {people}, {per} per 1,000 soles"
+                f"alone it saves no one enough to count (hence its rank), but {with_} it "
+                f"does: it improves the trips of {people}, {per} per 1,000 soles"
             )
     elif why.order == 1:
         text += (

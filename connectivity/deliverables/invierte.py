@@ -36,7 +36,13 @@ road is brought back to its class). Empty when the work says no class.
 
 Population of the area of influence: the people of the centros poblados
 that gain from the work alone on today's network (``people_benefited`` of
-``ranking.csv``; ``gains.csv`` lists them). Yearly maintenance with the
+``ranking.csv``; ``gains.csv`` lists them). A programme work that gains
+nothing alone pays only together with others (a bundle): its centros poblados
+and people are those it improves in the programme, as its work sheet counts
+them (:func:`connectivity.deliverables.fichas_facts.communities_served`), and
+``beneficiaries_basis`` says so (``"in the programme, with BRG-0060;
+BRG-0061"``; ``"work alone"`` otherwise). ``programme_order`` is empty for a
+work outside the programme. Yearly maintenance with the
 work: the ``[appraisal]`` tables (or their defaults) by the class after,
 routine per km plus the periodic one, as a mean over the appraisal's horizon;
 a bridge, its yearly upkeep share of its cost. ``maintenance_change_per_year``
@@ -55,13 +61,22 @@ import numpy as np
 import pandas as pd
 
 from connectivity.config import AppraisalSection, RegionConfig
+from connectivity.deliverables.fichas_facts import (
+    Rows,
+    communities_served,
+    gains_by_work,
+    improved_positions,
+)
 from connectivity.ranking import RankingResult
 from connectivity.tables import write_csv
 from connectivity.works import WorkSet
 
 __all__ = [
+    "BASIS_ALONE",
+    "BASIS_PROGRAMME",
     "CLASS_ORDER",
     "INVIERTE_COLUMNS",
+    "beneficiaries_basis",
     "intervention_type",
     "invierte_table",
     "ubigeo_of_communities",
@@ -90,6 +105,7 @@ INVIERTE_COLUMNS: tuple[str, ...] = (
     "class_before",
     "class_after",
     "people_benefited",
+    "beneficiaries_basis",
     "investment",
     "cofinancing_share",
     "investment_net",
@@ -104,6 +120,10 @@ INVIERTE_COLUMNS: tuple[str, ...] = (
     "currency",
     "price_year",
 )
+
+#: ``beneficiaries_basis`` of a work counted alone, and (its start) of one counted in the programme.
+BASIS_ALONE = "work alone"
+BASIS_PROGRAMME = "in the programme"
 
 #: Road classes from the worst surface to the best.
 CLASS_ORDER: tuple[str, ...] = ("camino", "trocha", "sin_afirmar", "afirmado", "asfaltado")
@@ -237,28 +257,39 @@ def _maintenance_per_year(works: pd.DataFrame, config: RegionConfig) -> pd.Serie
     return pd.Series(out, index=works.index, dtype=float)
 
 
-def _served(gains: pd.DataFrame, ubigeo: pd.Series) -> dict[str, dict[str, Any]]:
-    """Per work: the centros poblados that gain (most people first), their districts and codes."""
-    out: dict[str, dict[str, Any]] = {}
-    if gains.empty:
-        return out
-    table = gains.assign(
-        _pop=pd.to_numeric(gains["population"], errors="coerce").fillna(0.0),
-        _id=gains["community_id"].astype(str),
-    ).sort_values(["work_id", "_pop", "_id"], ascending=[True, False, True], kind="stable")
-    for work, rows in table.groupby("work_id", sort=False):
-        codes = [ubigeo.get(c, "") for c in rows["_id"]]
-        districts = rows["district"] if "district" in rows.columns else pd.Series(dtype=object)
-        out[str(work)] = {
-            "community_ids": ";".join(rows["_id"]),
-            "community_names": ";".join(rows["name"].fillna("").astype(str)),
-            "communities_served": len(rows),
-            "ubigeo": ";".join(dict.fromkeys(c for c in codes if c)),
-            "districts": ";".join(
-                dict.fromkeys(str(d) for d in districts if isinstance(d, str) and d)
-            ),
-        }
-    return out
+def beneficiaries_basis(rows: Rows) -> str:
+    """Say on which basis a work's beneficiaries are counted (``beneficiaries_basis``).
+
+    Examples
+    --------
+    >>> beneficiaries_basis(Rows(pd.DataFrame(), alone=True))
+    'work alone'
+    >>> beneficiaries_basis(Rows(pd.DataFrame(), alone=False, partners=("BRG-0060", "BRG-0061")))
+    'in the programme, with BRG-0060; BRG-0061'
+    """
+    if rows.alone:
+        return BASIS_ALONE
+    return BASIS_PROGRAMME + (", with " + "; ".join(rows.partners) if rows.partners else "")
+
+
+def _served(rows: Rows, ubigeo: pd.Series) -> dict[str, Any]:
+    """Describe the centros poblados a work serves (most people first): people, districts."""
+    frame = rows.frame
+    pop = pd.to_numeric(frame.get("population", pd.Series(dtype=float)), errors="coerce")
+    table = frame.assign(_pop=pop.fillna(0.0), _id=frame["community_id"].astype(str))
+    table = table.sort_values(["_pop", "_id"], ascending=[False, True], kind="stable")
+    codes = [ubigeo.get(c, "") for c in table["_id"]]
+    districts = table["district"] if "district" in table.columns else pd.Series(dtype=object)
+    names = table["name"] if "name" in table.columns else pd.Series("", index=table.index)
+    return {
+        "community_ids": ";".join(table["_id"]),
+        "community_names": ";".join(names.fillna("").astype(str)),
+        "communities_served": len(table),
+        "people": float(table["_pop"].sum()),
+        "ubigeo": ";".join(dict.fromkeys(c for c in codes if c)),
+        "districts": ";".join(dict.fromkeys(str(d) for d in districts if isinstance(d, str) and d)),
+        "beneficiaries_basis": beneficiaries_basis(rows),
+    }
 
 
 def _selected(ranking: pd.DataFrame, top_n: int) -> pd.DataFrame:
@@ -305,10 +336,25 @@ def invierte_table(
     chosen = _selected(ranking, int(config.ranking.top_n)).set_index("work_id", drop=False)
     table = works.works.reindex(chosen.index)
     ubigeo, source = ubigeo_of_communities(communities, id_column=config.population.id_column)
-    served = _served(result.gains[result.gains["work_id"].isin(chosen.index)], ubigeo)
+    gains, improved = gains_by_work(result), improved_positions(result)
+    by_id = communities.set_index(communities["community_id"].astype(str).to_numpy())
+    facts = pd.DataFrame(
+        [
+            _served(
+                communities_served(
+                    result, str(w), gains=gains, improved=improved, communities=by_id
+                ),
+                ubigeo,
+            )
+            for w in chosen.index
+        ],
+        index=chosen.index,
+    )
     length_m = pd.to_numeric(table["length_m"], errors="coerce").fillna(0.0)
     span_m = pd.to_numeric(table["span_m"], errors="coerce").fillna(0.0)
+    alone = facts["beneficiaries_basis"] == BASIS_ALONE
     people = pd.to_numeric(chosen["people_benefited"], errors="coerce").fillna(0.0)
+    people = people.where(alone, facts["people"])
     cost = pd.to_numeric(chosen["cost"], errors="coerce")
     before = table.get("class_before", pd.Series("", index=table.index)).fillna("")
     after = table.get("class_after", pd.Series("", index=table.index)).fillna("")
@@ -318,14 +364,6 @@ def invierte_table(
             return chosen[name]
         return pd.Series(np.nan, index=chosen.index, dtype=float)
 
-    empty: dict[str, Any] = {
-        "community_ids": "",
-        "community_names": "",
-        "communities_served": 0,
-        "ubigeo": "",
-        "districts": "",
-    }
-    facts = pd.DataFrame([served.get(w, empty) for w in chosen.index], index=chosen.index)
     if "maintenance_change_per_year" in chosen.columns:
         change = chosen["maintenance_change_per_year"]
     else:
@@ -337,7 +375,9 @@ def invierte_table(
             "work_id": chosen.index.astype(str),
             "rank": chosen["rank"].astype(int),
             "in_programme": chosen["in_portfolio"].astype(bool),
-            "programme_order": chosen["portfolio_order"].astype(int),
+            "programme_order": pd.to_numeric(chosen["portfolio_order"], errors="coerce")
+            .where(chosen["in_portfolio"].astype(bool))
+            .astype("Int64"),
             "name": chosen["name"],
             "work_type": chosen["work_type"],
             "intervention_type": [
@@ -357,6 +397,7 @@ def invierte_table(
             "class_before": before,
             "class_after": after,
             "people_benefited": people,
+            "beneficiaries_basis": facts["beneficiaries_basis"],
             "investment": cost,
             "cofinancing_share": column("cofinancing_share"),
             "investment_net": column("cost_net"),

@@ -6,7 +6,7 @@ Sheets (Spanish names when the language is ``es``, English when ``en``):
   programme's totals and appraisal, and access before → after the programme
   by destination kind and state of the year, the people with no route beside
   each mean;
-* **Programa / Programme** — the works chosen under the budget, in order
+* **Cartera / Programme** — the works chosen under the budget, in order
   (``portfolio.csv``);
 * **Ranking** — every work by rank (``ranking.csv``), the figures a
   meeting asks for first;
@@ -45,7 +45,7 @@ from connectivity.deliverables import invierte as invierte_mod
 from connectivity.deliverables.columns import SEASON_WORDS, describe
 from connectivity.deliverables.workbook_text import TEXT
 from connectivity.deliverables.xlsx import SheetWriter
-from connectivity.i18n import Lang, check_lang
+from connectivity.i18n import Lang, check_lang, fmt_money
 from connectivity.maps.text import kind_labels, labels, road_class_label, work_type_label
 from connectivity.network import RoadNetwork, SpeedTables
 from connectivity.ranking import RankingResult
@@ -53,7 +53,7 @@ from connectivity.ranking.appraisal import AppraisalParameters
 from connectivity.ranking.words import flag_meanings
 from connectivity.works import WorkSet, cost_table
 
-__all__ = ["SHEETS", "write_workbook"]
+__all__ = ["SHEETS", "programme_cost", "write_workbook"]
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ log = logging.getLogger(__name__)
 SHEETS: dict[Lang, tuple[str, ...]] = {
     "es": (
         "Resumen",
-        "Programa",
+        "Cartera",
         "Ranking",
         "Ganancias",
         "Ejes",
@@ -138,7 +138,43 @@ def _labels(lang: Lang) -> dict[str, Callable[[Any], str]]:
         "flags": flags,
         "intervention_type": lambda v: t.get("intervention_" + v, v),
         "ubigeo_source": lambda v: t.get("ubigeo_source_" + v, v) if v else "",
+        "population_source": lambda v: t.get("population_source_" + v, v) if v else "",
+        "beneficiaries_basis": lambda v: _basis(v, lang),
     }
+
+
+def _basis(text: str, lang: Lang) -> str:
+    """Say ``beneficiaries_basis`` ("in the programme, with BRG-0060; ...") in ``lang``."""
+    t = TEXT[lang]
+    if text == invierte_mod.BASIS_ALONE:
+        return t["basis_alone"]
+    if not text.startswith(invierte_mod.BASIS_PROGRAMME):
+        return text
+    partners = text[len(invierte_mod.BASIS_PROGRAMME) :].removeprefix(", with ").strip()
+    return t["basis_programme_with"].format(works=partners) if partners else t["basis_programme"]
+
+
+def programme_cost(programme: pd.DataFrame) -> float:
+    """Return the programme's total cost (co-financing included), each stage counted once.
+
+    A later stage (``stage_of`` names a work of the programme) costs in full
+    what its earlier stage costs plus the increment: only the increment adds.
+
+    Examples
+    --------
+    >>> programme_cost(pd.DataFrame({"work_id": ["A", "B", "C"], "cost": [100.0, 250.0, 40.0],
+    ...                              "stage_of": [None, "A", None]}))
+    290.0
+    """
+    if not len(programme):
+        return 0.0
+    cost = pd.to_numeric(programme["cost"], errors="coerce").fillna(0.0)
+    by_id = dict(zip(programme["work_id"].astype(str), cost, strict=True))
+    stage_of = programme.get("stage_of", pd.Series(None, index=programme.index))
+    earlier = [
+        by_id.get(str(w), 0.0) if isinstance(w, str) and w else 0.0 for w in stage_of.tolist()
+    ]
+    return float((cost - pd.Series(earlier, index=cost.index)).clip(lower=0.0).sum())
 
 
 class _Book:
@@ -255,7 +291,7 @@ def _summary(
     w.pairs(
         [
             (t["works"], len(programme), "count"),
-            (t["cost"], float(programme["cost"].sum()) if len(programme) else 0.0, "money"),
+            (t["cost"], programme_cost(programme), "money"),
             (t["cost_net"], float(programme["cost_net"].sum()) if len(programme) else 0.0, "money"),
             (t["budget_left"], float(last["budget_left"]) if last is not None else np.nan, "money"),
             (
@@ -383,8 +419,12 @@ def _flags_and_assumptions(book: _Book, *, invierte: pd.DataFrame, access: pd.Da
         params = AppraisalParameters.from_section(cfg.appraisal)
         lines += [
             t["a_value_of_time"].format(
-                v=f"{params.value_of_time_per_hour:g}",
-                cur=book.currency,
+                v=fmt_money(
+                    params.value_of_time_per_hour,
+                    book.currency,
+                    lang,
+                    decimals=0 if float(params.value_of_time_per_hour).is_integer() else 2,
+                ),
                 source=params.value_of_time_source,
             ),
             t["a_discount"].format(r=f"{100 * params.discount_rate:g}", h=params.horizon_years),
@@ -407,7 +447,7 @@ def _flags_and_assumptions(book: _Book, *, invierte: pd.DataFrame, access: pd.Da
             ],
         }
     )
-    w.table(table, freeze=False)
+    w.table(table, freeze=False, labels=book.labels)
     w.finish(min_widths=(10, 12, 40))
 
 

@@ -19,11 +19,11 @@ TEXT: dict[Lang, dict[str, str]] = {
             "las cifras solo ilustran el método."
         ),
         "source_line": "Fuente de datos: {source} · Ejecución: {run}",
-        "title_summary": "Programa de obras viales: {region}",
-        "title_programme": "Programa de obras elegido con el presupuesto, en orden",
+        "title_summary": "Cartera de obras viales: {region}",
+        "title_programme": "Cartera de obras elegida con el presupuesto, en orden",
         "title_ranking": "Ranking de todas las obras candidatas",
         "title_gains": "Comunidades que ganan con cada obra",
-        "title_axes": "Programa por ejes (corredores al mismo mercado)",
+        "title_axes": "Cartera por ejes (corredores al mismo mercado)",
         "title_invierte": "Cuadro por obra para Invierte.pe",
         "title_flags": "Alertas (verificar en campo) y supuestos",
         "title_parameters": "Parámetros usados en esta ejecución",
@@ -38,22 +38,22 @@ TEXT: dict[Lang, dict[str, str]] = {
         "communities": "Comunidades (centros poblados)",
         "population": "Población",
         "destinations": "Destinos",
-        "sec_programme": "Programa elegido",
-        "works": "Obras en el programa",
+        "sec_programme": "Cartera elegida",
+        "works": "Obras en la cartera",
         "cost": "Costo total (con cofinanciamiento)",
         "cost_net": "Costo para el presupuesto",
         "budget_left": "Presupuesto restante",
         "people_benefited": "Personas beneficiadas",
         "communities_gaining": "Comunidades que ganan",
-        "person_min_saved": "Persona-minutos ahorrados por viaje (día promedio)",
+        "person_min_saved": "Persona-minutos ahorrados por viaje (promedio del año)",
         "axes": "Ejes (corredores)",
         "by_intervention": "Obras por tipo de intervención",
-        "sec_appraisal": "Evaluación social del programa (todas las obras juntas)",
+        "sec_appraisal": "Evaluación social de la cartera (todas las obras juntas)",
         "appraisal_note": (
             "Beneficios: horas de viaje ahorradas al año por el valor social del tiempo; costos: "
             "inversión y cambio del mantenimiento en el horizonte. Ver «Alertas y supuestos»."
         ),
-        "sec_access": "Acceso antes y después del programa",
+        "sec_access": "Acceso antes y después de la cartera",
         "access_note": (
             "Promedios ponderados por población de quienes tienen ruta; al lado, las personas "
             "sin ruta (aisladas). «Todos» cuenta a quienes no tienen ruta como {cap} min."
@@ -76,18 +76,31 @@ TEXT: dict[Lang, dict[str, str]] = {
         "intervention_recuperación": "Recuperación",
         "ubigeo_source_population_column": "columna ubigeo de la fuente",
         "ubigeo_source_ccpp_code": "código INEI del centro poblado",
-        "empty_programme": "El programa no tiene obras (sin presupuesto, o ninguna cabe).",
+        "population_source_file": "archivo de población (censo o padrón)",
+        "population_source_synthetic": "muestra sintética (inventada)",
+        "population_source_raster": "grilla de población (estimada)",
+        "population_source_osm_tag": "etiqueta de población de OSM",
+        "population_source_estimate_from_buildings": "estimada por los edificios en OSM",
+        "population_source_place_type_minimum": "mínimo supuesto por tipo de lugar (estimada)",
+        "population_source_unknown": "desconocida",
+        "basis_alone": "la obra sola",
+        "basis_programme": "en la cartera",
+        "basis_programme_with": "en la cartera, con {works}",
+        "empty_programme": "La cartera no tiene obras (sin presupuesto, o ninguna cabe).",
         "gains_note": (
             "Cada obra sola, sobre la red de hoy. «sin acceso»: sin ruta en ese estado del año."
         ),
         "axes_note": (
-            "Obras del programa en las rutas compartidas de las mismas comunidades al mismo "
+            "Obras de la cartera en las rutas compartidas de las mismas comunidades al mismo "
             "mercado. Una comunidad servida por dos ejes cuenta en ambos."
         ),
         "invierte_note": (
-            "Obras del programa (en su orden) y las primeras del ranking fuera de él que "
+            "Obras de la cartera (en su orden) y las primeras del ranking fuera de ella que "
             "benefician a alguien. Tipo de intervención: puente; creación (vía nueva); "
-            "mejoramiento (superficie de mejor clase); recuperación (la clase se mantiene)."
+            "mejoramiento (superficie de mejor clase); recuperación (la clase se mantiene). "
+            "Población: la de los centros poblados que ganan con la obra sola; una obra de la "
+            "cartera que sola no gana cuenta los que mejora en la cartera (ver «Base de los "
+            "beneficiarios»)."
         ),
         "a_ubigeo_population_column": "UBIGEO: de la columna ubigeo de la fuente de población.",
         "a_ubigeo_ccpp_code": (
@@ -97,7 +110,7 @@ TEXT: dict[Lang, dict[str, str]] = {
             "UBIGEO: la fuente de población no lo tiene (vacío); búsquelo en la lista del INEI "
             "por el distrito."
         ),
-        "sec_flags": "Obras del programa y primeras del ranking: qué verificar en campo",
+        "sec_flags": "Obras de la cartera y primeras del ranking: qué verificar en campo",
         "col_flag": "Verificar en campo",
         "no_flags": "Ninguna de estas obras tiene supuestos por verificar.",
         "sec_assumptions": "Supuestos del análisis",
@@ -113,9 +126,10 @@ TEXT: dict[Lang, dict[str, str]] = {
         ),
         "a_costs": "Costos unitarios indicativos en {cur} de {year} (hoja «Parámetros»).",
         "a_influence": (
-            "Población del área de influencia: la de los centros poblados que ganan con la obra."
+            "Población del área de influencia: la de los centros poblados que ganan con la obra "
+            "sola; la de una obra de la cartera que sola no gana, los que mejora en la cartera."
         ),
-        "a_value_of_time": "Valor social del tiempo: {v} {cur} por hora (fuente: {source}).",
+        "a_value_of_time": "Valor social del tiempo: {v} por hora (fuente: {source}).",
         "a_discount": "Tasa social de descuento {r} % anual, horizonte de {h} años.",
         "a_left_out": (
             "No incluye: tráfico generado, carga y costos de operación vehicular, efectos "
@@ -177,7 +191,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "budget_left": "Budget left",
         "people_benefited": "People benefited",
         "communities_gaining": "Communities gaining",
-        "person_min_saved": "Person-minutes saved per trip (average day)",
+        "person_min_saved": "Person-minutes saved per trip (over the year)",
         "axes": "Axes (corridors)",
         "by_intervention": "Works by intervention type",
         "sec_appraisal": "Social appraisal of the programme (all works together)",
@@ -208,6 +222,16 @@ TEXT: dict[Lang, dict[str, str]] = {
         "intervention_recuperación": "recuperación (surface class restored)",
         "ubigeo_source_population_column": "ubigeo column of the source",
         "ubigeo_source_ccpp_code": "INEI centro poblado code",
+        "population_source_file": "population file (census or register)",
+        "population_source_synthetic": "synthetic sample (invented)",
+        "population_source_raster": "population grid (estimated)",
+        "population_source_osm_tag": "OSM population tag",
+        "population_source_estimate_from_buildings": "estimated from the buildings in OSM",
+        "population_source_place_type_minimum": "minimum assumed for the place type (estimated)",
+        "population_source_unknown": "unknown",
+        "basis_alone": "the work alone",
+        "basis_programme": "in the programme",
+        "basis_programme_with": "in the programme, with {works}",
         "empty_programme": "The programme has no works (no budget, or none fits).",
         "gains_note": (
             "Each work alone, on today's network. 'no route': none in that state of the year."
@@ -219,7 +243,10 @@ TEXT: dict[Lang, dict[str, str]] = {
         "invierte_note": (
             "The programme's works (in its order) and the top works of the ranking outside it "
             "that benefit someone. Intervention type: puente (bridge); creación (new road); "
-            "mejoramiento (a better surface class); recuperación (the class stays)."
+            "mejoramiento (a better surface class); recuperación (the class stays). "
+            "Population: that of the centros poblados that gain from the work alone; a "
+            "programme work that gains nothing alone counts those it improves in the programme "
+            "(see 'Basis of the beneficiaries')."
         ),
         "a_ubigeo_population_column": "UBIGEO: from the population source's ubigeo column.",
         "a_ubigeo_ccpp_code": "UBIGEO: the first 6 digits of each centro poblado's INEI code.",
@@ -243,9 +270,11 @@ TEXT: dict[Lang, dict[str, str]] = {
         ),
         "a_costs": "Indicative unit costs in {cur} at {year} prices (sheet 'Parameters').",
         "a_influence": (
-            "Population of the area of influence: that of the centros poblados that gain."
+            "Population of the area of influence: that of the centros poblados that gain from "
+            "the work alone; for a programme work that gains nothing alone, those it improves "
+            "in the programme."
         ),
-        "a_value_of_time": "Social value of time: {v} {cur} per hour (source: {source}).",
+        "a_value_of_time": "Social value of time: {v} per hour (source: {source}).",
         "a_discount": "Social discount rate {r}% a year, horizon {h} years.",
         "a_left_out": (
             "Left out: generated traffic, freight and vehicle operating costs, wider economic "

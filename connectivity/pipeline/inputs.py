@@ -18,7 +18,7 @@ import networkx as nx
 from shapely.geometry import box
 
 from connectivity.config import FacilitySection, RegionConfig, require_file
-from connectivity.errors import ConfigError, DownloadError
+from connectivity.errors import ConfigError, DownloadError, EmptyRegionError
 from connectivity.network import RoadNetwork, SpeedTables, build_network, facility_layer_name
 from connectivity.settings import settings
 
@@ -163,7 +163,12 @@ def _load_facilities(
             if osm_file is not None
             else osm.features_from_polygon(area, section.osm_tags)
         )
-        return facilities.facilities_from_osm(features, kind=kind)
+        try:
+            return facilities.facilities_from_osm(features, kind=kind)
+        except EmptyRegionError:
+            if kind in ("market", "school"):
+                raise
+            return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")  # left out by load_inputs
     where = _location(cfg, section.path, section.url, cfg.facility_section_key(kind))
     return facilities.facilities_from_file(
         where,
@@ -245,6 +250,19 @@ def load_inputs(cfg: RegionConfig) -> RegionInputs:
         kind: _load_facilities(cfg, section, kind, osm_file, area)
         for kind, section in cfg.facility_sections().items()
     }
+    for kind in [k for k, layer in facilities.items() if layer.empty]:
+        if kind in ("market", "school"):
+            continue  # the access stage stops with a clear error: every region has both
+        # an optional destination found nowhere in the region (e.g. an OSM query on an
+        # extract with no health post mapped): measured as absent, said in the log
+        log.warning(
+            "%s: [%s] found no %s in the region: that destination is left out of the run "
+            "(its weight goes to the others)",
+            cfg.source_file,
+            cfg.facility_section_key(kind),
+            facility_layer_name(kind).replace("_", " "),
+        )
+        del facilities[kind]
 
     dem_path: Path | None = None
     if cfg.elevation is not None:

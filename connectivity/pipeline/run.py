@@ -156,7 +156,7 @@ def run_stages(
                     deliverables_stage(run)
             raise_if_stopped()  # a signal whose exception C code swallowed
             bar.update()
-        language = cfg.region.lang if "maps" in stages else None
+        language = cfg.region.lang  # of the maps, the explanation and the workbook
         used = {"roads.path": inputs.osm_file, "elevation.dem": inputs.dem_path}
         manifest = run_manifest(
             cfg,

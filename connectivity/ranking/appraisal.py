@@ -169,8 +169,13 @@ class AppraisalParameters:
             bridge_upkeep_share_per_year=float(section.bridge_upkeep_share_per_year),
         )
 
-    def describe(self, currency: str, *, lang: Lang = "en") -> list[str]:
+    def describe(
+        self, currency: str, *, lang: Lang = "en", kinds: Sequence[str] | None = None
+    ) -> list[str]:
         r"""Say the assumptions, a line each, for the explanation (in ``lang``).
+
+        ``kinds``: the destination kinds measured (default: every kind with a
+        trip rate); the trip rates of other kinds are not said.
 
         Examples
         --------
@@ -191,6 +196,7 @@ class AppraisalParameters:
                 per=w.text(f"per_{rate.per}"),
             )
             for kind, rate in self.trips.items()
+            if kinds is None or kind in kinds
         )
 
         def costs(per_km: Mapping[str, float]) -> str:

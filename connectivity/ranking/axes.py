@@ -9,10 +9,14 @@ communities to the same market:
 2. each work belongs to the market most of the people it benefits go to
    (population-weighted; ties to the smaller market id);
 3. among the works of one market, two works are on one axis when they
-   improve the trips of at least one same community; an axis is a connected
-   set of such works (so two valleys heading for one town are two axes).
+   improve the trips of at least one same community; so are two works of
+   the programme that pay only together (a bundle: two fords on one road —
+   the gains are credited to whichever was chosen last); an axis is a
+   connected set of such works (so two valleys heading for one town are two
+   axes), and goes to the market most of its people go to.
 
-Each axis is summarised with its works, cost, communities and people, and
+Each axis is summarised with its works, cost (a later stage of a work counts
+only its increment, as the budget pays it), communities and people, and
 drawn as its corridor: the dry-season routes of its communities to its
 market (a MultiLineString), for the maps and the GeoPackage. A community
 that gains from works of two axes counts in both (its people are served by
@@ -83,10 +87,33 @@ def _nearest_markets(
     return ids, routes
 
 
+def _cost_increments(programme: pd.DataFrame) -> pd.Series:
+    """Cost of each programme work, a later stage counting only what it adds to its first stage."""
+    cost = pd.to_numeric(programme["cost"], errors="coerce").fillna(0.0)
+    cost.index = programme["work_id"].astype(str).to_numpy()
+    if "stage_of" not in programme.columns:
+        return cost
+    first = programme["stage_of"].fillna("").astype(str).to_numpy()
+    out = cost.copy()
+    for work, earlier in zip(cost.index, first, strict=True):
+        if earlier and earlier in cost.index:
+            out[work] = max(cost[work] - cost[earlier], 0.0)
+    return out
+
+
+def _partners(bundles: pd.DataFrame | None, works: set[str]) -> list[tuple[str, str]]:
+    """Pairs of programme works that pay only together."""
+    if bundles is None or bundles.empty or not {"work_a", "work_b"} <= set(bundles.columns):
+        return []
+    pairs = zip(bundles["work_a"].astype(str), bundles["work_b"].astype(str), strict=True)
+    return [(a, b) for a, b in pairs if a in works and b in works]
+
+
 def programme_axes(
     network: RoadNetwork,
     programme: pd.DataFrame,
     communities_after: pd.DataFrame,
+    bundles: pd.DataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Group the programme's works into axes: corridors of the same communities to one market.
 
@@ -100,6 +127,9 @@ def programme_axes(
     communities_after : pandas.DataFrame
         :attr:`Portfolio.communities_after`, aligned with
         ``network.communities``: ``improved_by`` (``;``-joined work ids).
+    bundles : pandas.DataFrame, optional
+        :attr:`Portfolio.bundles` (``work_a``, ``work_b``): two programme
+        works that pay only together are on one axis.
 
     Returns
     -------
@@ -147,6 +177,9 @@ def programme_axes(
     for sharing in by_comm.values():
         rows.extend(sharing[:-1])
         cols.extend(sharing[1:])
+    for a, b in _partners(bundles, set(works)):
+        rows.append(index[a])
+        cols.append(index[b])
     adjacency = coo_array(
         (np.ones(len(rows)), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
         shape=(len(works), len(works)),
@@ -154,8 +187,13 @@ def programme_axes(
     _, label = connected_components(adjacency, directed=False)
 
     info = programme.set_index(programme["work_id"].astype(str))
-    names = comm["name"].astype(str).to_numpy() if "name" in comm.columns else None
+    cost = _cost_increments(programme)
     comm_ids = comm["community_id"].astype(str).to_numpy()
+    names = (
+        np.where(comm["name"].isna(), comm_ids, comm["name"].astype(str))
+        if "name" in comm.columns
+        else comm_ids
+    )
     market_names = (
         dict(zip(network.markets["facility_id"].astype(str), network.markets["name"], strict=True))
         if "name" in network.markets.columns
@@ -164,8 +202,15 @@ def programme_axes(
     records: list[dict[str, Any]] = []
     for group in np.unique(label):
         members = [w for w in works if label[index[w]] == group]
-        market = work_market[members[0]]
-        served = sorted({c for w in members for c in gaining[w]}, key=lambda c: -pop[c])
+        served = sorted({c for w in members for c in gaining[w]}, key=lambda c: (-pop[c], c))
+        people_to: defaultdict[str, float] = defaultdict(float)
+        for c in served:
+            people_to[market_of[c]] += pop[c]
+        market = (
+            min(people_to, key=lambda m: (-people_to[m], m == _NO_MARKET, m))
+            if people_to
+            else _NO_MARKET
+        )
         lines = [route_of[c] for c in served if route_of.get(c) is not None]
         corridor = shapely.union_all(lines) if lines else shapely.MultiLineString([])
         if isinstance(corridor, shapely.LineString):
@@ -175,8 +220,10 @@ def programme_axes(
             corridor = shapely.MultiLineString(parts)
         named = market_names.get(market)  # an unnamed OSM marketplace has NaN: say its id
         market_name = str(named) if isinstance(named, str) and named else market
-        top = [str(names[c]) if names is not None else comm_ids[c] for c in served]
+        top = [str(names[c]) for c in served]
         label_text = ", ".join(top[:3]) + (f" (+{len(top) - 3})" if len(top) > 3 else "")
+        if not top:  # works whose gains the programme credits to others
+            label_text = ", ".join(members)
         records.append(
             {
                 "name": f"{market_name}: {label_text}" if market_name else label_text,
@@ -184,7 +231,7 @@ def programme_axes(
                 "market_name": market_name,
                 "works": ";".join(members),
                 "n_works": len(members),
-                "cost": float(info.loc[members, "cost"].sum()),
+                "cost": float(cost[members].sum()),
                 "cost_net": float(info.loc[members, "cost_net"].sum()),
                 "communities": len(served),
                 "community_ids": ";".join(comm_ids[c] for c in served),

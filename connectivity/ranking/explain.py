@@ -301,9 +301,14 @@ def _appraisal_lines(
             passing=w.number(passing),
             gaining=w.number(len(gaining)),
         )
+    end = "_dry_person_min_saved"
+    kinds = [str(c)[: -len(end)] for c in ranked.columns if str(c).endswith(end)]
     return [
         w.text("appraisal", figures=figures),
         paying,
         w.text("assumptions"),
-        *[w.text("assumption", line=line) for line in params.describe(currency, lang=w.lang)],
+        *[
+            w.text("assumption", line=line)
+            for line in params.describe(currency, lang=w.lang, kinds=kinds)
+        ],
     ]

@@ -295,6 +295,8 @@ def rank_works(
         bundles=portfolio.bundles,
         appraisal=programme_appraisal,
         kinds=network.kinds,
-        axes=programme_axes(network, programme, portfolio.communities_after),
+        axes=programme_axes(
+            network, programme, portfolio.communities_after, bundles=portfolio.bundles
+        ),
         lang=lang,
     )

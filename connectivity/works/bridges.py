@@ -210,7 +210,7 @@ def bridge_candidates(
                 "origin": "generated",
                 "name": f"{what} sobre {crossing.label}" + (f" cerca de {place}" if place else ""),
                 "description": (
-                    f"{what} de {crossing.span_m:.0f} m"
+                    f"{what} de {f'{round(crossing.span_m, 1):g}'.replace('.', ',')} m"
                     f"{'' if crossing.known else ' (luz supuesta)'} en lugar del {was} de {road} "
                     f"sobre {crossing.label}: pasable en época de lluvias"
                 ),

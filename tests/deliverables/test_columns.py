@@ -82,7 +82,7 @@ def test_columns_csv_documents_every_column_of_the_run(run_csvs, tmp_path, caplo
     assert (cost["unit"], cost["unit_es"], cost["decimals"]) == ("PEN", "S/", "0")
     # the same column can mean something else in another table
     score = table[table["column"] == "score"].set_index("file")["es"]
-    assert score["ranking.csv"] == "Puntaje" and "programa" in score["portfolio.csv"]
+    assert score["ranking.csv"] == "Puntaje" and "cartera" in score["portfolio.csv"]
 
 
 def test_csvs_hold_plain_rounded_numbers_and_no_inf(run_csvs):

@@ -427,3 +427,73 @@ def test_why_paragraph_says_each_reason(lang: str) -> None:
     assert ("cabría" if lang == "es" else "would fit") in why_paragraph(stage, lang)
     too_big = Why(**base, reason="stage", other="UPG-1", increment=60_000.0)
     assert ("no cabe" if lang == "es" else "does not fit") in why_paragraph(too_big, lang)
+
+
+def test_irr_note_only_where_the_irr_is_missing_and_said_by_case(sample_run, sample_fichas):
+    """A sheet with a TIR shows it and no note; one without says why (no benefits, free...)."""
+    from connectivity.i18n import fmt_pct
+
+    ranking = sample_run.ranking.ranking
+    sheets = _sheets(sample_fichas)
+    with_irr = [w for w in sheets if math.isfinite(ranking.loc[w, "eirr"])]
+    without = [w for w in sheets if not math.isfinite(ranking.loc[w, "eirr"])]
+    assert with_irr and without
+    for w in with_irr:
+        text = _plain(sheets[w])
+        assert fmt_pct(ranking.loc[w, "eirr"], "es", decimals=1).replace(NBSP, " ") in text
+        assert "TIR «" not in text and "TIR:" not in text and "no recuperan" not in text
+    cases = {True: 0, False: 0}
+    for w in without:  # works that gain nothing alone, or whose upkeep outweighs the benefit
+        text = _plain(sheets[w])
+        benefits = ranking.loc[w, "benefit_per_year"] > 0
+        cases[benefits] += 1
+        if benefits:
+            assert ranking.loc[w, "npv"] < 0 and "TIR social no existe" in text
+            assert "TIR «no existe»: los beneficios no recuperan la inversión." in text
+        else:
+            assert "TIR social no hay beneficios" in text and "no recuperan" not in text
+    assert all(cases.values())  # both on the sample
+    # the other cases, on a work whose figures are changed by hand
+    ctx = fichas_facts.Context(
+        result=sample_run.ranking,
+        network=sample_run.network,
+        config=sample_run.config,
+        lang="es",
+        data_source="",
+        run_id="",
+        works=sample_run.works,
+        waterways=None,
+    )
+    work = with_irr[0]
+    rows = fichas_facts.rows_of(ctx, work)
+
+    def appraisal(**figures: float) -> tuple[str, str]:
+        table = ranking.copy()
+        for column, value in figures.items():
+            table.loc[work, column] = value
+        ctx.__dict__["ranking"] = table
+        box = fichas_facts.figures(ctx, work, rows)[-1]
+        return dict(box["items"])["TIR social"], box["note"]
+
+    irr, note = appraisal(eirr=math.nan, cost=0.0)
+    assert irr == "no definida" and note.endswith("TIR «no definida»: obra sin costo.")
+    irr, note = appraisal(eirr=math.nan, npv=-5e4)
+    assert irr == "no existe" and note.endswith(
+        "TIR «no existe»: los beneficios no recuperan la inversión."
+    )
+    irr, note = appraisal(eirr=math.nan, benefit_per_year=0.0)
+    assert irr == "no hay beneficios" and "no recuperan" not in note
+    irr, note = appraisal()
+    assert irr.endswith("%") and "TIR" not in note
+
+
+def test_bridge_descriptions_write_the_span_as_the_sheet_does(sample_run):
+    """A 4.5 m span reads "de 4,5 m" in the description, as "luz 4,5 m" on the sheet."""
+    from connectivity.i18n import fmt_number
+
+    works = sample_run.works.works
+    bridges = works[(works["work_type"] == "bridge") & (works["origin"] == "generated")]
+    assert (bridges["span_m"] % 1 > 0).any()  # the sample has 4.5 m spans
+    for _, work in bridges.iterrows():
+        span = fmt_number(work["span_m"], "es", decimals=1 if work["span_m"] % 1 else 0)
+        assert f" de {span} m " in work["description"], work["description"]

@@ -9,9 +9,11 @@ text anywhere, and the figures equal to the run's.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -21,13 +23,16 @@ import pytest
 
 from connectivity.deliverables import invierte as invierte_mod
 from connectivity.deliverables import workbook_text
+from connectivity.deliverables.fichas_facts import communities_served
 from connectivity.deliverables.invierte import (
     INVIERTE_COLUMNS,
     intervention_type,
     invierte_table,
     ubigeo_of_communities,
 )
-from connectivity.deliverables.workbook import SHEETS, write_workbook
+from connectivity.deliverables.workbook import SHEETS, programme_cost, write_workbook
+from connectivity.i18n import NBSP
+from connectivity.sources.population.provenance import POPULATION_SOURCES
 
 BAD_TEXT = re.compile(r"^\s*(-?inf(inity)?|nan|none|null)\s*$", re.IGNORECASE)
 
@@ -110,7 +115,7 @@ def test_the_spanish_workbook_has_every_sheet_with_readable_headers(sample_es, r
 
 
 def test_money_is_a_number_formatted_in_soles(sample_es, ranked_sample):
-    ws = sample_es["Programa"]
+    ws = sample_es["Cartera"]
     headers, _, head = _table(ws, "Orden")
     col = headers.index("Costo total") + 1
     cell = ws.cell(head + 1, col)
@@ -123,7 +128,8 @@ def test_money_is_a_number_formatted_in_soles(sample_es, ranked_sample):
     programme = ranked_sample.ranking.portfolio
     assert values["Costo para el presupuesto"] == round(programme["cost_net"].sum())
     assert values["Presupuesto"] == ranked_sample.config.budget.amount
-    assert values["Obras en el programa"] == len(programme)
+    assert values["Obras en la cartera"] == len(programme)
+    assert values["Costo total (con cofinanciamiento)"] == round(programme["cost"].sum())
     rai = ranked_sample.summary.iloc[0]["rural_access_index"]
     assert values["Índice de Acceso Rural"] == round(rai, 4)
 
@@ -223,17 +229,24 @@ def test_invierte_table_on_the_sample(ranked_sample):
     assert rest["rank"].is_monotonic_increasing and (rest["rank"] <= run.config.ranking.top_n).all()
     assert (rest["people_benefited"] > 0).all()
     ranking = run.ranking.ranking
+    after = run.ranking.communities_after
     for _, row in table.iterrows():
         work = ranking.loc[row["work_id"]]
-        assert row["people_benefited"] == work["people_benefited"]
         assert row["investment"] == work["cost"] and row["npv"] == work["npv"]
-        if row["people_benefited"] > 0:
-            assert row["investment_per_person_benefited"] == pytest.approx(
-                work["cost"] / work["people_benefited"]
-            )
         served = run.ranking.gains[run.ranking.gains["work_id"] == row["work_id"]]
+        if len(served) or not row["in_programme"]:  # the work alone
+            assert row["beneficiaries_basis"] == "work alone"
+            assert row["people_benefited"] == work["people_benefited"]
+        else:  # pays only with others: those it (or its bundle) improves in the programme
+            assert row["beneficiaries_basis"].startswith("in the programme")
+            served = after[after["community_id"].astype(str).isin(row["community_ids"].split(";"))]
+            assert row["people_benefited"] == served["population"].sum() > 0
         assert row["communities_served"] == len(served)
         assert set(filter(None, row["community_ids"].split(";"))) == set(served["community_id"])
+        if row["people_benefited"] > 0:
+            assert row["investment_per_person_benefited"] == pytest.approx(
+                work["cost"] / row["people_benefited"]
+            )
     bridges = table[table["work_type"] == "bridge"]
     assert (bridges["intervention_type"] == "puente").all()
     # a bridge's yearly upkeep: its share of the cost (1% by default)
@@ -305,3 +318,94 @@ def test_write_invierte_table_writes_plain_csv(ranked_cusco, tmp_path):
     assert (back["ubigeo"] == "").all() and (back["districts"] == "").all()  # OSM places
     assert back.loc[0, "intervention_type"] == "puente"
     assert not back.isin(["inf", "nan"]).any().any()
+
+
+def _summary_values(wb: Any) -> dict[Any, Any]:
+    return {r[0]: r[1] for r in wb["Resumen"].iter_rows(min_col=1, max_col=2, values_only=True)}
+
+
+def test_the_summary_counts_a_later_stage_once(ranked_sample, tmp_path):
+    """A later stage's cost holds its earlier stage's: the total adds the increment only."""
+    run = ranked_sample
+    programme = run.ranking.portfolio.copy()
+    earlier, later = programme.index[:2]
+    programme["stage_of"] = programme["stage_of"].astype(object)
+    programme.loc[later, "stage_of"] = programme.loc[earlier, "work_id"]
+    programme.loc[later, "cost"] = programme.loc[earlier, "cost"] + 50_000.0
+    programme.loc[later, "cost_net"] = 50_000.0
+    result = dataclasses.replace(run.ranking, portfolio=programme)
+    keep = ("works", "access", "network", "summary", "config", "data_source", "run_id")
+    staged = SimpleNamespace(ranking=result, **{k: getattr(run, k) for k in keep})
+    values = _summary_values(openpyxl.load_workbook(_write(staged, tmp_path / "r.xlsx", "es")))
+    whole = programme["cost"].sum() - programme.loc[earlier, "cost"]
+    assert programme_cost(programme) == pytest.approx(whole)
+    assert values["Costo total (con cofinanciamiento)"] == round(whole)
+    assert values["Costo para el presupuesto"] == round(programme["cost_net"].sum())
+
+
+def test_spanish_sheets_say_codes_and_terms_in_words(sample_es):
+    wb = sample_es
+    raw = set(POPULATION_SOURCES)  # synthetic, file, osm_tag, raster, estimate_from_buildings...
+    for name in ("Ganancias", "Alertas y supuestos"):
+        cells = [c.value for row in wb[name].iter_rows() for c in row if isinstance(c.value, str)]
+        assert not set(cells) & raw, name
+        assert "muestra sintética (inventada)" in cells, name
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str):
+                    assert not re.search(r"(?i)\bprograma\b|día promedio", c.value), (
+                        ws.title,
+                        c.coordinate,
+                        c.value,
+                    )
+    assert "Cartera" in wb.sheetnames and "Obras en la cartera" in _summary_values(wb)
+    assert "Persona-minutos ahorrados por viaje (promedio del año)" in _summary_values(wb)
+    notes = [c.value for c in wb["Alertas y supuestos"]["A"] if isinstance(c.value, str)]
+    assert f"• Valor social del tiempo: S/{NBSP}3 por hora" in " ".join(notes)
+    assert "PEN por hora" not in " ".join(notes)
+
+
+def test_bundle_works_count_the_people_they_serve_in_the_programme(ranked_sample, sample_es):
+    """A funded work that pays only with others shows whom it serves there, as its ficha does."""
+    run = ranked_sample
+    table = invierte_table(run.ranking, works=run.works, communities=run.access, config=run.config)
+    table = table.set_index("work_id")
+    programme = table[table["in_programme"]]
+    gains = run.ranking.gains
+    bundles = [w for w in programme.index if not (gains["work_id"] == w).any()]
+    assert len(bundles) >= 4  # the sample has works that pay only together (BRG-0069 ...)
+    assert (programme["people_benefited"] > 0).all()
+    assert (programme["communities_served"] > 0).all()
+    assert programme["investment_per_person_benefited"].notna().all()
+    for work_id in bundles:
+        rows = communities_served(run.ranking, work_id)  # what the ficha lists
+        row = programme.loc[work_id]
+        assert not rows.alone
+        assert row["people_benefited"] == rows.frame["population"].sum()
+        assert row["communities_served"] == len(rows.frame)
+        basis = "in the programme" + (", with " + "; ".join(rows.partners) if rows.partners else "")
+        assert row["beneficiaries_basis"] == basis
+    paired = [w for w in bundles if run.ranking.ranking.loc[w, "pays_together_with"]]
+    assert paired and all(programme.loc[w, "beneficiaries_basis"].count("BRG-") for w in paired)
+    alone = table.drop(index=bundles)
+    assert (alone["beneficiaries_basis"] == "work alone").all()
+    # the Spanish sheet says the basis in words
+    headers, rows, _ = _table(sample_es["Invierte.pe"], "Código de la obra")
+    basis = [r[headers.index("Base de los beneficiarios")] for r in rows]
+    assert basis.count("la obra sola") == len(alone)
+    assert sum(b.startswith("en la cartera") for b in basis) == len(bundles)
+
+
+def test_invierte_csv_leaves_the_order_empty_outside_the_programme(ranked_sample, tmp_path):
+    run = ranked_sample
+    table = invierte_table(run.ranking, works=run.works, communities=run.access, config=run.config)
+    assert (~table["in_programme"]).any()  # the sample's top works outside the programme
+    path = invierte_mod.write_invierte_table(
+        tmp_path / "invierte_pe.csv", table, data_source=run.data_source, run_id=run.run_id
+    )
+    back = pd.read_csv(path, dtype=str, keep_default_na=False)
+    inside = table["in_programme"].to_numpy()
+    assert (back.loc[~inside, "programme_order"] == "").all()
+    orders = back.loc[inside, "programme_order"].astype(int).tolist()
+    assert orders == list(range(1, len(orders) + 1))
