@@ -13,33 +13,21 @@ import html
 import logging
 import math
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from browser import CHROMIUM_ARGS, chromium_path
 
-from connectivity import pipeline
 from connectivity.deliverables import fichas_facts, select_works, write_fichas
 from connectivity.deliverables.pdf import find_chromium, pdf_page_count, print_to_pdf
 from connectivity.i18n import NBSP, fmt_money
-from connectivity.settings import settings
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 A4_PT = (595.28, 841.89)
 #: Printed, a sheet's box (A4 less the @page margins of fichas.css) in CSS pixels.
 PRINT_WIDTH_PX = (210 - 22) / 25.4 * 96
 PRINT_HEIGHT_PX = (297 - 18) / 25.4 * 96
-
-
-def _run(home: Path, region: str | Path) -> Any:
-    old = settings.home
-    settings.home = home
-    try:
-        return pipeline.run_stages(region, until="ranking")
-    finally:
-        settings.home = old
 
 
 def _write(run: Any, folder: Path, **kwargs: Any) -> list[Path]:
@@ -58,11 +46,9 @@ def _write(run: Any, folder: Path, **kwargs: Any) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def sample_run(tmp_path_factory: pytest.TempPathFactory, repo_root: Path) -> Any:
-    home = tmp_path_factory.mktemp("home")
-    (home / "data" / "regions").mkdir(parents=True)
-    shutil.copy(repo_root / "data" / "regions" / "sample.toml", home / "data" / "regions")
-    return _run(home, "sample")
+def sample_run(ranked_sample: Any) -> Any:
+    """The session's sample run (conftest.py), shared with the workbook's tests."""
+    return ranked_sample
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +57,9 @@ def sample_fichas(sample_run: Any, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="module")
-def cusco_run(tmp_path_factory: pytest.TempPathFactory, repo_root: Path, shared_data: Path) -> Any:
-    return _run(tmp_path_factory.mktemp("home"), repo_root / "data" / "regions" / "cusco.toml")
+def cusco_run(ranked_cusco: Any) -> Any:
+    """The session's Cusco run (conftest.py), shared with the workbook's tests."""
+    return ranked_cusco
 
 
 @pytest.fixture(scope="module")
