@@ -545,10 +545,17 @@ def figures(ctx: Context, work_id: str, rows: Rows) -> list[dict[str, Any]]:
         paid = num(ctx.step(work_id)["cost_net"])
         if abs(paid - net) > 0.5:
             costs.append((t["cost_in_programme"], money(paid)))
-    costs.append((t["cost_per_person"], money(num(work.get("cost_per_person_benefited")))))
     people_words = _people_words(lang)
     pop = pd.to_numeric(rows.frame["population"], errors="coerce").fillna(0)
     people = num(work["people_benefited"]) if rows.alone else float(pop.sum())
+    # a bundle work gains nothing alone: its cost per person is over the people it serves
+    # in the programme, the same people the sheet counts (and invierte_pe.csv)
+    per_person = (
+        num(work.get("cost_per_person_benefited"))
+        if rows.alone
+        else (net / people if people > 0 else math.nan)
+    )
+    costs.append((t["cost_per_person"], money(per_person)))
     gaining = [
         (t["people"], fmt_number(people, lang)),
         (t["communities"], fmt_number(len(rows.frame), lang)),

@@ -243,6 +243,22 @@ def test_sample_plurals_and_reasons(sample_run, sample_fichas) -> None:
         improved = after[[w in str(ws).split(";") for ws in after["improved_by"].fillna("")]]
         for name in improved["name"].head(fichas_facts.MAX_ROWS - 1):
             assert name in text
+        # its net cost per person is over the people it serves in the programme, not "—"
+        ctx = fichas_facts.Context(
+            result=result,
+            network=sample_run.network,
+            config=sample_run.config,
+            lang="es",
+            data_source="",
+            run_id="",
+            works=sample_run.works,
+            waterways=None,
+        )
+        rows = fichas_facts.rows_of(ctx, w)
+        people = float(rows.frame["population"].sum())
+        costs = dict(fichas_facts.figures(ctx, w, rows)[0]["items"])
+        net = float(ranking.loc[w, "cost_net"])
+        assert costs["Costo neto por persona beneficiada"] == fmt_money(net / people, "PEN", "es")
 
 
 def test_flagged_work_says_verify_in_the_field(sample_run, sample_fichas) -> None:
