@@ -37,7 +37,12 @@ import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import (
+    column_index_from_string,
+    coordinate_from_string,
+    get_column_letter,
+)
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from connectivity import _columns
@@ -66,6 +71,11 @@ _WARN_FILL = PatternFill("solid", fgColor="FFC7CE")
 _MUTED_FONT = Font(italic=True, color="666666")
 _SECTION_FONT = Font(bold=True, size=12)
 _MAX_WIDTH = 60
+#: Widest sheet (sum of column widths, in characters) printed one page wide: an A4
+#: landscape page holds about 145 at 100%, so this keeps the print at three fifths or more.
+_FIT_WIDTH_MAX = 240.0
+#: How much wider and taller a title's characters are than a body cell's (bold, size 14).
+_TITLE_SCALE = 1.5
 
 
 def _grouped(prefix: str, *, small_from: int) -> str:
@@ -138,6 +148,7 @@ class SheetWriter:
     currency: str = "PEN"
     row: int = 1
     widths: dict[int, float] = field(default_factory=dict)
+    lines: list[int] = field(default_factory=list)
 
     def _seen(self, col: int, text: str, *, cap: int = _MAX_WIDTH) -> None:
         longest = max((len(line) for line in text.split("\n")), default=0)
@@ -146,13 +157,16 @@ class SheetWriter:
     def title(self, text: str, *, synthetic: str = "", source: str = "") -> None:
         """Write the sheet's title, the synthetic-data warning (if any) and the source line."""
         self.ws.cell(self.row, 1, _text(text)).font = _TITLE_FONT
+        self.lines.append(self.row)
         self.row += 1
         if synthetic:
             cell = self.ws.cell(self.row, 1, _text(synthetic))
             cell.font, cell.fill = _WARN_FONT, _WARN_FILL
+            self.lines.append(self.row)
             self.row += 1
         if source:
             self.ws.cell(self.row, 1, _text(source)).font = _MUTED_FONT
+            self.lines.append(self.row)
             self.row += 1
         self.row += 1
 
@@ -164,6 +178,7 @@ class SheetWriter:
     def note(self, text: str) -> None:
         """Write a line of explanation in grey."""
         self.ws.cell(self.row, 1, _text(text)).font = _MUTED_FONT
+        self.lines.append(self.row)
         self.row += 1
 
     def blank(self) -> None:
@@ -297,11 +312,49 @@ class SheetWriter:
                 self.value(i, j, value, unit=unit, digits=digits)
         if freeze:
             self.ws.freeze_panes = self.ws.cell(head + 1, freeze_cols + 1).coordinate
+            self.ws.print_title_rows = f"{head}:{head}"  # headers on every printed page
         self.row = head + len(frame) + 2
         return head
 
+    def _wrap_lines(self, total: float) -> None:
+        """Wrap a title or note line wider than the sheet across its columns (prints whole)."""
+        last = max(self.widths, default=1)
+        for i, row in enumerate(self.lines):
+            cell = self.ws.cell(row, 1)
+            scale = _TITLE_SCALE if i == 0 else 1.0  # the title: bold, size 14
+            width = len(str(cell.value or "")) * scale
+            if width <= total or last < 2:
+                continue
+            self.ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            self.ws.row_dimensions[row].height = 15.0 * scale * math.ceil(1.1 * width / total)
+
     def finish(self, *, min_widths: Sequence[float] = ()) -> None:
-        """Fit the column widths to what was written."""
+        """Fit the column widths to what was written; print on A4 landscape, all columns on a page.
+
+        A printed sheet is as wide as one page (as many pages long as it
+        needs) unless that would shrink it below about three fifths (a table of
+        many columns then runs over several pages, its first columns
+        repeated); its table headers repeat on every page, and the footer
+        says the sheet and page (``Cartera — 2 / 5``).
+        """
+        total = 0.0
         for col, width in self.widths.items():
             floor = min_widths[col - 1] if col - 1 < len(min_widths) else 0.0
             self.ws.column_dimensions[get_column_letter(col)].width = max(width, floor)
+            total += max(width, floor)
+        setup = self.ws.page_setup
+        setup.paperSize = self.ws.PAPERSIZE_A4
+        setup.orientation = self.ws.ORIENTATION_LANDSCAPE
+        if total <= _FIT_WIDTH_MAX:
+            setup.fitToWidth, setup.fitToHeight = 1, 0
+            self.ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+            self._wrap_lines(total)
+        elif self.ws.freeze_panes is not None:
+            kept = column_index_from_string(coordinate_from_string(self.ws.freeze_panes)[0]) - 1
+            if kept > 0:
+                self.ws.print_title_cols = f"A:{get_column_letter(kept)}"
+        self.ws.page_margins.left = self.ws.page_margins.right = 0.4
+        self.ws.page_margins.top = self.ws.page_margins.bottom = 0.5
+        footer = self.ws.oddFooter.center  # type: ignore[union-attr]  # always set by openpyxl
+        footer.text, footer.size = "&A — &P / &N", 8

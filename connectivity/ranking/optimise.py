@@ -31,12 +31,15 @@ programme.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import logging
 import math
+import os
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -332,17 +335,43 @@ def _knapsack(
                 row[where[a]] = row[where[b]] = 1.0
                 rows.append(row)
                 upper.append(1.0)
-    result = milp(
-        c=-score[useful],
-        constraints=LinearConstraint(np.vstack(rows), -np.inf, np.array(upper)),
-        integrality=np.ones(n),
-        bounds=Bounds(0, 1),
-        options={"time_limit": max(time_limit_s, 0.1)},
-    )
+    with _native_stdout_silenced():
+        result = milp(
+            c=-score[useful],
+            constraints=LinearConstraint(np.vstack(rows), -np.inf, np.array(upper)),
+            integrality=np.ones(n),
+            bounds=Bounds(0, 1),
+            options={"time_limit": max(time_limit_s, 0.1), "disp": False},
+        )
     if result.x is None:
         return []
     chosen = useful[np.asarray(result.x) > 0.5]
     return [int(i) for i in chosen[np.argsort(-score[chosen], kind="stable")]]
+
+
+@contextlib.contextmanager
+def _native_stdout_silenced() -> Iterator[None]:
+    """Send what native code prints on standard output to the null device for a while.
+
+    HiGHS writes some solver notes straight to file descriptor 1 even with
+    ``disp=False`` (``HighsMipSolverData::...``); in a run they would land
+    among the log lines a planner reads. Python's own output is flushed
+    before and after.
+    """
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no standard output at all: nothing to keep clean
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _set_cost(members: Sequence[int], cost: np.ndarray, alternatives: Alternatives) -> float:

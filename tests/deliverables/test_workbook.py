@@ -31,6 +31,7 @@ from connectivity.deliverables.invierte import (
     ubigeo_of_communities,
 )
 from connectivity.deliverables.workbook import SHEETS, programme_cost, write_workbook
+from connectivity.deliverables.xlsx import SheetWriter
 from connectivity.i18n import NBSP
 from connectivity.sources.population.provenance import POPULATION_SOURCES
 
@@ -409,3 +410,33 @@ def test_invierte_csv_leaves_the_order_empty_outside_the_programme(ranked_sample
     assert (back.loc[~inside, "programme_order"] == "").all()
     orders = back.loc[inside, "programme_order"].astype(int).tolist()
     assert orders == list(range(1, len(orders) + 1))
+
+
+def test_every_sheet_prints_on_a4_landscape_with_its_headers(sample_es):
+    for ws in sample_es.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert str(ws.page_setup.paperSize) == str(ws.PAPERSIZE_A4), ws.title
+        assert "&P" in ws.oddFooter.center.text, ws.title
+        if ws.freeze_panes:  # a table: its headers repeat on every page
+            head = int(re.sub(r"[A-Z]+", "", ws.freeze_panes)) - 1
+            assert ws.print_title_rows == f"${head}:${head}", ws.title
+    # the summary prints one page wide
+    summary = sample_es["Resumen"]
+    assert summary.sheet_properties.pageSetUpPr.fitToPage
+    assert summary.page_setup.fitToWidth == 1 and summary.page_setup.fitToHeight == 0
+    # the ranking, far wider than a page, runs over pages with its first columns repeated
+    ranking = sample_es["Ranking"]
+    assert not ranking.sheet_properties.pageSetUpPr.fitToPage
+    assert ranking.print_title_cols and ranking.print_title_cols.startswith("$A:")
+
+
+def test_a_line_wider_than_a_narrow_sheet_is_wrapped_across_its_columns():
+    ws = openpyxl.Workbook().active
+    writer = SheetWriter(ws, "es")
+    writer.title("Título corto")
+    writer.note("una nota larga " * 12)
+    writer.pairs([("Costo", 1234.5, "money"), ("Personas", 12, "people")])
+    writer.finish()
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert [str(r) for r in ws.merged_cells.ranges] == ["A3:B3"]  # the note, not the title
+    assert ws["A3"].alignment.wrap_text and ws.row_dimensions[3].height >= 30

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 
 import geopandas as gpd
 import numpy as np
@@ -269,3 +270,14 @@ def test_fords_in_series_are_funded_together(sample_network, sample_works):
     best = ranking.select_portfolio(sample_network, works, budget=budget)
     assert set(best.programme["work_id"]) == set(pair)
     assert _total(best) > 1.5 * alone.sum() and _total(best) > _total(greedy)
+
+
+def test_native_solver_notes_stay_off_standard_output(capfd):
+    from connectivity.ranking.optimise import _native_stdout_silenced
+
+    print("before", flush=True)
+    with _native_stdout_silenced():
+        os.write(1, b"HighsMipSolverData::transformNewIntegerFeasibleSolution\n")
+    print("after", flush=True)
+    out = capfd.readouterr().out
+    assert out == "before\nafter\n"
