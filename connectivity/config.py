@@ -21,7 +21,11 @@ Schema
     Exactly one of ``path`` (``.osm`` XML or ``.osm.pbf``), ``place`` (a place
     name for Overpass), ``bbox`` (``[west, south, east, north]``) or
     ``polygon`` (a vector file with the area). ``url``: public download used
-    when ``path`` does not exist.
+    when ``path`` does not exist. ``reader``: how a local file is read,
+    ``"fast"`` (default: pyosmium into arrays,
+    :func:`connectivity.sources.osm.read_roads`) or ``"osmnx"`` (through
+    osmnx, :func:`connectivity.sources.osm.graph_from_osm_file`); both give
+    the same network. Online sources always go through osmnx.
 ``[population]``
     ``kind``: ``"points"`` (CSV/GeoJSON/GeoPackage), ``"raster"`` (GeoTIFF,
     local or URL) or ``"osm_places"``; ``path``/``url``; for CSV the column
@@ -229,6 +233,7 @@ class RoadsSection(_Section):
     place: str | None = None
     bbox: tuple[float, float, float, float] | None = None
     polygon: str | None = None
+    reader: Literal["fast", "osmnx"] = "fast"
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> RoadsSection:

@@ -1,7 +1,8 @@
 """Build the routable network of a region; find its disconnected pieces.
 
 :func:`build_network` turns an OpenStreetMap road graph (as loaded by
-:mod:`connectivity.sources.osm`) into node and edge GeoDataFrames in a
+:mod:`connectivity.sources.osm`: an osmnx graph, or the fast reader's
+``RoadFrames``) into node and edge GeoDataFrames in a
 projected CRS (a :class:`RoadNetwork`): it joins the places
 (:mod:`~connectivity.network.connectors`), classes the roads, cuts unbridged
 river crossings (:mod:`~connectivity.network.crossings`) and adds travel times
@@ -15,7 +16,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import geopandas as gpd
 import networkx as nx
@@ -29,6 +30,9 @@ from connectivity.errors import CrsError, EmptyRegionError
 from connectivity.network.connectors import attach_points
 from connectivity.network.crossings import mark_unbridged_crossings
 from connectivity.network.speeds import SpeedTables, _tag, add_road_class, add_travel_times
+
+if TYPE_CHECKING:
+    from connectivity.sources.osm.fast_roads import RoadFrames
 
 __all__ = [
     "RAIN_FALLBACK",
@@ -222,12 +226,23 @@ def with_rain_weights(frame: FrameT, *, what: str) -> FrameT:
     return out
 
 
-def _gdfs_from_graph(graph: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    import osmnx as ox
+def _gdfs_from_graph(
+    graph: nx.MultiDiGraph | RoadFrames,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    from connectivity.sources.osm.fast_roads import RoadFrames
 
-    if graph.number_of_edges() == 0:
-        raise EmptyRegionError("the road graph has no edges (empty region or no roads in the data)")
-    nodes, edges = ox.graph_to_gdfs(graph, nodes=True, edges=True, fill_edge_geometry=True)
+    if isinstance(graph, RoadFrames):  # the fast reader's frames: already osmnx-shaped
+        if graph.edges.empty:
+            raise EmptyRegionError(f"{graph.source}: the road network has no edges")
+        nodes, edges = graph.nodes, graph.edges.copy(deep=False)
+    else:
+        import osmnx as ox
+
+        if graph.number_of_edges() == 0:
+            raise EmptyRegionError(
+                "the road graph has no edges (empty region or no roads in the data)"
+            )
+        nodes, edges = ox.graph_to_gdfs(graph, nodes=True, edges=True, fill_edge_geometry=True)
     highway = _tag(edges, "highway")
     not_road = highway.isna()
     if not_road.any():
@@ -267,7 +282,7 @@ def _orient_geometries(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame) -> gpd.
 
 
 def build_network(
-    graph: nx.MultiDiGraph,
+    graph: nx.MultiDiGraph | RoadFrames,
     *,
     communities: gpd.GeoDataFrame,
     markets: gpd.GeoDataFrame | None = None,
@@ -283,8 +298,10 @@ def build_network(
 
     Parameters
     ----------
-    graph : networkx.MultiDiGraph
-        Road graph as loaded by osmnx (any CRS; OSM tags as edge attributes).
+    graph : networkx.MultiDiGraph or RoadFrames
+        Road graph as loaded by osmnx (any CRS; OSM tags as edge attributes),
+        or the same network as frames from
+        :func:`connectivity.sources.osm.read_roads` (the fast reader).
     communities : geopandas.GeoDataFrame
         Points with ``community_id`` and ``population``.
     markets, schools : geopandas.GeoDataFrame, optional

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import networkx as nx
@@ -21,6 +22,9 @@ from connectivity.config import FacilitySection, RegionConfig, require_file
 from connectivity.errors import ConfigError, DownloadError, EmptyRegionError
 from connectivity.network import RoadNetwork, SpeedTables, build_network, facility_layer_name
 from connectivity.settings import settings
+
+if TYPE_CHECKING:
+    from connectivity.sources.osm import RoadFrames
 
 __all__ = [
     "OSM_ATTRIBUTION",
@@ -46,8 +50,9 @@ class RegionInputs:
     Attributes
     ----------
     config : RegionConfig
-    graph : networkx.MultiDiGraph
-        Road graph (WGS84) as loaded from OSM.
+    graph : networkx.MultiDiGraph or RoadFrames
+        Road graph (WGS84) as loaded from OSM: frames from the fast reader
+        (a local file with ``[roads] reader = "fast"``), else an osmnx graph.
     communities : geopandas.GeoDataFrame
         Points in EPSG:4326.
     facilities : dict of str to geopandas.GeoDataFrame
@@ -67,7 +72,7 @@ class RegionInputs:
     """
 
     config: RegionConfig
-    graph: nx.MultiDiGraph
+    graph: nx.MultiDiGraph | RoadFrames
     communities: gpd.GeoDataFrame
     facilities: dict[str, gpd.GeoDataFrame]
     dem_path: Path | None
@@ -110,7 +115,8 @@ def _ensure_sample(cfg: RegionConfig) -> None:
     generate_sample_region(cfg.sample_dir, seed=cfg.sample.seed, size=cfg.sample.size)
 
 
-def _load_graph(cfg: RegionConfig) -> tuple[nx.MultiDiGraph, Path | None]:
+def _load_graph(cfg: RegionConfig) -> tuple[nx.MultiDiGraph | RoadFrames, Path | None]:
+    """Load the roads: a local file with the ``[roads] reader``, online sources with osmnx."""
     from connectivity.sources import osm
 
     roads = cfg.roads
@@ -127,6 +133,8 @@ def _load_graph(cfg: RegionConfig) -> tuple[nx.MultiDiGraph, Path | None]:
                     f"{cfg.source_file}: [roads] {path} not found, and {err}"
                 ) from err
         path = require_file(path, what="roads.path", config=cfg)
+        if roads.reader == "fast":
+            return osm.read_roads(path), path
         return osm.graph_from_osm_file(path), path
     try:  # online: the message names the config (an unreachable server: use roads.path)
         if roads.place is not None:
@@ -206,9 +214,13 @@ def load_inputs(cfg: RegionConfig) -> RegionInputs:
 
     _ensure_sample(cfg)
     graph, osm_file = _load_graph(cfg)
-    xs = [d["x"] for _, d in graph.nodes(data=True)]
-    ys = [d["y"] for _, d in graph.nodes(data=True)]
-    area = box(min(xs), min(ys), max(xs), max(ys)).buffer(REGION_MARGIN_DEG)
+    if isinstance(graph, nx.MultiDiGraph):
+        xs = [d["x"] for _, d in graph.nodes(data=True)]
+        ys = [d["y"] for _, d in graph.nodes(data=True)]
+        area = box(min(xs), min(ys), max(xs), max(ys)).buffer(REGION_MARGIN_DEG)
+    else:
+        xs, ys = graph.nodes["x"].tolist(), graph.nodes["y"].tolist()
+        area = box(*graph.nodes.total_bounds).buffer(REGION_MARGIN_DEG)
 
     pop = cfg.population
     if pop.kind == "points":
