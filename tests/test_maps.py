@@ -234,6 +234,11 @@ def _hand_ranking(
 
 @pytest.fixture(scope="module")
 def region(tmp_path_factory: pytest.TempPathFactory) -> Region:
+    return build_region(tmp_path_factory)
+
+
+def build_region(tmp_path_factory: pytest.TempPathFactory) -> Region:
+    """The small sample region (size 0.3), ranked by hand, with names like scripts."""
     files = generate_sample_region(tmp_path_factory.mktemp("sample"), seed=7, size=0.3)
     comm = _points(files.communities_csv)
     hamlets = comm.index[comm["category"] == "hamlet"]

@@ -31,7 +31,8 @@ works_view
     What the maps read from a ranking result, in fixed column names.
 works_payload
     The works (as columns), their routes and the programme's axes in the
-    investments map's payload.
+    investments map's payload; which works a map over its byte budget
+    (``MAX_MAP_BYTES``) draws whole, brief, or not at all.
 states
     Which passability state shows a gain: the programme's best state (days
     weighted), each community's and each work's.
@@ -55,13 +56,14 @@ text
 from __future__ import annotations
 
 from connectivity.maps.access import access_map
-from connectivity.maps.investments import MAX_GAIN_ROWS, investments_map
+from connectivity.maps.investments import MAX_GAIN_ROWS, MAX_MAP_BYTES, investments_map
 from connectivity.maps.overview import overview_figure, overview_png
 from connectivity.maps.style import MINUTE_BINS, ROAD_STYLE
 from connectivity.maps.write import write_maps
 
 __all__ = [
     "MAX_GAIN_ROWS",
+    "MAX_MAP_BYTES",
     "MINUTE_BINS",
     "ROAD_STYLE",
     "access_map",

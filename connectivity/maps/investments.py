@@ -8,7 +8,10 @@ in any passability state. The map opens on the minutes gained in the state in
 which the programme saves most (:mod:`connectivity.maps.states`). Clicking a
 work lists what it is, what it costs and the communities that gain (before →
 after minutes), and draws the route it improves most, in the state in which
-it saves most (:mod:`connectivity.maps.works_payload`).
+it saves most (:mod:`connectivity.maps.works_payload`). The page stays
+under :data:`MAX_MAP_BYTES` at any size: the programme, the top works and
+every community are always drawn whole; the other candidates are drawn
+brief, then only the best-ranked that fit, and the map says so.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ import pandas as pd
 
 from connectivity.access import UNREACHABLE_CAP_MIN
 from connectivity.errors import DataError
-from connectivity.maps.encoding import _Names, _Segments, _text
-from connectivity.maps.page import _map_page
+from connectivity.maps.encoding import _json, _Names, _Segments, _text
+from connectivity.maps.page import _map_page, _page_bytes_around
 from connectivity.maps.payload import (
     _check_access,
     _check_lang,
@@ -57,9 +60,13 @@ from connectivity.maps.works_view import _works_view
 from connectivity.network import RoadNetwork
 from connectivity.ranking import ScoreWeights
 
-__all__ = ["MAX_GAIN_ROWS", "investments_map"]
+__all__ = ["MAX_GAIN_ROWS", "MAX_MAP_BYTES", "investments_map"]
 
 log = logging.getLogger(__name__)
+
+#: ``investments.html`` is kept under this many bytes (the target is 10 MB: the page opens
+#: quickly in a browser and goes by e-mail), whatever the number of candidate works.
+MAX_MAP_BYTES = 9_500_000
 
 
 def investments_map(
@@ -78,6 +85,7 @@ def investments_map(
     thresholds_min: Sequence[float] = MINUTE_BINS,
     routes: bool = True,
     unreachable_cap_min: float | None = None,
+    max_bytes: int | None = MAX_MAP_BYTES,
 ) -> folium.Map:
     """Map of the ranked road works, the chosen portfolio, and minutes before and after.
 
@@ -107,6 +115,13 @@ def investments_map(
         As in :func:`access_map` (default: the ranking's ``cap_min``, else
         480); the legend gives the region's averages before → after the
         portfolio.
+    max_bytes : int or None
+        Size the page is kept under (default :data:`MAX_MAP_BYTES`; None: no
+        limit). The programme, the top ``top_n`` works and every community
+        are always drawn whole; when everything does not fit, the other
+        candidates are drawn simplified with a brief popup, and then only
+        the best-ranked of them that fit; the legend, the layer's name and
+        their popups say so (:func:`~connectivity.maps.works_payload.choose_shown`).
 
     Returns
     -------
@@ -182,7 +197,23 @@ def investments_map(
         route_states=route_states,
     )
     payload["summary"] = _summary_payload(access, kinds, cap_min=unreachable_cap_min, after=after)
-    payload["works"] = _works_payload(
+    currencies = view.works["currency"].map(_text)
+    payload["currency"] = currencies.iloc[0] if len(currencies) else ""
+    axes = _axes_payload(getattr(ranking, "axes", None), view, network.crs, lang, names)
+    payload["axes"] = axes
+    payload["topN"] = int(top_n)
+    payload.update(_gain_payload(ranking, best, shares, unreachable_cap_min))
+    budget = None
+    if max_bytes is not None:
+        # what the page holds besides the works: the payload so far, the names and road
+        # segments _map_page adds, Leaflet and the drawing script
+        budget = max_bytes - (
+            len(_json(payload).encode("utf-8"))
+            + len(_json(names.items).encode("utf-8"))
+            + len(_json(segments.coords))
+            + _page_bytes_around()
+        )
+    payload["works"], shown = _works_payload(
         view,
         access,
         kinds,
@@ -194,12 +225,14 @@ def investments_map(
         cap_min=unreachable_cap_min,
         router=router,
         after_router=after_router,
+        budget_bytes=budget,
     )
-    currencies = view.works["currency"].map(_text)
-    payload["currency"] = currencies.iloc[0] if len(currencies) else ""
-    payload["axes"] = _axes_payload(getattr(ranking, "axes", None), view, network.crs, lang, names)
-    payload["topN"] = int(top_n)
-    payload.update(_gain_payload(ranking, best, shares, unreachable_cap_min))
+    payload["worksShown"] = shown.payload()
+    # the axes' works are positions among the works drawn (the programme always is)
+    drawn = {w: i for i, w in enumerate(payload["works"]["id"])}
+    every = list(view.works.index)
+    for axis in axes:
+        axis["works"] = [drawn[every[i]] for i in axis["works"] if every[i] in drawn]
     m = _map_page(payload, t, network, access, segments, names, works=True, top_n=top_n)
     log.info(
         "investments map: %d works (%d in the portfolio), %d communities",

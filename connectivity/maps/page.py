@@ -25,10 +25,12 @@ from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from connectivity.errors import DataError
+from connectivity.i18n import fmt_number
 from connectivity.maps.encoding import _WGS84, _json, _Names, _Segments
 from connectivity.network import RoadNetwork
 
 
+@cache
 def _leaflet_assets() -> tuple[str, str]:
     """Leaflet's script and style sheet (images inlined), from ``xstatic-leaflet``."""
     try:
@@ -71,6 +73,13 @@ def _inline(tag: str, text: str) -> Element:
     keeps a ``{{`` or ``{#`` in a script from being read as template syntax.
     """
     return Element(f"<{tag}>{{% raw %}}{text}{{% endraw %}}</{tag}>")
+
+
+def _page_bytes_around() -> int:
+    """Bytes a map page takes besides its payload: Leaflet, the drawing script, the HTML."""
+    script, css = _leaflet_assets()
+    inlined = script + css + _asset("draw.js") + _asset("maps.css")
+    return len(inlined.encode("utf-8")) + 8_000  # folium's page, layers and controls
 
 
 class _Draw(MacroElement):
@@ -141,8 +150,12 @@ def _add_groups(
     works: bool,
     top_n: int = 0,
     axes: bool = False,
+    rest_upto: str | None = None,
 ) -> None:
     """Add the overlays in the layer control's order; ``kinds`` as in the payload's ``kinds``.
+
+    ``rest_upto``: rank of the last other candidate drawn (written for
+    people), when the map leaves the rest out (the layer's name says so).
 
     The communities are one layer: what colours them (minutes to a kind in a
     state, before or after, or minutes gained) is chosen in the map's own
@@ -160,7 +173,8 @@ def _add_groups(
         if axes:
             add("axes", t["layer_axes"], show=False)
         add("works", t["layer_works"].format(n=top_n))
-        add("works_rest", t["layer_works_rest"], show=False)
+        rest = t["layer_works_rest"] if rest_upto is None else t["layer_works_rest_upto"]
+        add("works_rest", rest.format(rank=rest_upto), show=False)
     add("communities", t["layer_communities"])
     for k in kinds:
         add(k["group"], k["layer"], show=not works or k["kind"] in SHOWN_WITH_WORKS)
@@ -185,6 +199,7 @@ def _map_page(
     payload["seg"] = {"c": segments.coords}
     payload["names"] = names.items
     bounds = _bounds(access, network)
+    last = (payload.get("worksShown") or {}).get("lastRank")
     m, groups = _base_map(bounds, t)
     _add_groups(
         m,
@@ -194,6 +209,7 @@ def _map_page(
         works=works,
         top_n=top_n,
         axes=bool(payload.get("axes")),
+        rest_upto=None if last is None else fmt_number(float(last), payload["lang"]),
     )
     return _finish(m, groups, payload, bounds)
 

@@ -42,6 +42,20 @@ _TEXT: dict[str, dict[str, str]] = {
         "layer_rivers": "Ríos y quebradas",
         "layer_works": "Obras: puestos 1–{n}",
         "layer_works_rest": "Otras obras candidatas",
+        "layer_works_rest_upto": "Otras obras candidatas (hasta el puesto {rank})",
+        "works_brief": (
+            "Mapa aligerado: la descripción de esta obra, las comunidades que ganan y sus "
+            "persona-minutos están en ranking.csv ({id})."
+        ),
+        "works_shown_brief": (
+            "Mapa aligerado: las otras candidatas se dibujan simplificadas (±{m} m) y con una "
+            "ficha breve; su detalle está en ranking.csv."
+        ),
+        "works_shown_some": (
+            "Se dibujan {shown} de {total} obras candidatas: el programa, los puestos 1–{top} y "
+            "las demás hasta el puesto {rank}. Las {hidden} restantes no caben en el mapa: "
+            "están en ranking.csv."
+        ),
         "layer_portfolio": "Cartera elegida (presupuesto)",
         "season_dry": "época seca",
         "season_wet": "crecida (vados cerrados)",
@@ -203,6 +217,20 @@ _TEXT: dict[str, dict[str, str]] = {
         "layer_rivers": "Rivers and streams",
         "layer_works": "Works: ranks 1–{n}",
         "layer_works_rest": "Other candidate works",
+        "layer_works_rest_upto": "Other candidate works (down to rank {rank})",
+        "works_brief": (
+            "Lightened map: this work's description, the communities that gain and its "
+            "person-minutes are in ranking.csv ({id})."
+        ),
+        "works_shown_brief": (
+            "Lightened map: the other candidates are drawn simplified (±{m} m) with a brief "
+            "popup; their details are in ranking.csv."
+        ),
+        "works_shown_some": (
+            "{shown} of {total} candidate works are drawn: the programme, ranks 1–{top} and "
+            "the others down to rank {rank}. The other {hidden} do not fit in the map: they "
+            "are in ranking.csv."
+        ),
         "layer_portfolio": "Chosen portfolio (budget)",
         "season_dry": "dry season",
         "season_wet": "rivers in flood (fords shut)",

@@ -11,13 +11,24 @@ it helps most, in the passability state in which it saves most
 (:func:`connectivity.ranking.axes.programme_axes`) carry their corridor, a
 colour differing from their neighbours', and their figures written for
 people (:func:`connectivity.i18n.fmt_money`).
+
+A department has tens of thousands of candidate works; drawn whole they
+would make the page too heavy to open. When they do not fit in the map's
+byte budget (:data:`connectivity.maps.investments.MAX_MAP_BYTES`), the
+programme and the top ranks stay whole and the other candidates are drawn
+brief: simplified to :data:`REST_SIMPLIFY_M`, without description, gains or
+person-minutes (``ranking.csv`` has them), and if that is still too much,
+only the best-ranked that fit (:func:`choose_shown`); ``worksShown`` tells
+the page what to say.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -43,12 +54,16 @@ from connectivity.maps.style import AXIS_COLORS
 from connectivity.maps.text import Lang, work_type_label
 from connectivity.maps.works_view import _WorksView
 
-__all__ = ["MAX_GAIN_ROWS"]
+__all__ = ["MAX_GAIN_ROWS", "REST_SIMPLIFY_M", "WorksShown", "choose_shown"]
 
 log = logging.getLogger(__name__)
 
 #: Rows of "communities that gain" kept per work in its popup.
 MAX_GAIN_ROWS = 25
+#: Works outside the programme and the top ranks, drawn briefly when the map would be too
+#: heavy (:func:`choose_shown`), are simplified to this many metres: a few pixels at the
+#: zooms a region is seen at, for thin lines of a layer hidden at first.
+REST_SIMPLIFY_M = 15.0
 #: Corridors of the axes are simplified to this many metres.
 AXIS_SIMPLIFY_M = 10.0
 #: Two axes closer than this (metres) take different colours.
@@ -76,18 +91,37 @@ _WORK_FIELDS = (
     "state",
 )
 
+#: Fields only the works in full carry when the other candidates are brief.
+_DETAIL_FIELDS = ("desc", "pmin", "order", "at", "gains", "more", "state", "route")
 
-def _int(value: Any) -> int | None:
-    """Round to a whole number (None for a missing or infinite value)."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return None
-    return round(x) if math.isfinite(x) else None
+
+def _ints(values: Any) -> list[int | None]:
+    """:func:`_int` of every value of a column."""
+    arr = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    return [round(x) if math.isfinite(x) else None for x in arr.tolist()]
 
 
 def _steps(lat: float, lon: float) -> list[int]:
     return [round(lat / COORD_STEP_DEG), round(lon / COORD_STEP_DEG)]
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _json_bytes(value: Any) -> int:
+    """Bytes ``value`` takes in the page's JSON (:func:`~connectivity.maps.encoding._json`).
+
+    Examples
+    --------
+    >>> from connectivity.maps.encoding import _json
+    >>> values = ["Río 'Grande' <b>", [[1, -2], None, 3.5], 12]
+    >>> [_json_bytes(v) == len(_json(v).encode("utf-8")) for v in values]
+    [True, True, True]
+    """
+    text = _ENCODER.encode(value)
+    if isinstance(value, str):  # <, >, & and ' are written \u003c ... (5 bytes more)
+        return len(text.encode("utf-8")) + 5 * sum(text.count(c) for c in "<>&'")
+    return len(text)  # numbers, None and lists of them: ASCII
 
 
 def _gain_rows(view: _WorksView, access: pd.DataFrame) -> pd.DataFrame:
@@ -106,6 +140,234 @@ def _gain_rows(view: _WorksView, access: pd.DataFrame) -> pd.DataFrame:
     return gains.sort_values(["work_id", "weight"], ascending=[True, False], kind="stable")
 
 
+@dataclass(frozen=True)
+class WorksShown:
+    """Which works the investments map draws, and how (the map says it in its legend).
+
+    Attributes
+    ----------
+    total : int
+        Works ranked.
+    shown : int
+        Works drawn: the programme, the top ranks and as many of the other
+        candidates, best ranks first, as fit the map's byte budget.
+    brief : bool
+        The other candidates (neither in the programme nor in the top ranks)
+        are drawn simplified to :data:`REST_SIMPLIFY_M` with a brief popup
+        (no description, no communities that gain, no person-minutes: those
+        are in ``ranking.csv``).
+    last_rank : int or None
+        Rank of the last other candidate drawn, when some are left out.
+    """
+
+    total: int
+    shown: int
+    brief: bool
+    last_rank: int | None
+
+    def payload(self) -> dict[str, Any]:
+        """Return the map's ``worksShown``: what the legend and the popups say."""
+        return {
+            "total": self.total,
+            "shown": self.shown,
+            "brief": self.brief,
+            "lastRank": self.last_rank,
+            "simplifyM": REST_SIMPLIFY_M,
+        }
+
+
+def choose_shown(
+    full_bytes: np.ndarray,
+    brief_bytes: np.ndarray,
+    key: np.ndarray,
+    budget_bytes: float | None,
+) -> tuple[bool, np.ndarray]:
+    """Choose how the works fit in ``budget_bytes``: every work whole, or some briefly.
+
+    In order: every work with its full popup; the ``key`` works (programme
+    and top ranks) in full and every other candidate brief; the key works in
+    full and the other candidates brief, best ranks first, as many as fit.
+    The key works are always drawn, whatever the budget.
+
+    Parameters
+    ----------
+    full_bytes, brief_bytes : numpy.ndarray
+        Bytes of each work (in rank order) in full and brief.
+    key : numpy.ndarray of bool
+        The works always drawn in full.
+    budget_bytes : float or None
+        Bytes the works may take (None: no limit).
+
+    Returns
+    -------
+    brief : bool
+        The other candidates are drawn brief.
+    shown : numpy.ndarray of bool
+        The works drawn.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> full, brief = np.array([50, 50, 50, 50]), np.array([10, 10, 10, 10])
+    >>> key = np.array([True, False, False, False])
+    >>> choose_shown(full, brief, key, 200)
+    (False, array([ True,  True,  True,  True]))
+    >>> choose_shown(full, brief, key, 80)
+    (True, array([ True,  True,  True,  True]))
+    >>> choose_shown(full, brief, key, 70)
+    (True, array([ True,  True,  True, False]))
+    """
+    everything = np.ones(len(full_bytes), dtype=bool)
+    if budget_bytes is None or float(full_bytes.sum()) <= budget_bytes:
+        return False, everything
+    left = budget_bytes - float(full_bytes[key].sum())
+    rest = np.flatnonzero(~key)
+    fits = np.cumsum(brief_bytes[rest]) <= left
+    shown = key.copy()
+    shown[rest[fits]] = True
+    return True, shown
+
+
+def _text_bytes(texts: Sequence[str]) -> np.ndarray:
+    """Bytes of each text in the page: its index (5 digits at most), and itself where first met."""
+    seen: set[str] = set()
+    out = np.full(len(texts), 6.0)
+    for i, text in enumerate(texts):
+        if text and text not in seen:
+            seen.add(text)
+            out[i] += _json_bytes(text) + 1
+    return out
+
+
+@dataclass
+class _WorkRows:
+    """Every field of every work (rank order), in full, before the map chooses what it draws."""
+
+    fields: dict[str, list[Any]]
+    brief_lines: list[list[list[int]]]
+    full_bytes: np.ndarray
+    brief_bytes: np.ndarray
+
+
+def _geometry_parts(
+    geoms: np.ndarray, crs: Any, tolerance_m: float
+) -> tuple[list[list[list[int]]], list[list[list[int]]], list[list[Any]]]:
+    """Per work: its lines encoded, its points as steps, and its lines (WGS84) for a label."""
+    wgs = _to_wgs84(shapely.simplify(geoms, tolerance_m), crs)
+    parts, index = shapely.get_parts(wgs, return_index=True)
+    types = shapely.get_type_id(parts)
+    is_line, is_point = types == 1, types == 0
+    lines: list[list[list[int]]] = [[] for _ in range(len(geoms))]
+    points: list[list[list[int]]] = [[] for _ in range(len(geoms))]
+    shapes: list[list[Any]] = [[] for _ in range(len(geoms))]
+    for w, code, part in zip(
+        index[is_line].tolist(), _encode_lines(parts[is_line]), parts[is_line], strict=True
+    ):
+        lines[w].append(code)
+        shapes[w].append(part)
+    for w, part in zip(index[is_point].tolist(), parts[is_point], strict=True):
+        points[w].append(_steps(part.y, part.x))
+    return lines, points, shapes
+
+
+def _work_rows(
+    view: _WorksView,
+    access: pd.DataFrame,
+    variants: Sequence[str],
+    lang: Lang,
+    gains: pd.DataFrame,
+    *,
+    top_n: int,
+    states: np.ndarray,
+) -> _WorkRows:
+    """Every field of :data:`_WORK_FIELDS` (but ``route``) per work, texts as strings."""
+    works = view.works
+    n = len(works)
+    population = access["population"].to_numpy(dtype=float)
+    variant_pos = {v: i for i, v in enumerate(variants)}
+    geoms = works.geometry.to_numpy()
+    lines, points, shapes = _geometry_parts(geoms, works.crs, SIMPLIFY_M)
+    brief_lines, _, _ = _geometry_parts(geoms, works.crs, REST_SIMPLIFY_M)
+    ranks = works["rank"].to_numpy()
+    at: list[list[int] | None] = [None] * n
+    for i in np.flatnonzero(ranks <= top_n).tolist():  # only the top ranks carry a label
+        if shapes[i]:
+            mid = max(shapes[i], key=lambda p: p.length).interpolate(0.5, normalized=True)
+            at[i] = _steps(mid.y, mid.x)
+    # the communities that gain, MAX_GAIN_ROWS per work, in a planner's order
+    position = {w: i for i, w in enumerate(works.index)}
+    work_at = gains["work_id"].map(position).to_numpy()
+    row_no = gains.groupby("work_id", sort=False).cumcount().to_numpy()
+    count = np.bincount(work_at.astype(int), minlength=n) if len(gains) else np.zeros(n, int)
+    rows: list[list[list[Any]]] = [[] for _ in range(n)]
+    kept = row_no < MAX_GAIN_ROWS
+    for w, p, v, b, a in zip(
+        work_at[kept].tolist(),
+        gains["pos"].to_numpy()[kept].tolist(),
+        gains["variant"].to_numpy()[kept].tolist(),
+        _minutes(gains["before_min"].to_numpy()[kept]),
+        _minutes(gains["after_min"].to_numpy()[kept]),
+        strict=True,
+    ):
+        if v in variant_pos:
+            rows[w].append([int(p), variant_pos[v], b, a])
+    more = (count - np.minimum(count, MAX_GAIN_ROWS)).tolist()
+    # people: the ranking's figure, else everyone of the communities that gain
+    people = pd.to_numeric(works["people_benefited"], errors="coerce").to_numpy(dtype=float)
+    pairs = gains.drop_duplicates(["work_id", "pos"])
+    gain_pop = np.bincount(
+        pairs["work_id"].map(position).to_numpy(dtype=int),
+        weights=population[pairs["pos"].to_numpy(dtype=int)],
+        minlength=n,
+    )
+    has_gains = count > 0
+    people = np.where(~np.isfinite(people) & has_gains, gain_pop[:n], people)
+    pmin_cols = [(c, variant_pos[v]) for c, v in view.person_min_columns if v in variant_pos]
+    pmin: list[list[int | None] | None] = [None] * n
+    if pmin_cols:
+        pmin = [[None] * len(variants) for _ in range(n)]
+        for col, j in pmin_cols:
+            for i, x in enumerate(_ints(works[col])):
+                pmin[i][j] = x  # type: ignore[index]
+    order = [None if pd.isna(o) else int(o) for o in works["portfolio_order"].tolist()]
+    fields: dict[str, list[Any]] = {
+        "id": [str(w) for w in works.index],
+        "rank": [int(r) for r in ranks.tolist()],
+        "name": [_text(nm) or str(w) for nm, w in zip(works["name"], works.index, strict=True)],
+        "desc": [_text(d) for d in works["description"].tolist()],
+        "type": [work_type_label(_text(t), lang) for t in works["work_type"].tolist()],
+        # assumptions to verify in the field (connectivity.ranking.flags)
+        "flags": [_text(f) for f in works["flags"].tolist()],
+        "len": _ints(works["length_m"]),
+        "span": _ints(works["span_m"]),
+        "cost": _ints(works["cost"]),
+        "net": _ints(works["cost_net"]),
+        "people": _ints(people),
+        "ncomm": _ints(works["communities_gaining"]),
+        "pmin": pmin,
+        "order": order,
+        "lines": lines,
+        "points": points,
+        "at": at,
+        "gains": rows,
+        "more": more,
+        "state": [int(s) for s in states.tolist()],
+    }
+    # what each work adds to the page: its values and a comma each; a text its index,
+    # and the text itself in the names table where it first comes (in rank order)
+    common = np.zeros(n)
+    for key in ("id", "rank", "flags", "len", "span", "cost", "net", "people", "ncomm", "points"):
+        common += [_json_bytes(x) + 1 for x in fields[key]]
+    common += _text_bytes(fields["name"])
+    common += 4  # type (an index into the names)
+    full = common + _text_bytes(fields["desc"])
+    for values in (pmin, rows, lines, at, more, order):
+        full += [_json_bytes(x) + 1 for x in values]
+    full += 2 + 6  # state; its position among the works in full (when some are brief)
+    brief = common + [_json_bytes(ln) + 1 for ln in brief_lines]
+    return _WorkRows(fields, brief_lines, np.asarray(full), np.asarray(brief))
+
+
 def _works_payload(
     view: _WorksView,
     access: pd.DataFrame,
@@ -119,85 +381,45 @@ def _works_payload(
     cap_min: float,
     router: Router | None,
     after_router: Router | None,
-) -> dict[str, Any]:
-    """Return the works as columns (a list per field, a row per work in rank order).
+    budget_bytes: float | None = None,
+) -> tuple[dict[str, Any], WorksShown]:
+    """Return the works drawn, as columns (a list per field, a row per work in rank order).
 
     Fields: ``id``, ``rank``, ``name`` / ``desc`` / ``type`` (indices into
     the names table), ``flags`` (``;``-joined codes), ``len`` and ``span``
     (metres), ``cost`` and ``net`` (currency units), ``people``, ``ncomm``,
     ``pmin`` (person-minutes per variant of ``variants``, or None), ``order``
     (in the portfolio, or None), ``lines`` and ``points`` (encoded
-    geometry), ``at`` (where a line work's rank label goes), ``gains`` (rows
+    geometry), ``at`` (where a top work's rank label goes), ``gains`` (rows
     ``[community position, variant index, before, after]``), ``more`` (gain
     rows left out), ``state`` (index into SEASONS of the state in which the
     work saves most) and ``route`` (see :func:`_work_routes`; None for works
-    outside the top ranks and the programme).
+    outside the top ranks and the programme). ``full`` is None when every
+    work drawn is in full; else it lists the positions of the works in
+    full, and the fields of :data:`_DETAIL_FIELDS` have a row per work in
+    full only (the other works are brief: they have none).
+
+    When every work in full would take more than ``budget_bytes``, the
+    works outside the programme and the top ``top_n`` ranks are drawn
+    brief (simplified to :data:`REST_SIMPLIFY_M`; no description, gains or
+    person-minutes), and, if that is still too much, only as many of them
+    as fit, best ranks first (:func:`choose_shown`). The programme, the top
+    ranks and every community are always drawn in full.
+
+    Returns
+    -------
+    columns : dict
+        The works drawn.
+    shown : WorksShown
+        What was drawn, for the map to say.
     """
     works = view.works
-    population = access["population"].to_numpy(dtype=float)
     gains = _gain_rows(view, access)
-    variant_pos = {v: i for i, v in enumerate(variants)}
-    by_work = {str(w): g for w, g in gains.groupby("work_id", sort=False)}
-    wgs = _to_wgs84(shapely.simplify(works.geometry.to_numpy(), SIMPLIFY_M), works.crs)
-    pmin_cols = [(c, variant_pos[v]) for c, v in view.person_min_columns if v in variant_pos]
-    out: dict[str, list[Any]] = {k: [] for k in _WORK_FIELDS}
-    for i, ((work_id, row), geom) in enumerate(zip(works.iterrows(), wgs, strict=True)):
-        parts = shapely.get_parts(geom) if geom is not None else np.array([])
-        lines = [p for p in parts if p.geom_type == "LineString"]
-        points = [p for p in parts if p.geom_type == "Point"]
-        label_at = None
-        if lines:
-            mid = max(lines, key=lambda p: p.length).interpolate(0.5, normalized=True)
-            label_at = _steps(mid.y, mid.x)
-        g = by_work.get(str(work_id))
-        rows: list[list[Any]] = []
-        more = 0
-        if g is not None:
-            kept = g.iloc[:MAX_GAIN_ROWS]
-            more = len(g) - len(kept)
-            rows = [
-                [int(p), variant_pos[v], b, a]
-                for p, v, b, a in zip(
-                    kept["pos"].tolist(),
-                    kept["variant"].tolist(),
-                    _minutes(kept["before_min"]),
-                    _minutes(kept["after_min"]),
-                    strict=True,
-                )
-                if v in variant_pos
-            ]
-        people = row["people_benefited"]
-        if not np.isfinite(float(people)) and g is not None:
-            people = float(population[g["pos"].astype(int).unique()].sum())
-        pmin: list[int | None] | None = None
-        if pmin_cols:
-            pmin = [None] * len(variants)
-            for col, at in pmin_cols:
-                pmin[at] = _int(row[col])
-        order = row["portfolio_order"]
-        net = _int(row["cost_net"])
-        out["id"].append(str(work_id))
-        out["rank"].append(int(row["rank"]))
-        out["name"].append(names.add(_text(row["name"]) or str(work_id)))
-        out["desc"].append(names.add(row["description"]))
-        out["type"].append(names.add(work_type_label(_text(row["work_type"]), lang)))
-        # assumptions to verify in the field (connectivity.ranking.flags)
-        out["flags"].append(_text(row["flags"]))
-        out["len"].append(_int(row["length_m"]))
-        out["span"].append(_int(row["span_m"]))
-        out["cost"].append(_int(row["cost"]))
-        out["net"].append(net)
-        out["people"].append(_int(people))
-        out["ncomm"].append(_int(row["communities_gaining"]))
-        out["pmin"].append(pmin)
-        out["order"].append(None if order is None or pd.isna(order) else int(order))
-        out["lines"].append(_encode_lines(np.array(lines, dtype=object)))
-        out["points"].append([_steps(p.y, p.x) for p in points])
-        out["at"].append(label_at)
-        out["gains"].append(rows)
-        out["more"].append(more)
-        out["state"].append(int(states[i]))
-    out["route"] = _work_routes(
+    gains = gains[gains["work_id"].isin(set(works.index))]
+    rows = _work_rows(view, access, variants, lang, gains, top_n=top_n, states=states)
+    in_programme = works["portfolio_order"].notna().to_numpy()
+    key = (works["rank"].to_numpy() <= top_n) | in_programme
+    routes = _work_routes(
         view,
         access,
         kinds,
@@ -208,7 +430,51 @@ def _works_payload(
         router=router,
         after_router=after_router,
     )
-    return out
+    full_bytes = rows.full_bytes + [_json_bytes(r) + 1 for r in routes]
+    brief, shown = choose_shown(full_bytes, rows.brief_bytes, key, budget_bytes)
+    f = rows.fields
+    out: dict[str, Any] = {k: [] for k in (*_WORK_FIELDS, "route")}
+    # brief: the fields of _DETAIL_FIELDS only for the works in full, at positions "full"
+    out["full"] = [] if brief else None
+    for i in np.flatnonzero(shown).tolist():
+        whole = bool(key[i]) or not brief
+        for k in ("id", "rank", "flags", "len", "span", "cost", "net", "people", "ncomm"):
+            out[k].append(f[k][i])
+        out["name"].append(names.add(f["name"][i]))
+        out["type"].append(names.add(f["type"][i]))
+        out["points"].append(f["points"][i])
+        out["lines"].append(f["lines"][i] if whole else rows.brief_lines[i])
+        if whole:
+            if brief:
+                out["full"].append(len(out["id"]) - 1)
+            for k in _DETAIL_FIELDS:
+                value = routes[i] if k == "route" else f[k][i]
+                out[k].append(names.add(value) if k == "desc" else value)
+    rest = shown & ~key
+    last = int(works["rank"].to_numpy()[rest].max()) if rest.any() else int(top_n)
+    info = WorksShown(
+        total=len(works),
+        shown=int(shown.sum()),
+        brief=brief,
+        last_rank=None if shown.all() else last,
+    )
+    if brief:
+        log.info(
+            "investments map: %d of %d works drawn, the others than the programme and the "
+            "top %d briefly%s (%.1f MB left for the works)",
+            info.shown,
+            info.total,
+            top_n,
+            "" if info.last_rank is None else f", down to rank {info.last_rank}",
+            (budget_bytes or 0) / 1e6,
+        )
+    if budget_bytes is not None and float(full_bytes[key].sum()) > budget_bytes:
+        log.warning(
+            "investments map: the programme and the top %d works alone take more than the "
+            "map's byte budget; they are drawn all the same",
+            top_n,
+        )
+    return out, info
 
 
 def _work_routes(
@@ -242,6 +508,8 @@ def _work_routes(
     nodes = access["node_id"].to_numpy()
     in_programme = works["portfolio_order"].notna().to_numpy()
     shown = (works["rank"].to_numpy() <= top_n) | in_programme
+    wanted_ids = set(works.index[shown].map(str))
+    gains = gains[gains["work_id"].map(str).isin(wanted_ids)]
     by_work = {str(w): g for w, g in gains.groupby("work_id", sort=False)}
     wanted: dict[tuple[str, str], list[tuple[int, int]]] = {}  # (kind, season) -> (work, pos)
     for i, work_id in enumerate(works.index):
@@ -304,17 +572,20 @@ def _axes_payload(
     crs: Any,
     lang: Lang,
     names: _Names,
+    position: Mapping[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """Return the programme's axes: id, names, works, figures for people, colour, corridor.
 
-    ``works`` are positions in the works' columns (rank order); money is
-    written with :func:`connectivity.i18n.fmt_money` in the works' currency.
+    ``works`` are positions in the works' columns (``position``, by work id;
+    default: the rank order of every work); money is written with
+    :func:`connectivity.i18n.fmt_money` in the works' currency.
     """
     if axes is None or axes.empty:
         return []
     if axes.crs is not None and crs is not None and axes.crs != crs:
         axes = axes.to_crs(crs)
-    position = {w: i for i, w in enumerate(view.works.index)}
+    if position is None:
+        position = {w: i for i, w in enumerate(view.works.index)}
     currency = _text(view.works["currency"].iloc[0]) if len(view.works) else "PEN"
     geoms = [g if g is not None else shapely.MultiLineString([]) for g in axes.geometry.to_numpy()]
     simple = shapely.simplify(np.array(geoms, dtype=object), AXIS_SIMPLIFY_M)

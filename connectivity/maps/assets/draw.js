@@ -34,18 +34,26 @@
   }
   // the works come as columns (a list per field, connectivity.maps.works_payload): one
   // object per work, in rank order
+  // a map too heavy for every work draws the candidates outside the programme and the top
+  // ranks brief (no description, gains or person-minutes: those are in ranking.csv)
+  // (c.full: the positions of the works in full, whose details have a row each)
   function unpackWorks(c, names) {
     if (!c) { return []; }
+    var row = {};
+    if (c.full) { c.full.forEach(function (p, j) { row[p] = j; }); }
     return c.id.map(function (id, i) {
+      var j = c.full ? row[i] : i, brief = j === undefined;
+      var at = brief ? null : c.at[j], desc = brief ? -1 : c.desc[j];
       return {id: id, index: i, rank: c.rank[i], name: names[c.name[i]],
-        description: c.desc[i] >= 0 ? names[c.desc[i]] : "",
+        description: desc >= 0 ? names[desc] : "",
         type: c.type[i] >= 0 ? names[c.type[i]] : "",
         flags: c.flags[i] ? c.flags[i].split(";") : [],
         length_m: c.len[i], span_m: c.span[i], cost: c.cost[i], cost_net: c.net[i],
-        people: c.people[i], ncomm: c.ncomm[i], pmin: c.pmin[i], order: c.order[i],
-        lines: c.lines[i], points: c.points[i],
-        labelAt: c.at[i] ? [c.at[i][0] * 1e-5, c.at[i][1] * 1e-5] : null,
-        gains: c.gains[i], more: c.more[i], state: c.state[i], route: c.route[i]};
+        people: c.people[i], ncomm: c.ncomm[i], lines: c.lines[i], points: c.points[i],
+        pmin: brief ? null : c.pmin[j], order: brief ? null : c.order[j],
+        labelAt: at ? [at[0] * 1e-5, at[1] * 1e-5] : null,
+        gains: brief ? [] : c.gains[j], more: brief ? 0 : c.more[j],
+        state: brief ? 0 : c.state[j], route: brief ? null : c.route[j], brief: brief};
     });
   }
   function draw(map, groups, d) {
@@ -273,6 +281,7 @@
         })));
       }
       note(p, w.order === null ? T.not_in_portfolio : tmpl(T.in_portfolio, {order: w.order}));
+      if (w.brief) { note(p, tmpl(T.works_brief, {id: w.id}), " cx-brief"); }
       if (w.route) {  // the route it improves most, in the state in which it saves most
         var r = w.route, k = K[r[1]], box = el("div", "cx-note cx-route");
         box.appendChild(el("div", null, tmpl(T.route_work,
@@ -709,6 +718,15 @@
             }
           });
           item(colours, T.legend_axes);
+        }
+        var W = d.worksShown;  // say what the map leaves out, when it cannot draw everything
+        if (W && W.brief) {
+          note(current, tmpl(T.works_shown_brief, {m: num(W.simplifyM, 0)}), " cx-lighter");
+        }
+        if (W && W.shown < W.total) {
+          note(current, tmpl(T.works_shown_some, {shown: num(W.shown, 0), total: num(W.total, 0),
+            top: num(d.topN, 0), rank: num(W.lastRank, 0), hidden: num(W.total - W.shown, 0)}),
+            " cx-lighter");
         }
       }
       section(T.legend_roads);
