@@ -380,6 +380,14 @@ def test_routes_follow_edges_and_geometries(
         pd.DataFrame(routes.drop(columns=["nodes", "edges", "geometry"])), nearest
     )
     assert routes.crs == "EPSG:32718"
+    # without geometries: the same routes, faster, and no LineString built
+    bare = routing.routes_to_nearest_facility(
+        synth_graph, origins, synth_facilities, weight=weight, geometry=False
+    )
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(bare.drop(columns="geometry")), pd.DataFrame(routes.drop(columns="geometry"))
+    )
+    assert routes.geometry.notna().any() and bare.geometry.isna().all()
     bent = 0
     for origin, route in routes.iterrows():
         if not route["reachable"]:

@@ -61,7 +61,11 @@ class Router:
             return [None] * len(nodes)
         facilities = dict(zip(layer["facility_id"], layer["node_id"], strict=True))
         found = routing.routes_to_nearest_facility(
-            self.graph, np.asarray(nodes), facilities, weight=STATE_WEIGHTS[season]
+            self.graph,
+            np.asarray(nodes),
+            facilities,
+            weight=STATE_WEIGHTS[season],
+            geometry=False,  # drawn from the map's own road segments
         )
         return [self.segments.route(edges) or None for edges in found["edges"].tolist()]
 

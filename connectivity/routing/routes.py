@@ -35,7 +35,12 @@ _SCIPY_NO_NODE = -9999
 
 
 def routes_to_nearest_facility(
-    graph: RoutingGraph, origins: Nodes, facilities: Facilities, *, weight: str
+    graph: RoutingGraph,
+    origins: Nodes,
+    facilities: Facilities,
+    *,
+    weight: str,
+    geometry: bool = True,
 ) -> gpd.GeoDataFrame:
     """Find the path from each origin to its nearest facility, with its geometry.
 
@@ -51,6 +56,11 @@ def routes_to_nearest_facility(
         As in :func:`nearest_facility`.
     weight : str
         Weight to minimise.
+    geometry : bool
+        Build each route's LineString (default). ``False`` leaves the
+        ``geometry`` column empty (None) and is faster when only the nodes
+        and edges of the routes are needed (e.g. to draw them from edges
+        already on a map).
 
     Returns
     -------
@@ -101,7 +111,7 @@ def routes_to_nearest_facility(
     cache: dict[int, tuple[list[Hashable], list[tuple[Hashable, Hashable, Hashable]], Any]] = {}
     for p in pos.tolist():
         if p not in cache:
-            cache[p] = _route_from(graph, arrays, p, next_hop, dist, entry_key)
+            cache[p] = _route_from(graph, arrays, p, next_hop, dist, entry_key, geometry)
         route_nodes, route_edges, geom = cache[p]
         node_lists.append(route_nodes)
         edge_lists.append(route_edges)
@@ -131,8 +141,9 @@ def _route_from(
     next_hop: np.ndarray,
     dist: np.ndarray,
     entry_key: np.ndarray,
+    geometry: bool = True,
 ) -> tuple[list[Hashable], list[tuple[Hashable, Hashable, Hashable]], Any]:
-    """Node ids, edge keys and geometry of the tree path from ``start``."""
+    """Node ids, edge keys and (when ``geometry``) the geometry of the tree path from ``start``."""
     if not np.isfinite(dist[start]):
         return [], [], None
     path = [start]
@@ -147,7 +158,7 @@ def _route_from(
     edge_list = list(
         zip(ids[a].tolist(), ids[b].tolist(), graph._edge_keys[edge_rows].tolist(), strict=True)
     )
-    return node_list, edge_list, _path_geometry(graph, a, b, edge_rows)
+    return node_list, edge_list, _path_geometry(graph, a, b, edge_rows) if geometry else None
 
 
 def _path_geometry(
