@@ -20,7 +20,8 @@ Modules:
 * :mod:`connectivity.works.upgrades` — surface upgrades of lower-class roads,
   one work per chain between junctions and target class;
 * :mod:`connectivity.works.new_links` — new roads from communities off the
-  vehicle network, routed over the DEM within a slope limit;
+  vehicle network, routed over the DEM within a slope limit (the least-cost
+  search is compiled with numba in the private ``_grid_search``);
 * :mod:`connectivity.works.bridges` — bridges at fords and unbridged river
   crossings;
 * :mod:`connectivity.works.proposals` — works proposed in a file: reading,

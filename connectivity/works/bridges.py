@@ -85,27 +85,49 @@ def _crossings(
     Each point where a mapped waterway (not in a culvert) crosses the line
     adds one span; a line no waterway crosses gets one span of its default type.
     """
-    out: list[_Crossing] = []
+    line_arr = np.asarray(lines, dtype=object)
     water = None if waterways is None else waterways.reset_index(drop=True)
-    tree = None if water is None else shapely.STRtree(water.geometry.to_numpy())
+    # each line's crossing waterways (in index order) and the points where they cross it
+    hits_of: list[list[int]] = [[] for _ in range(len(line_arr))]
+    found_of: dict[tuple[int, int], np.ndarray] = {}
+    texts: dict[str, list[str] | None] = {}
+    if water is not None and len(line_arr):
+        tree = shapely.STRtree(water.geometry.to_numpy())
+        line_i, water_i = tree.query(line_arr, "intersects")
+        order = np.lexsort((water_i, line_i))
+        line_i, water_i = line_i[order], water_i[order]
+        texts = {
+            name: [_text(x) for x in water[name].tolist()] if name in water.columns else None
+            for name in ("tunnel", "waterway", "width", "name")
+        }
+        tunnel = texts["tunnel"]
+        open_water = np.array(
+            [tunnel is None or tunnel[i] not in ("yes", "culvert") for i in water_i.tolist()],
+            dtype=bool,
+        )
+        line_i, water_i = line_i[open_water], water_i[open_water]
+        where = shapely.intersection(line_arr[line_i], water.geometry.to_numpy()[water_i])
+        xy, part = shapely.get_coordinates(where, return_index=True)
+        bounds = np.searchsorted(part, np.arange(len(where) + 1))
+        for k, (li, wi) in enumerate(zip(line_i.tolist(), water_i.tolist(), strict=True)):
+            hits_of[li].append(wi)
+            found_of[(li, wi)] = xy[bounds[k] : bounds[k + 1]]
 
     def column(name: str, i: int) -> str:
-        return _text(water[name].iloc[i]) if water is not None and name in water.columns else ""
+        values = texts.get(name)
+        return values[i] if values is not None else ""
 
-    for line, default in zip(lines, default_types, strict=True):
-        hits = [] if tree is None else sorted(int(i) for i in tree.query(line, "intersects"))
+    out: list[_Crossing] = []
+    for li, (line, default) in enumerate(zip(line_arr, default_types, strict=True)):
         spans: list[float] = []
         points: list[shapely.Point] = []
         wtype, wname = default, ""
-        for i in hits:
-            if water is None or column("tunnel", i) in ("yes", "culvert"):
-                continue
+        for i in hits_of[li]:
             kind = column("waterway", i) or default
             width = _width_m(column("width", i))
             span = width if width is not None else DEFAULT_SPAN_M.get(kind, DEFAULT_SPAN_M[default])
-            found = shapely.get_coordinates(shapely.intersection(line, water.geometry.iloc[i]))
-            for xy in found:
-                p = shapely.Point(xy)
+            for xy_i in found_of[(li, i)]:
+                p = shapely.Point(xy_i)
                 if any(p.distance(q) < 5.0 for q in points):
                     continue
                 points.append(p)

@@ -255,7 +255,8 @@ def _new_road_edges(
     return add_travel_times(rows, tables=tables, dem_path=dem_path)
 
 
-def _add_changes(work_id: str, edges: gpd.GeoDataFrame) -> pd.DataFrame:
+def _add_changes(work_id: str | np.ndarray, edges: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Rows of ``changes`` adding ``edges``, of one work or each of its own (``work_id``)."""
     frame = pd.DataFrame(
         {
             "work_id": work_id,

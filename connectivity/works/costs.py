@@ -23,8 +23,9 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,17 @@ class _Terrain:
 
     @classmethod
     def from_dem(cls, dem_path: Path, crs: Any) -> _Terrain:
+        """Read a DEM in ``crs`` (once per :func:`_sharing_terrain` block)."""
+        key = (str(Path(dem_path).resolve()), str(crs))
+        if _SHARED_TERRAIN is not None and key in _SHARED_TERRAIN:
+            return _SHARED_TERRAIN[key]
+        terrain = cls._read(dem_path, crs)
+        if _SHARED_TERRAIN is not None:
+            _SHARED_TERRAIN[key] = terrain
+        return terrain
+
+    @classmethod
+    def _read(cls, dem_path: Path, crs: Any) -> _Terrain:
         from rasterio.enums import Resampling
         from rasterio.vrt import WarpedVRT
         from rasterio.warp import calculate_default_transform
@@ -237,6 +249,8 @@ class _Terrain:
                 x0, y0 = dst.c, dst.f
         gy, gx = np.gradient(band, res)
         slope = 100.0 * np.hypot(gx, gy)
+        band.setflags(write=False)  # shared by the works of one run
+        slope.setflags(write=False)
         return cls(elevation=band, slope_pct=slope, x0=float(x0), y0=float(y0), res=float(res))
 
     @property
@@ -261,6 +275,26 @@ class _Terrain:
         slope = np.full(len(rows), np.nan)
         slope[inside] = self.slope_pct[rows[inside], cols[inside]]
         return _classify_slope(slope)
+
+
+#: DEMs read in the current :func:`_sharing_terrain` block, by path and CRS.
+_SHARED_TERRAIN: dict[tuple[str, str], _Terrain] | None = None
+
+
+@contextlib.contextmanager
+def _sharing_terrain() -> Iterator[None]:
+    """Read each DEM once in the block: the generators of one run share it.
+
+    Outside such a block every :meth:`_Terrain.from_dem` reads the file (and
+    nothing is held in memory after the works are made).
+    """
+    global _SHARED_TERRAIN
+    outer = _SHARED_TERRAIN
+    _SHARED_TERRAIN = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _SHARED_TERRAIN = outer
 
 
 def _classify_slope(slope_pct: np.ndarray) -> np.ndarray:

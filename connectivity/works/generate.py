@@ -29,9 +29,10 @@ from connectivity.errors import ConfigError
 from connectivity.network import RoadNetwork, SpeedTables
 from connectivity.works.bridges import bridge_candidates
 from connectivity.works.changes import _empty_workset
-from connectivity.works.costs import cost_table
+from connectivity.works.costs import _sharing_terrain, cost_table
 from connectivity.works.new_links import new_link_candidates
 from connectivity.works.proposals import _PROPOSAL_TYPES, proposals_from_file
+from connectivity.works.roads import _sharing_road_numbers
 from connectivity.works.upgrades import upgrade_candidates
 from connectivity.works.workset import WorkSet
 
@@ -106,37 +107,39 @@ def generate_candidates(
     table = cost_table(costs)
     parts: dict[str, WorkSet] = {}
     rejected = pd.DataFrame({"proposal_id": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})
-    if "new_link" in wanted:
-        if dem_path is None:
-            log.warning("new links need a DEM to route over the terrain: none given, skipped")
-        else:
-            network, parts["new_link"] = new_link_candidates(
+    # the DEM is read, and the roads of each network numbered, once for every kind of work
+    with _sharing_terrain(), _sharing_road_numbers():
+        if "new_link" in wanted:
+            if dem_path is None:
+                log.warning("new links need a DEM to route over the terrain: none given, skipped")
+            else:
+                network, parts["new_link"] = new_link_candidates(
+                    network,
+                    dem_path=dem_path,
+                    max_new_link_m=max_new_link_m,
+                    max_slope_pct=max_slope_pct,
+                    costs=costs,
+                    tables=tables,
+                )
+        if proposals is not None:
+            network, parts["proposal"], rejected = proposals_from_file(
+                proposals,
                 network,
-                dem_path=dem_path,
-                max_new_link_m=max_new_link_m,
-                max_slope_pct=max_slope_pct,
+                frame=proposals_frame,
                 costs=costs,
+                dem_path=dem_path,
+                waterways=waterways,
                 tables=tables,
+                estimate_missing_cost=estimate_missing_cost,
             )
-    if proposals is not None:
-        network, parts["proposal"], rejected = proposals_from_file(
-            proposals,
-            network,
-            frame=proposals_frame,
-            costs=costs,
-            dem_path=dem_path,
-            waterways=waterways,
-            tables=tables,
-            estimate_missing_cost=estimate_missing_cost,
-        )
-    if "upgrade" in wanted:
-        network, parts["upgrade"] = upgrade_candidates(
-            network, costs=costs, dem_path=dem_path, tables=tables
-        )
-    if "bridge" in wanted:
-        network, parts["bridge"] = bridge_candidates(
-            network, waterways=waterways, costs=costs, tables=tables
-        )
+        if "upgrade" in wanted:
+            network, parts["upgrade"] = upgrade_candidates(
+                network, costs=costs, dem_path=dem_path, tables=tables
+            )
+        if "bridge" in wanted:
+            network, parts["bridge"] = bridge_candidates(
+                network, waterways=waterways, costs=costs, tables=tables
+            )
     ordered = [parts[k] for k in ("upgrade", "new_link", "bridge", "proposal") if k in parts]
     filled = [p for p in ordered if len(p)]
     works = WorkSet.concat(filled) if filled else _empty_workset(network.crs, table)

@@ -4,8 +4,10 @@
 line) from any vehicle road, grouped when closer than ``cluster_m`` to each
 other, get one new road from the member nearest to a vehicle road (or the next
 nearest, if no road within the limits leaves from it). The road is
-routed over the DEM by a least-cost search (:func:`scipy.sparse.csgraph.dijkstra`
-on the DEM grid, 16 neighbours per cell so switchbacks can follow the contour):
+routed over the DEM by a least-cost search (Dijkstra's, as
+:func:`scipy.sparse.csgraph.dijkstra` runs it, compiled in
+:mod:`connectivity.works._grid_search`, on the DEM grid, 16 neighbours per cell
+so switchbacks can follow the contour):
 a step is allowed only if its grade is at most ``max_slope_pct`` and costs its
 length times the unit cost of the terrain it crosses, so the route is the
 cheapest one within the slope limit. Routes longer than ``max_new_link_m`` are
@@ -23,15 +25,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import shapely
 from scipy.sparse import coo_array
-from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.sparse.csgraph import connected_components
 from tqdm import tqdm
 
 from connectivity._logging import progress_enabled
 from connectivity.config import CostsSection
 from connectivity.network import RoadNetwork, SpeedTables
+from connectivity.works._grid_search import cheapest_grid_path
 from connectivity.works.changes import (
     _add_changes,
     _clean_line,
@@ -43,91 +45,17 @@ from connectivity.works.costs import (
     _TERRAIN_ES,
     TERRAIN_CLASSES,
     _classify_slope,
-    _price_line,
+    _price_lines,
     _Terrain,
     cost_table,
 )
-from connectivity.works.roads import _CLASS_ES, NEW_LINK_TAGS, EdgeKey, _place_name, _text
+from connectivity.works.roads import _CLASS_ES, NEW_LINK_TAGS, EdgeKey, _place_names, _text
 from connectivity.works.splitting import split_edges
 from connectivity.works.workset import WorkSet
 
 __all__ = ["new_link_candidates"]
 
 log = logging.getLogger(__name__)
-
-
-#: Grid moves of the least-cost search (half of the 16-neighbourhood; the graph is
-#: undirected), with the two cells a knight's move passes between.
-_MOVES: tuple[tuple[int, int, tuple[tuple[int, int], ...]], ...] = (
-    (0, 1, ()),
-    (1, 0, ()),
-    (1, 1, ()),
-    (1, -1, ()),
-    (1, 2, ((0, 1), (1, 1))),
-    (2, 1, ((1, 0), (1, 1))),
-    (2, -1, ((1, 0), (1, -1))),
-    (1, -2, ((0, -1), (1, -1))),
-)
-
-
-def _grid_route(
-    elevation: np.ndarray,
-    cost_per_m: np.ndarray,
-    start: tuple[int, int],
-    targets: np.ndarray,
-    res: float,
-    max_grade: float,
-) -> list[tuple[int, int]] | None:
-    """Cheapest grid path from ``start`` to any target cell with every step's grade ≤ max.
-
-    A step joins a cell to one of its 16 neighbours; it costs its length times
-    the mean cost per metre of its two cells. A knight's move is graded in two
-    halves through the mean of the two cells it passes between, so it cannot
-    jump a ridge or a gap in the DEM. Cells without elevation are impassable.
-    """
-    h, w = elevation.shape
-    n = h * w
-    ids = np.arange(n).reshape(h, w)
-    src_list, dst_list, cost_list = [], [], []
-    for dr, dc, between in _MOVES:
-        rows, cols = slice(0, h - dr), slice(max(0, -dc), min(w, w - dc))
-
-        def block(
-            grid: np.ndarray, er: int, ec: int, rows: slice = rows, cols: slice = cols
-        ) -> Any:
-            return grid[rows.start + er : rows.stop + er, cols.start + ec : cols.stop + ec]
-
-        za, zb = block(elevation, 0, 0), block(elevation, dr, dc)
-        step = res * math.hypot(dr, dc)
-        with np.errstate(invalid="ignore"):
-            ok = np.abs(zb - za) <= max_grade * step
-            if between:
-                mid = (block(elevation, *between[0]) + block(elevation, *between[1])) / 2.0
-                ok &= np.abs(mid - za) <= max_grade * step / 2
-                ok &= np.abs(zb - mid) <= max_grade * step / 2
-        ok &= np.isfinite(za) & np.isfinite(zb)
-        src_list.append(block(ids, 0, 0)[ok])
-        dst_list.append(block(ids, dr, dc)[ok])
-        cost = (block(cost_per_m, 0, 0) + block(cost_per_m, dr, dc))[ok]
-        cost_list.append(step * cost / 2.0)
-    graph = coo_array(
-        (np.concatenate(cost_list), (np.concatenate(src_list), np.concatenate(dst_list))),
-        shape=(n, n),
-    ).tocsr()
-    s = int(ids[start])
-    dist, pred = dijkstra(graph, directed=False, indices=s, return_predecessors=True)
-    tgt = ids[targets]
-    tgt = tgt[tgt != s]
-    if not len(tgt):
-        return None
-    best = tgt[np.argmin(dist[tgt])]
-    if not np.isfinite(dist[best]):
-        return None
-    path = [int(best)]
-    while path[-1] != s:
-        path.append(int(pred[path[-1]]))
-    path.reverse()
-    return [(p // w, p % w) for p in path]
 
 
 def _clusters(xy: np.ndarray, within_m: float) -> np.ndarray:
@@ -148,11 +76,14 @@ def _route_to_road(
     tree: shapely.STRtree,
     roads: np.ndarray,
     cost_per_m: np.ndarray,
+    terrain_class: np.ndarray,
     *,
     max_length_m: float,
     max_grade: float,
 ) -> tuple[shapely.LineString, int, shapely.Point] | str:
     """Cheapest road within the grade limit from ``start`` to the nearest of ``roads``.
+
+    ``terrain_class`` is the class of every DEM cell (index into ``cost_per_m``).
 
     Returns the route (from ``start`` through the grid cells to the point
     where it meets a road), the road's position in ``roads`` and that point;
@@ -182,8 +113,8 @@ def _route_to_road(
         fill=0,
         dtype="uint8",
     ).astype(bool)
-    cost = cost_per_m[_classify_slope(terrain.slope_pct[r0:r1, c0:c1])]
-    cells = _grid_route(elevation, cost, (r - r0, c - c0), targets, terrain.res, max_grade)
+    cost = cost_per_m[terrain_class[r0:r1, c0:c1]]
+    cells = cheapest_grid_path(elevation, cost, (r - r0, c - c0), targets, terrain.res, max_grade)
     if cells is None:
         return "no route within the slope limit"
     cx, cy = terrain.centre(
@@ -272,6 +203,7 @@ def new_link_candidates(
         plans.append((by_gap, sorted(by_gap, key=lambda i: ident[i])))
     plans.sort(key=lambda p: ident[p[0][0]])
     per_m = np.array([table.per_m("new_link", t) for t in TERRAIN_CLASSES])
+    terrain_class = _classify_slope(terrain.slope_pct).astype(np.int8)  # classified once
     routes: list[tuple[int, list[int], shapely.LineString, EdgeKey, shapely.Point]] = []
     failed: Counter[str] = Counter()
     for by_gap, members in tqdm(
@@ -285,6 +217,7 @@ def new_link_candidates(
                 tree,
                 veh_geoms,
                 per_m,
+                terrain_class,
                 max_length_m=max_new_link_m,
                 max_grade=max_slope_pct / 100.0,
             )
@@ -299,36 +232,40 @@ def new_link_candidates(
         else:
             failed[reasons[0]] += 1
     split_net, road_nodes = split_edges(network, [(k, pt) for _, _, _, k, pt in routes])
-    nodes = split_net.nodes
-
-    def node_xy(n: int) -> tuple[float, float]:
-        return float(nodes.at[n, "x"]), float(nodes.at[n, "y"])
-
+    gates = [gate for gate, *_ in routes]
+    places = _place_names(comm)
+    comm_nodes = comm["node_id"].to_numpy()[gates].astype(np.int64).tolist()
+    ends = split_net.nodes.loc[comm_nodes + list(road_nodes), ["x", "y"]].to_numpy(float).tolist()
     links = []
-    for (gate, _, line, _, _), road_node in zip(routes, road_nodes, strict=True):
-        node = int(comm["node_id"].iloc[gate])
+    for i, ((gate, _, line, _, _), road_node) in enumerate(zip(routes, road_nodes, strict=True)):
         inner = [(float(x), float(y)) for x, y in shapely.get_coordinates(line)[1:-1]]
         # the route runs exactly from node to node
-        line = _clean_line([node_xy(node), *inner, node_xy(road_node)])
-        links.append((node, road_node, line, f"Acceso a {_place_name(comm, gate)}"))
+        line = _clean_line([tuple(ends[i]), *inner, tuple(ends[len(routes) + i])])
+        links.append((comm_nodes[i], road_node, line, f"Acceso a {places[gate]}"))
     new_edges = _new_road_edges(links, NEW_LINK_TAGS, network.crs, tables, Path(dem_path))
+    at = vehicle.index.get_indexer([key for _, _, _, key, _ in routes])
+    road_names = (
+        [_text(n) for n in vehicle["name"].to_numpy()[at].tolist()]
+        if "name" in vehicle.columns
+        else [""] * len(routes)
+    )
+    road_classes = [str(c) for c in vehicle["road_class"].to_numpy()[at].tolist()]
+    lines = [line for _, _, line, _ in links]
+    prices, mains = np.zeros(0), list[str]()
+    if lines:
+        prices, mains = _price_lines(lines, [["new_link"]] * len(lines), table, terrain)
+    new_classes = new_edges["road_class"].astype(str).to_numpy()
     rows: list[dict[str, Any]] = []
-    changes: list[pd.DataFrame] = []
-    for i, ((gate, members, _, key, _), (_, _, line, _)) in enumerate(
-        zip(routes, links, strict=True)
-    ):
-        gate_name = _place_name(comm, gate)
-        others = [n for n in (_place_name(comm, m) for m in members) if n != gate_name]
+    for i, ((gate, members, _, _, _), line) in enumerate(zip(routes, lines, strict=True)):
+        gate_name = places[gate]
+        others = [n for n in (places[m] for m in members) if n != gate_name]
         who = gate_name + (f" (y {', '.join(others)})" if others else "")
-        road_name = _text(vehicle.at[key, "name"]) if "name" in vehicle.columns else ""
-        road_class = str(vehicle.at[key, "road_class"])
-        road = f"'{road_name}'" if road_name else _CLASS_ES.get(road_class, road_class)
-        pair = new_edges.iloc[2 * i : 2 * i + 2]
-        cost, main = _price_line(line, ["new_link"], table, terrain)
-        work_id = f"NEW-{len(rows) + 1:04d}"
+        road_class = road_classes[i]
+        road = f"'{road_names[i]}'" if road_names[i] else _CLASS_ES.get(road_class, road_class)
+        main = mains[i]
         rows.append(
             {
-                "work_id": work_id,
+                "work_id": f"NEW-{len(rows) + 1:04d}",
                 "work_type": "new_link",
                 "origin": "generated",
                 "name": f"Nueva trocha afirmada a {who}",
@@ -339,16 +276,18 @@ def new_link_candidates(
                 ),
                 "length_m": float(line.length),
                 "span_m": 0.0,
-                "cost": cost,
+                "cost": float(prices[i]),
                 "cofinancing_share": 0.0,
                 "class_before": "",
-                "class_after": str(pair["road_class"].iloc[0]),
+                "class_after": str(new_classes[2 * i]),
                 "terrain": main,
                 "community_ids": ",".join(ident[m] for m in members),
                 "geometry": line,
             }
         )
-        changes.append(_add_changes(work_id, pair))
+    # both directions of each new road, in the order of the works
+    work_ids = np.repeat(np.array([r["work_id"] for r in rows], dtype=object), 2)
+    changes = [_add_changes(work_ids, new_edges)] if rows else []
     works = _workset(rows, changes, network.crs, table)
     log.info(
         "new links: %d works for %d communities farther than %.0f m from a vehicle road "

@@ -72,19 +72,28 @@ def split_edges(
     missing = [k for k, _ in cuts if k not in edges.index]
     if missing:
         raise DataError(f"cannot split edge(s) not in the network: {missing[:5]}")
-    # one canonical direction per two-way edge
+    # one canonical direction per two-way edge: its smallest (u, v, key)
     groups = _undirected_groups(edges)
-    group_of = pd.Series(groups, index=edges.index)
-    first: dict[int, EdgeKey] = {}
-    for key, g in sorted(zip(edges.index, groups, strict=True)):
-        first.setdefault(int(g), (int(key[0]), int(key[1]), int(key[2])))
+    u_all = edges.index.get_level_values(0).to_numpy()
+    v_all = edges.index.get_level_values(1).to_numpy()
+    k_all = edges.index.get_level_values(2).to_numpy()
+    by_key = np.lexsort((k_all, v_all, u_all))
+    _, first_of = np.unique(groups[by_key], return_index=True)
+    canon_row = by_key[first_of]  # row of each group's canonical edge
+    by_group = np.argsort(groups, kind="stable")  # rows of each group, in order
+    group_start = np.searchsorted(groups[by_group], np.arange(len(canon_row) + 1))
+    geoms = edges.geometry.to_numpy()
 
+    cut_rows = canon_row[groups[edges.index.get_indexer([k for k, _ in cuts])]]
+    alongs = shapely.line_locate_point(
+        geoms[cut_rows], np.asarray([point for _, point in cuts], dtype=object)
+    ).tolist()
     positions: dict[EdgeKey, list[tuple[float, int]]] = {}
-    for i, (key, point) in enumerate(cuts):
-        canon = first[int(group_of.loc[key])]
-        line = edges.geometry.loc[canon]
-        along = float(shapely.line_locate_point(line, point))
-        positions.setdefault(canon, []).append((along, i))
+    row_of: dict[EdgeKey, int] = {}
+    for i, row in enumerate(cut_rows.tolist()):
+        canon = (int(u_all[row]), int(v_all[row]), int(k_all[row]))
+        row_of[canon] = row
+        positions.setdefault(canon, []).append((float(alongs[i]), i))
 
     next_id = int(min(network.nodes.index.min(), 0)) - 1
     result: list[int] = [0] * len(cuts)
@@ -94,10 +103,9 @@ def split_edges(
     ends: list[tuple[int, int]] = []
     piece_geoms: list[shapely.Geometry] = []
     shares: list[float] = []
-    geoms = edges.geometry.to_numpy()
     for canon in sorted(positions):
         u, v, _ = canon
-        line = edges.geometry.loc[canon]
+        line = geoms[row_of[canon]]
         length = float(line.length)
         stops: dict[float, int] = {}
         for along, i in sorted(positions[canon]):
@@ -124,10 +132,11 @@ def split_edges(
         chain = [u, *[stops[a] for a in at], v]
         pieces = [substring(line, a, b) for a, b in itertools.pairwise(bounds)]
         fractions = [p.length / length for p in pieces]
-        for pos in np.flatnonzero(groups == groups[edges.index.get_loc(canon)]).tolist():
-            key = edges.index[pos]
+        g = groups[row_of[canon]]
+        for pos in by_group[group_start[g] : group_start[g + 1]].tolist():
+            key = (int(u_all[pos]), int(v_all[pos]), int(k_all[pos]))
             forward = key[0] == u and key[1] == v and shapely.equals(geoms[pos], line)
-            removed.append((int(key[0]), int(key[1]), int(key[2])))
+            removed.append(key)
             for j in range(len(pieces)) if forward else range(len(pieces) - 1, -1, -1):
                 src.append(pos)
                 piece_geoms.append(pieces[j] if forward else shapely.reverse(pieces[j]))

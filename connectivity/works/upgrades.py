@@ -34,7 +34,6 @@ Examples
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +66,6 @@ from connectivity.works.roads import (
     _STEPS,
     PATH_HIGHWAYS,
     TARGET_TAGS,
-    EdgeKey,
     _nearest_names,
     _tag,
     _text,
@@ -112,7 +110,7 @@ _VERB_ES = {
 
 @dataclass
 class _Chain:
-    keys: list[EdgeKey]
+    rows: np.ndarray  # positions in the edge table, in (u, v, key) order
     road_class: str
     highway: str
     length_m: float
@@ -122,9 +120,8 @@ class _Chain:
     sort_key: tuple[int, int]
 
 
-def _road_chains(edges: gpd.GeoDataFrame, eligible: np.ndarray) -> list[_Chain]:
-    """Chains of eligible edges between junctions, one class and highway each."""
-    groups = _undirected_groups(edges)
+def _chain_labels(edges: gpd.GeoDataFrame, eligible: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Chain of each undirected road (joined at nodes where the road simply continues)."""
     u = edges.index.get_level_values(0).to_numpy()
     v = edges.index.get_level_values(1).to_numpy()
     road_class = edges["road_class"].astype(str).to_numpy()
@@ -158,48 +155,125 @@ def _road_chains(edges: gpd.GeoDataFrame, eligible: np.ndarray) -> list[_Chain]:
         (np.ones(int(ok.sum())), (a.to_numpy()[ok], b.to_numpy()[ok])), shape=(n_all, n_all)
     )
     _, label = connected_components(graph, directed=False)
-    el_rows = np.flatnonzero(eligible)
-    chain_of = label[groups[el_rows]]
-    order = np.lexsort((el_rows, groups[el_rows], chain_of))
-    el_rows, chain_of = el_rows[order], chain_of[order]
-    cuts = np.flatnonzero(np.diff(chain_of)) + 1
-    names = _tag(edges, "name").map(_text).to_numpy() if "name" in edges.columns else None
-    lengths = edges["length_m"].to_numpy(float)
+    return np.asarray(label)
+
+
+def _first_per(sorted_keys: np.ndarray) -> np.ndarray:
+    """Positions where a run of equal keys starts (in a sorted array)."""
+    return np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+
+
+def _chain_ends(chain: np.ndarray, u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
+    """Return the two end nodes of each chain (``(n, 2)``) from its roads' ends.
+
+    The ends are the nodes met an odd number of times, smallest and largest; a
+    ring (none) starts and ends at its smallest node.
+    """
+    c = np.r_[chain, chain]
+    node = np.r_[u, v]
+    order = np.lexsort((node, c))
+    c, node = c[order], node[order]
+    start = np.flatnonzero(np.r_[True, (c[1:] != c[:-1]) | (node[1:] != node[:-1])])
+    counts = np.diff(np.r_[start, len(c)])
+    c_at, node_at = c[start], node[start]
+    smallest = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(smallest, c_at, node_at)
+    odd = counts % 2 == 1
+    n_odd = np.bincount(c_at[odd], minlength=n)
+    first_odd = np.zeros(n, dtype=np.int64)
+    last_odd = np.zeros(n, dtype=np.int64)
+    # nodes are sorted within each chain: the first and last odd ones
+    odd_c, odd_node = c_at[odd], node_at[odd]
+    if len(odd_c):
+        runs = _first_per(odd_c)
+        last = np.r_[runs[1:] - 1, len(odd_c) - 1]
+        first_odd[odd_c[runs]] = odd_node[runs]
+        last_odd[odd_c[last]] = odd_node[last]
+    ring = n_odd < 2
+    return np.column_stack(
+        [np.where(ring, smallest, first_odd), np.where(ring, smallest, last_odd)]
+    )
+
+
+def _chain_names(chain: np.ndarray, names: np.ndarray, n: int) -> list[str]:
+    """Return the most frequent non-empty road name of each chain (ties: the smallest)."""
+    out = [""] * n
+    named = np.array([bool(x) for x in names.tolist()], dtype=bool)
+    if not named.any():
+        return out
+    counts = (
+        pd.DataFrame({"c": chain[named], "name": names[named].astype(str)})
+        .groupby(["c", "name"], sort=True)
+        .size()
+        .reset_index(name="k")
+    )
+    counts = counts.sort_values(["c", "k", "name"], ascending=[True, False, True], kind="stable")
+    best = counts.drop_duplicates("c")
+    for c, name in zip(best["c"].tolist(), best["name"].tolist(), strict=True):
+        out[int(c)] = name
+    return out
+
+
+def _road_chains(edges: gpd.GeoDataFrame, eligible: np.ndarray) -> list[_Chain]:
+    """Chains of eligible edges between junctions, one class and highway each."""
+    groups = _undirected_groups(edges)
+    label = _chain_labels(edges, eligible, groups)
+    u = edges.index.get_level_values(0).to_numpy()
+    v = edges.index.get_level_values(1).to_numpy()
     keys_k = edges.index.get_level_values(2).to_numpy()
-    geoms = edges.geometry.to_numpy()
-    chains: list[_Chain] = []
-    for rows in np.split(el_rows, cuts):
-        g = groups[rows]
-        first_rows = rows[np.r_[True, g[1:] != g[:-1]]]
-        ends_at, counts = np.unique(np.r_[u[first_rows], v[first_rows]], return_counts=True)
-        ends = sorted(int(n) for n in ends_at[counts % 2 == 1])
-        if len(ends) < 2:
-            ends = [int(ends_at.min()), int(ends_at.min())]
-        line = shapely.line_merge(shapely.MultiLineString(list(geoms[first_rows])))
-        name = ""
-        if names is not None:
-            found = Counter(str(n) for n in names[first_rows] if n)
-            if found:
-                top = max(found.values())
-                name = min(n for n, c in found.items() if c == top)
-        r0 = int(first_rows[0])
-        a_min = np.minimum(u[first_rows], v[first_rows])
-        b_max = np.maximum(u[first_rows], v[first_rows])
-        best = int(np.lexsort((b_max, a_min))[0])
-        chains.append(
-            _Chain(
-                keys=sorted(
-                    zip(u[rows].tolist(), v[rows].tolist(), keys_k[rows].tolist(), strict=True)
-                ),
-                road_class=str(road_class[r0]),
-                highway=str(highway[r0]),
-                length_m=float(lengths[first_rows].sum()),
-                ends=(ends[0], ends[-1]),
-                geometry=line,
-                name=name,
-                sort_key=(int(a_min[best]), int(b_max[best])),
-            )
+    road_class = edges["road_class"].astype(str).to_numpy()
+    highway = _tag(edges, "highway").fillna("").astype(str).to_numpy()
+    el_rows = np.flatnonzero(eligible)
+    if not len(el_rows):
+        return []
+    chain_of = label[groups[el_rows]]
+    # chains numbered 0.. in the order of their label
+    _, chain_of = np.unique(chain_of, return_inverse=True)
+    n = int(chain_of.max()) + 1
+    # one road (the first direction) per undirected road, in (chain, road, row) order
+    order = np.lexsort((el_rows, groups[el_rows], chain_of))
+    rows_s, chain_s = el_rows[order], chain_of[order]
+    firsts = _first_per(chain_s * (int(groups.max()) + 1) + groups[rows_s])
+    road_rows, road_chain = rows_s[firsts], chain_s[firsts]
+    chain_start = _first_per(road_chain)
+    n_roads = np.diff(np.r_[chain_start, len(road_rows)])
+    lengths = edges["length_m"].to_numpy(float)[road_rows]
+    length_m = [  # numpy's sum, chain by chain, adds in the order the old code did
+        float(lengths[a : a + k].sum())
+        for a, k in zip(chain_start.tolist(), n_roads.tolist(), strict=True)
+    ]
+    ends = _chain_ends(road_chain, u[road_rows], v[road_rows], n)
+    merged = shapely.line_merge(
+        shapely.multilinestrings(edges.geometry.to_numpy()[road_rows], indices=road_chain)
+    )
+    names = (
+        _chain_names(road_chain, _tag(edges, "name").map(_text).to_numpy()[road_rows], n)
+        if "name" in edges.columns
+        else [""] * n
+    )
+    # sort key: the smallest (smaller node, larger node) pair of the chain's roads
+    a_min = np.minimum(u[road_rows], v[road_rows])
+    b_max = np.maximum(u[road_rows], v[road_rows])
+    best = np.lexsort((b_max, a_min, road_chain))
+    best = best[_first_per(road_chain[best])]
+    # every edge of a chain (both directions), in (u, v, key) order
+    by_key = np.lexsort((keys_k[el_rows], v[el_rows], u[el_rows], chain_of))
+    edge_rows = el_rows[by_key]
+    edge_start = np.r_[_first_per(chain_of[by_key]), len(edge_rows)]
+    r0 = road_rows[chain_start]
+    chains = [
+        _Chain(
+            rows=edge_rows[edge_start[c] : edge_start[c + 1]],
+            road_class=str(road_class[r0[c]]),
+            highway=str(highway[r0[c]]),
+            length_m=float(length_m[c]),
+            ends=(int(ends[c, 0]), int(ends[c, 1])),
+            geometry=merged[c],
+            name=names[c],
+            sort_key=(int(a_min[best[c]]), int(b_max[best[c]])),
         )
+        for c in range(n)
+    ]
     chains.sort(key=lambda c: c.sort_key)
     return chains
 
@@ -277,26 +351,26 @@ def upgrade_candidates(
         log.info("upgrades: no lower-class road to raise")
         return network, _empty_workset(network.crs, table)
     # one batch through the speed model
-    keys = [k for chain, _ in plans for k in chain.keys]
-    base = edges.loc[keys].reset_index()
+    base = edges.iloc[np.concatenate([chain.rows for chain, _ in plans])].reset_index()
     base = gpd.GeoDataFrame(base, geometry="geometry", crs=edges.crs)
     tags: dict[str, list[Any]] = {c: [] for c in ("highway", *_RETAGGED)}
     for chain, target in plans:
-        n = len(chain.keys)
+        n = len(chain.rows)
         hw = "track" if (target == "trocha" and chain.highway in PATH_HIGHWAYS) else chain.highway
         tags["highway"] += [hw] * n
         for col in _RETAGGED:
             tags[col] += [TARGET_TAGS[target][col]] * n
     # a trocha opened on a mule path is open to vehicles
-    opened = np.array([t == "trocha" for chain, t in plans for _ in chain.keys])
+    per_plan = [len(chain.rows) for chain, _ in plans]  # edges of each plan, in order
+    opened = np.repeat([t == "trocha" for _, t in plans], per_plan)
     tags["motor_vehicle"] = _tag(base, "motor_vehicle").where(~opened, None).tolist()
     new = _reweigh(base, tags, tables)
     new["length_m"] = base["length_m"].to_numpy(float)
     gain = _improves(new, base)
     at = network.nodes.loc[_ends(plans), ["x", "y"]].to_numpy(float)
     names = _nearest_names(network, list(shapely.points(at)))
-    targets = np.array([t for chain, t in plans for _ in chain.keys], dtype=object)
-    bounds = np.cumsum([0] + [len(chain.keys) for chain, _ in plans])
+    targets = np.repeat(np.array([t for _, t in plans], dtype=object), per_plan)
+    bounds = np.cumsum([0, *per_plan])
     raised = np.logical_and.reduceat(new["road_class"].to_numpy() == targets, bounds[:-1])
     gains = np.logical_or.reduceat(gain, bounds[:-1])
     steps = [

@@ -7,12 +7,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-import shapely
-from shapely.geometry import Point
 from works_cases import WEIGHT_LIST, Generated, Sample, _feature, _times, _write
 
 from connectivity.errors import ConfigError
-from connectivity.network import RoadNetwork, build_network
+from connectivity.network import RoadNetwork
 from connectivity.works import (
     CHANGE_COLUMNS,
     WORK_COLUMNS,
@@ -120,32 +118,7 @@ def test_generate_candidates_with_proposals_and_chosen_kinds(
         generate_candidates(sample.network, kinds=["ferry"])
 
 
-# -- real OpenStreetMap data: Cusco ---------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def cusco(cusco_pbf: Path) -> tuple[RoadNetwork, gpd.GeoDataFrame]:
-    from connectivity.sources import osm
-
-    area = shapely.box(-71.95, -13.55, -71.86, -13.46)
-    waterways = osm.waterways_from_osm_file(cusco_pbf, polygon=area)
-    places = osm.features_from_osm_file(cusco_pbf, {"place": ["village", "hamlet"]}, polygon=area)
-    communities = gpd.GeoDataFrame(
-        {"community_id": places["osm_id"].astype(str), "name": places["name"], "population": 100},
-        geometry=places.geometry.representative_point().to_numpy(),
-        crs=places.crs,
-    )
-    facilities = gpd.GeoDataFrame(
-        {"facility_id": ["m1"]}, geometry=[Point(-71.90, -13.52)], crs="EPSG:4326"
-    )
-    network = build_network(
-        osm.graph_from_osm_file(cusco_pbf, polygon=area),
-        communities=communities,
-        markets=facilities,
-        schools=facilities,
-        waterways=waterways,
-    )
-    return network, waterways
+# -- real OpenStreetMap data: Cusco (the `cusco` fixture of conftest.py) -------------------------
 
 
 @pytest.mark.slow

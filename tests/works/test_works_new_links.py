@@ -13,7 +13,7 @@ import shapely
 from works_cases import Generated, Sample, _times
 
 from connectivity.works import apply_works, new_link_candidates
-from connectivity.works.new_links import _grid_route
+from connectivity.works._grid_search import cheapest_grid_path
 
 
 def test_new_links_respect_the_slope_limit_and_join_community_to_road(
@@ -76,14 +76,14 @@ def test_a_tighter_slope_limit_gives_longer_or_fewer_links(sample: Sample) -> No
     assert (both["length_m_t"] >= both["length_m"] - 1e-6).all()
 
 
-def test_grid_route_equals_networkx_reference() -> None:
+def test_grid_search_equals_networkx_reference() -> None:
     rng = np.random.default_rng(3)
     z = np.cumsum(rng.normal(0, 2, (14, 17)), axis=1)
     cost = rng.uniform(1, 3, z.shape)
     targets = np.zeros(z.shape, dtype=bool)
     targets[12, 2] = targets[1, 15] = targets[9, 11] = True
     res, grade = 10.0, 0.3
-    path = _grid_route(z, cost, (0, 0), targets, res, grade)
+    path = cheapest_grid_path(z, cost, (0, 0), targets, res, grade)
     g = nx.Graph()
     moves = {
         (0, 1): [],
@@ -116,4 +116,6 @@ def test_grid_route_equals_networkx_reference() -> None:
     length = sum(g[a][b]["w"] for a, b in itertools.pairwise(path))
     assert length == pytest.approx(best[0])
     walled = np.where(np.arange(17) == 8, 1e6, 0.0)[None, :] + np.zeros((14, 1))
-    assert _grid_route(walled, cost, (0, 0), targets & (np.arange(17) > 8), res, grade) is None
+    assert (
+        cheapest_grid_path(walled, cost, (0, 0), targets & (np.arange(17) > 8), res, grade) is None
+    )

@@ -22,6 +22,7 @@ class Sample:
     network: RoadNetwork
     dem: Path
     waterways: gpd.GeoDataFrame
+    proposals: Path
 
 
 @dataclass

@@ -1,0 +1,282 @@
+"""The least-cost search of new roads over the DEM grid, compiled with numba.
+
+:func:`cheapest_grid_path` finds the cheapest path from a cell to the nearest
+target cell over the 16-neighbour grid graph of new links (a step is allowed
+when its grade, and that of each half of a knight's move, is within the limit;
+it costs its length times the mean cost per metre of its two cells) without
+building the graph: the steps from a cell and their costs are worked out as
+the search reaches it. It is :func:`scipy.sparse.csgraph.dijkstra`
+(``directed=False``, scipy ≥ 1.15) step for step: cells are settled nearest
+first and, at equal distance, larger cell number first (scipy's priority queue
+of (-distance, cell) pairs); neighbours are scanned in scipy's order (those of
+larger cell number, then those of smaller, each in increasing cell number); a
+cell's predecessor changes only when its distance strictly falls; the float
+operations are the same. So where several paths cost exactly the same it picks
+the one scipy picks. It stops once no target can be nearer than the nearest
+found. ``tests/works/reference_works`` holds the scipy version
+(``new_links._grid_route``) it is tested equal to.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numba
+import numpy as np
+
+__all__ = ["cheapest_grid_path"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+_NONE = -1
+
+# the forward moves of the grid graph: (d_row, d_col) and the two cells a knight's move
+# passes between (all 0: none), as in connectivity.works.new_links._MOVES
+_FORWARD = np.array(
+    [
+        [0, 1, 0, 0, 0, 0],
+        [1, 0, 0, 0, 0, 0],
+        [1, 1, 0, 0, 0, 0],
+        [1, -1, 0, 0, 0, 0],
+        [1, 2, 0, 1, 1, 1],
+        [2, 1, 1, 0, 1, 1],
+        [2, -1, 1, 0, 1, -1],
+        [1, -2, 0, -1, 1, -1],
+    ],
+    dtype=np.int64,
+)
+
+
+def _scan_order(width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the 16 moves in the order scipy scans a cell's neighbours on a grid ``width`` wide.
+
+    scipy scans the cell's row of the graph (the forward moves, to larger cell
+    numbers) then its row of the transposed graph (the moves back, to smaller
+    ones), each in increasing cell number. Returns the moves (``(16, 6)``: the
+    move and the between cells of the forward move it is, or undoes) and, for
+    each, the row of the forward move it undoes (itself for a forward move).
+    """
+    offset = _FORWARD[:, 0] * width + _FORWARD[:, 1]
+    forward = _FORWARD[np.argsort(offset, kind="stable")]
+    backward_of = np.argsort(-(forward[:, 0] * width + forward[:, 1]), kind="stable")
+    backward = forward[backward_of].copy()
+    backward[:, :2] *= -1
+    moves = np.ascontiguousarray(np.vstack([forward, backward]))
+    undoes = np.concatenate([np.arange(8), backward_of]).astype(np.int64)
+    return moves, undoes
+
+
+def _jit(func: _F) -> _F:
+    """Compile with numba (nopython, cached on disk), keeping the function's type."""
+    return cast(_F, numba.njit(cache=True, nogil=True)(func))
+
+
+def _jit_inline(func: _F) -> _F:
+    """Compile with numba, inlined into its callers (the small steps of the search)."""
+    return cast(_F, numba.njit(cache=True, nogil=True, inline="always")(func))
+
+
+@_jit_inline
+def _step_cost(
+    elevation: np.ndarray,
+    cost_per_m: np.ndarray,
+    r: int,
+    c: int,
+    k: int,
+    moves: np.ndarray,
+    step_m: np.ndarray,
+    rise_m: np.ndarray,
+) -> float:
+    """Cost of the forward move ``k`` from cell (r, c), ``-1.0`` where it is not allowed.
+
+    ``step_m`` is the length of each move and ``rise_m`` the most it may climb;
+    the float operations are those of the scipy version, in the same order.
+    """
+    r2, c2 = r + moves[k, 0], c + moves[k, 1]
+    za, zb = elevation[r, c], elevation[r2, c2]
+    if not abs(zb - za) <= rise_m[k]:
+        return -1.0
+    if moves[k, 2] != 0 or moves[k, 3] != 0 or moves[k, 4] != 0 or moves[k, 5] != 0:
+        mid = (
+            elevation[r + moves[k, 2], c + moves[k, 3]]
+            + elevation[r + moves[k, 4], c + moves[k, 5]]
+        ) / 2.0
+        if not abs(mid - za) <= rise_m[k] / 2:
+            return -1.0
+        if not abs(zb - mid) <= rise_m[k] / 2:
+            return -1.0
+    if not (np.isfinite(za) and np.isfinite(zb)):
+        return -1.0
+    cost: float = step_m[k] * (cost_per_m[r, c] + cost_per_m[r2, c2]) / 2.0
+    return cost
+
+
+# -- the priority queue: (distance, cell) pairs, nearest first, then the larger cell ----------
+# (scipy's std::priority_queue of (-distance, cell) pairs pops in exactly this order; stale
+# entries, pushed before a cell's distance fell again, are skipped when popped)
+
+
+@_jit_inline
+def _before(d_a: float, i_a: int, d_b: float, i_b: int) -> bool:
+    return d_a < d_b or (d_a == d_b and i_a > i_b)
+
+
+@_jit_inline
+def _push(keys: np.ndarray, cells: np.ndarray, size: int, d: float, i: int) -> int:
+    pos = size
+    while pos > 0:
+        up = (pos - 1) // 2
+        if not _before(d, i, keys[up], cells[up]):
+            break
+        keys[pos], cells[pos] = keys[up], cells[up]
+        pos = up
+    keys[pos], cells[pos] = d, i
+    return size + 1
+
+
+@_jit_inline
+def _pop(keys: np.ndarray, cells: np.ndarray, size: int) -> int:
+    """Drop the first entry (read it from ``keys[0]``, ``cells[0]`` before); new size."""
+    size -= 1
+    d, i = keys[size], cells[size]
+    pos = 0
+    while True:
+        child = 2 * pos + 1
+        if child >= size:
+            break
+        if child + 1 < size and _before(
+            keys[child + 1], cells[child + 1], keys[child], cells[child]
+        ):
+            child += 1
+        if not _before(keys[child], cells[child], d, i):
+            break
+        keys[pos], cells[pos] = keys[child], cells[child]
+        pos = child
+    if size > 0:
+        keys[pos], cells[pos] = d, i
+    return size
+
+
+@_jit
+def _search(
+    elevation: np.ndarray,
+    cost_per_m: np.ndarray,
+    start: int,
+    targets: np.ndarray,
+    moves: np.ndarray,
+    undoes: np.ndarray,
+    step_m: np.ndarray,
+    rise_m: np.ndarray,
+) -> np.ndarray:
+    """Cells of the cheapest path from ``start`` to the nearest target (empty: none)."""
+    h, w = elevation.shape
+    n = h * w
+    dist = np.full(n, np.inf)
+    pred = np.full(n, _NONE, dtype=np.int64)
+    capacity = 4 * n + 16
+    keys = np.empty(capacity)
+    cells = np.empty(capacity, dtype=np.int64)
+    dist[start] = 0.0
+    size = _push(keys, cells, 0, 0.0, start)
+    best, best_val = _NONE, np.inf
+    while size > 0:
+        d, v = keys[0], cells[0]
+        size = _pop(keys, cells, size)
+        if dist[v] < d:
+            continue  # stale: v was reached more cheaply after this entry was pushed
+        if d > best_val:
+            break  # every target left is farther than the nearest found
+        if targets[v] and v != start and (best == _NONE or (d == best_val and v < best)):
+            best, best_val = v, d
+        r, c = v // w, v % w
+        for k in range(16):
+            r2, c2 = r + moves[k, 0], c + moves[k, 1]
+            if r2 < 0 or r2 >= h or c2 < 0 or c2 >= w:
+                continue
+            if k < 8:
+                weight = _step_cost(elevation, cost_per_m, r, c, k, moves, step_m, rise_m)
+            else:
+                weight = _step_cost(elevation, cost_per_m, r2, c2, undoes[k], moves, step_m, rise_m)
+            if weight < 0.0:
+                continue
+            j = r2 * w + c2
+            nxt = d + weight
+            if dist[j] > nxt:
+                dist[j] = nxt
+                if size == capacity:
+                    capacity *= 2
+                    keys2 = np.empty(capacity)
+                    cells2 = np.empty(capacity, dtype=np.int64)
+                    keys2[:size] = keys[:size]
+                    cells2[:size] = cells[:size]
+                    keys, cells = keys2, cells2
+                size = _push(keys, cells, size, nxt, j)
+                pred[j] = v
+    if best == _NONE:
+        return np.zeros(0, dtype=np.int64)
+    length = 1
+    node = best
+    while node != start:
+        node = pred[node]
+        length += 1
+    path = np.empty(length, dtype=np.int64)
+    node = best
+    for i in range(length - 1, -1, -1):
+        path[i] = node
+        if i:
+            node = pred[node]
+    return path
+
+
+def cheapest_grid_path(
+    elevation: np.ndarray,
+    cost_per_m: np.ndarray,
+    start: tuple[int, int],
+    targets: np.ndarray,
+    res: float,
+    max_grade: float,
+) -> list[tuple[int, int]] | None:
+    """Cheapest grid path from ``start`` to any target cell with every step's grade ≤ max.
+
+    Parameters
+    ----------
+    elevation : numpy.ndarray
+        Elevation of the cells (float64, NaN: impassable).
+    cost_per_m : numpy.ndarray
+        Cost per metre of each cell (float64, same shape).
+    start : tuple of int
+        Row and column of the first cell.
+    targets : numpy.ndarray
+        Boolean mask of the cells a path may end at (``start`` itself excluded).
+    res : float
+        Cell size (m).
+    max_grade : float
+        Steepest grade of a step (rise over run).
+
+    Returns
+    -------
+    list of (int, int) or None
+        Row and column of each cell of the path, ``start`` first; ``None`` when
+        no target can be reached. The path scipy's Dijkstra gives on the same
+        grid (see the module's docstring).
+    """
+    w = elevation.shape[1]
+    moves, undoes = _scan_order(w)
+    # the step lengths and climb limits exactly as the scipy version computes them
+    step_m = np.array([res * math.hypot(int(dr), int(dc)) for dr, dc in moves[:8, :2]])
+    rise_m = np.array([max_grade * step for step in step_m.tolist()])
+    path = _search(
+        np.ascontiguousarray(elevation, dtype=np.float64),
+        np.ascontiguousarray(cost_per_m, dtype=np.float64),
+        int(start[0]) * w + int(start[1]),
+        np.ascontiguousarray(targets, dtype=np.bool_).ravel(),
+        moves,
+        undoes,
+        step_m,
+        rise_m,
+    )
+    if not len(path):
+        return None
+    return [(int(p) // w, int(p) % w) for p in path.tolist()]

@@ -1,0 +1,282 @@
+"""Edge changes and work tables shared by every kind of work.
+
+New edge weights always come from the network's own speed model
+(:func:`connectivity.network.add_road_class` and
+:func:`connectivity.network.add_travel_times` on the edges with their tags
+changed), so speeds, slopes and wet-season rules stay consistent; a changed
+edge never gets a larger weight than it had. Works on existing edges (upgrades,
+bridges) *replace* them; new roads *add* both directions.
+
+Besides :data:`connectivity.works.workset.WORK_COLUMNS`, every work table has
+:data:`EXTRA_WORK_COLUMNS` (class before and after, main terrain, whether a
+bridge carries vehicles, the communities a new link was made for, how the crossing
+a bridge replaces is mapped).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from connectivity.errors import DataError
+from connectivity.network import SpeedTables, add_road_class, add_travel_times
+from connectivity.works.workset import CHANGE_COLUMNS, WEIGHTS, WORK_COLUMNS, WorkSet
+from reference_works.costs import CostTable
+
+__all__ = ["EXTRA_WORK_COLUMNS"]
+
+log = logging.getLogger(__name__)
+
+
+#: Columns every work table from this module has besides :data:`WORK_COLUMNS`, with the
+#: value works they do not apply to get: road class before and after the work, main
+#: terrain class, whether a bridge carries vehicles, communities a new link was made for,
+#: and how the crossing a bridge replaces is mapped: ``"ford"`` (an OSM ``ford`` tag) or
+#: ``"inferred"`` (a river crossed with neither a ``bridge`` nor a ``ford`` tag, see
+#: :func:`connectivity.network.mark_unbridged_crossings`: check it in the field).
+EXTRA_WORK_COLUMNS: dict[str, Any] = {
+    "class_before": "",
+    "class_after": "",
+    "terrain": "",
+    "vehicle_bridge": False,
+    "community_ids": "",
+    "crossing": "",
+}
+_FLOAT_WORK = ("length_m", "span_m", "cost", "cofinancing_share", "cost_net")
+
+
+def _empty_workset(crs: Any, table: CostTable) -> WorkSet:
+    columns = [c for c in WORK_COLUMNS if c != "geometry"] + list(EXTRA_WORK_COLUMNS)
+    works = gpd.GeoDataFrame(
+        {
+            c: pd.Series(
+                dtype=float if c in _FLOAT_WORK else bool if c == "vehicle_bridge" else object
+            )
+            for c in columns
+        },
+        geometry=gpd.GeoSeries([], crs=crs),
+        crs=crs,
+    )
+    works.index = pd.Index([], dtype=object, name="work_id")
+    changes = pd.DataFrame(
+        {
+            c: pd.Series(
+                dtype=np.int64
+                if c in ("u", "v", "key")
+                else float
+                if c in (*WEIGHTS, "length_m")
+                else object
+            )
+            for c in CHANGE_COLUMNS
+        }
+    )
+    return WorkSet(works, changes, currency=table.currency, price_year=table.price_year)
+
+
+def _workset(
+    rows: list[dict[str, Any]], changes: list[pd.DataFrame], crs: Any, table: CostTable
+) -> WorkSet:
+    if not rows:
+        return _empty_workset(crs, table)
+    frame = pd.DataFrame(rows)
+    for col, default in EXTRA_WORK_COLUMNS.items():
+        frame[col] = frame[col].fillna(default) if col in frame.columns else default
+    frame["vehicle_bridge"] = frame["vehicle_bridge"].astype(bool)
+    frame["cofinancing_share"] = frame["cofinancing_share"].fillna(0.0).astype(float)
+    frame["cost"] = frame["cost"].astype(float).round(0)
+    frame["cost_net"] = (frame["cost"] * (1.0 - frame["cofinancing_share"])).round(0)
+    for col in _FLOAT_WORK:
+        frame[col] = frame[col].astype(float)
+    frame = frame[
+        ["work_id", *[c for c in WORK_COLUMNS if c != "geometry"], *EXTRA_WORK_COLUMNS, "geometry"]
+    ]
+    works = gpd.GeoDataFrame(frame.set_index("work_id"), geometry="geometry", crs=crs)
+    ch = pd.concat(changes, ignore_index=True)[list(CHANGE_COLUMNS)]
+    for col in ("u", "v", "key"):
+        ch[col] = ch[col].astype(np.int64)
+    return WorkSet(works, ch, currency=table.currency, price_year=table.price_year)
+
+
+def _vehicle_times(
+    rows: gpd.GeoDataFrame, tables: SpeedTables
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dry, wet and rain vehicle times of edges (``inf`` where no vehicle passes).
+
+    The network's own model with walking made useless: where a vehicle passes,
+    ``travel_time`` is then the vehicle time.
+    """
+    slow = dataclasses.replace(tables, walk_kph=1e-9)
+    timed = add_travel_times(rows, tables=slow)
+    dry = timed["travel_time_s"].to_numpy(float)
+    wet = timed["travel_time_wet_s"].to_numpy(float)
+    walk = timed["walk_time_s"].to_numpy(float)
+    walk_wet = timed["walk_time_wet_s"].to_numpy(float)
+    rain = timed["travel_time_rain_s"].to_numpy(float)
+    walk_rain = timed["walk_time_rain_s"].to_numpy(float)
+    return (
+        np.where(dry < walk, dry, np.inf),
+        np.where(wet < walk_wet, wet, np.inf),
+        np.where(rain < walk_rain, rain, np.inf),
+    )
+
+
+def _check_tables(rows: gpd.GeoDataFrame, tables: SpeedTables) -> None:
+    """Refuse speed tables that do not give the network's stored vehicle times."""
+    if rows.empty:
+        return
+    veh, _, _ = _vehicle_times(rows, tables)
+    stored = rows["travel_time_s"].to_numpy(float)
+    by_vehicle = stored < rows["walk_time_s"].to_numpy(float)
+    bad = by_vehicle & ~np.isclose(veh, stored, rtol=1e-6, atol=1e-6)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise DataError(
+            f"the speed tables given do not match the network: edge {rows.index[i]} takes "
+            f"{stored[i]:.1f} s by vehicle in the network but {veh[i]:.1f} s with these tables; "
+            "pass the SpeedTables the network was built with"
+        )
+
+
+def _reweigh(
+    base: gpd.GeoDataFrame, new_tags: Mapping[str, Any], tables: SpeedTables
+) -> pd.DataFrame:
+    """Weights of existing edges once their tags change (never larger than before).
+
+    Vehicle times come from the network's speed model on the new tags. Dry
+    walking depends only on the line and the terrain, so it is kept; wet
+    walking is the dry time over the new class's wet factor (``inf`` at a
+    ford), as the model computes it.
+    """
+    after = base.copy()
+    for col, values in new_tags.items():
+        after[col] = pd.Series(
+            values if not isinstance(values, str | bool | type(None)) else [values] * len(after),
+            index=after.index,
+            dtype=object,
+        )
+    after = add_road_class(after)
+    veh, veh_wet, veh_rain = _vehicle_times(after, tables)
+    flat = add_travel_times(after, tables=tables)
+    w = flat["walk_time_s"].to_numpy(float)
+    walk = base["walk_time_s"].to_numpy(float)
+
+    def scaled(column: str) -> np.ndarray:
+        """Scale the base's dry walking time by the new tags' factor for ``column``."""
+        other = flat[column].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(w > 0, other / w, np.where(np.isinf(other), np.inf, 1.0))
+        return np.asarray(np.where(np.isinf(ratio), np.inf, walk * ratio), dtype=float)
+
+    walk_wet, walk_rain = scaled("walk_time_wet_s"), scaled("walk_time_rain_s")
+    new = pd.DataFrame(
+        {
+            "travel_time_s": np.fmin(veh, walk),
+            "travel_time_wet_s": np.fmin(veh_wet, walk_wet),
+            "walk_time_s": walk,
+            "walk_time_wet_s": walk_wet,
+            "travel_time_rain_s": np.fmin(veh_rain, walk_rain),
+            "walk_time_rain_s": walk_rain,
+        },
+        index=base.index,
+    )
+    old = base[list(WEIGHTS)].to_numpy(float)
+    values = new[list(WEIGHTS)].to_numpy(float)
+    larger = values > old * (1 + 1e-9) + 1e-9
+    if larger.any():
+        log.debug("%d edge weights kept at their old value (model gave larger)", int(larger.sum()))
+    new[list(WEIGHTS)] = np.fmin(values, old)
+    new["road_class"] = after["road_class"].to_numpy()
+    new["vehicle"] = after["vehicle"].to_numpy()
+    return new
+
+
+def _improves(new: pd.DataFrame, base: pd.DataFrame) -> np.ndarray:
+    """Rows where some weight falls."""
+    old = base[list(WEIGHTS)].to_numpy(float)
+    val = new[list(WEIGHTS)].to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(((val < old * (1 - 1e-9)) | (np.isfinite(val) & np.isinf(old))).any(1))
+
+
+def _replace_changes(
+    work_ids: Sequence[str] | np.ndarray, base: pd.DataFrame, new: pd.DataFrame
+) -> pd.DataFrame:
+    """Rows of ``changes`` replacing the edges of ``base`` (with ``u``, ``v``, ``key``)."""
+    frame = pd.DataFrame(
+        {
+            "work_id": np.asarray(work_ids, dtype=object),
+            "action": "replace",
+            "u": base["u"].to_numpy(np.int64),
+            "v": base["v"].to_numpy(np.int64),
+            "key": base["key"].to_numpy(np.int64),
+        }
+    )
+    for col in WEIGHTS:
+        frame[col] = new[col].to_numpy(float)
+    frame["length_m"] = new["length_m"].to_numpy(float)
+    frame["road_class"] = new["road_class"].astype(str).to_numpy()
+    frame["geometry"] = pd.Series([None] * len(frame), dtype=object)
+    return frame
+
+
+def _new_road_edges(
+    links: Sequence[tuple[int, int, shapely.LineString, str]],
+    tags: Mapping[str, Any],
+    crs: Any,
+    tables: SpeedTables,
+    dem_path: Path | None,
+) -> gpd.GeoDataFrame:
+    """Both directions of new roads ``(u, v, line, name)``, with the network's weights.
+
+    Rows come in pairs: ``u → v`` then ``v → u`` for each link in turn.
+    """
+    index = [key for u, v, _, _ in links for key in ((u, v, 0), (v, u, 0))]
+    rows = gpd.GeoDataFrame(
+        {
+            "highway": [tags.get("highway")] * len(index),
+            "surface": [tags.get("surface")] * len(index),
+            "tracktype": [tags.get("tracktype")] * len(index),
+            "name": [name for *_, name in links for _ in (0, 1)],
+        },
+        geometry=[g for _, _, line, _ in links for g in (line, shapely.reverse(line))],
+        crs=crs,
+        index=pd.MultiIndex.from_tuples(index, names=["u", "v", "key"]),
+    )
+    rows = add_road_class(rows)
+    return add_travel_times(rows, tables=tables, dem_path=dem_path)
+
+
+def _add_changes(work_id: str, edges: gpd.GeoDataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "work_id": work_id,
+            "action": "add",
+            "u": edges.index.get_level_values(0).to_numpy(),
+            "v": edges.index.get_level_values(1).to_numpy(),
+            "key": 0,
+        }
+    )
+    for col in WEIGHTS:
+        frame[col] = edges[col].to_numpy(float)
+    frame["length_m"] = edges["length_m"].to_numpy(float)
+    frame["road_class"] = edges["road_class"].astype(str).to_numpy()
+    frame["geometry"] = pd.Series(list(edges.geometry.to_numpy()), dtype=object)
+    return frame
+
+
+def _clean_line(coords: Sequence[tuple[float, float]]) -> shapely.LineString:
+    """Return the line through the points, without repeated ones."""
+    clean = [coords[0]]
+    for q in coords[1:]:
+        if math.hypot(q[0] - clean[-1][0], q[1] - clean[-1][1]) > 0.01:
+            clean.append(q)
+    return shapely.LineString(clean)

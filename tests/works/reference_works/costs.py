@@ -1,0 +1,328 @@
+"""Cost of road works: unit cost tables, a region's cost table, terrain and pricing.
+
+Cost = length × unit cost per km by work type and terrain
+(:data:`UNIT_COST_PER_KM`, keys ``<work>_<terrain>``) and span × cost per metre
+of bridge (:data:`BRIDGE_COST_PER_M`); an upgrade of several steps (trocha →
+asfaltado) pays every step. Terrain classes (:data:`TERRAIN_CLASSES`) follow
+the Peruvian road design manual (MTC, *Manual de Carreteras: Diseño Geométrico
+DG-2018*, classification by orography) on the transverse slope of the ground,
+read as the DEM's steepest slope every ~cell along the line: flat (≤ 10 %),
+rolling (10–50 %), mountainous (50–100 %), steep (> 100 %). Without a DEM
+every line is priced as :data:`DEFAULT_TERRAIN`. Default prices are in PEN at
+2024 prices; a region config's ``[costs]`` section overrides them (see
+:func:`cost_table`).
+
+The DEM is read into a north-up grid in the network CRS with its ground slope;
+new links (:mod:`connectivity.works.new_links`) route over the same grid.
+
+Examples
+--------
+>>> UNIT_COST_PER_KM["upgrade_afirmado_flat"], BRIDGE_COST_PER_M["foot"]
+(450000.0, 8000.0)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from connectivity.config import CostsSection
+from connectivity.errors import ConfigError
+from connectivity.sources.elevation import open_dem
+
+__all__ = [
+    "BRIDGE_COST_PER_M",
+    "DEFAULT_TERRAIN",
+    "TERRAIN_CLASSES",
+    "TERRAIN_SLOPE_PCT",
+    "UNIT_COST_PER_KM",
+    "CostTable",
+    "cost_table",
+]
+
+
+#: Terrain classes of the Peruvian road design manual DG-2018 (by transverse
+#: ground slope): plano, ondulado, accidentado, escarpado.
+TERRAIN_CLASSES: tuple[str, ...] = ("flat", "rolling", "mountainous", "steep")
+#: Upper ground slope (%) of each terrain class but the last (DG-2018).
+TERRAIN_SLOPE_PCT: tuple[float, ...] = (10.0, 50.0, 100.0)
+#: Terrain class assumed where no DEM is given or the DEM has no data.
+DEFAULT_TERRAIN = "rolling"
+_TERRAIN_ES = {
+    "flat": "plano",
+    "rolling": "ondulado",
+    "mountainous": "accidentado",
+    "steep": "escarpado",
+}
+
+#: Unit cost of road works, PEN per km at 2024 prices, by ``<work>_<terrain>``.
+#:
+#: Indicative orders of magnitude for planning, not budget estimates, rounded
+#: from Peruvian public-investment figures: Provías Descentralizado (MTC)
+#: programme documents for rural roads (e.g. the *Programa de Apoyo al
+#: Transporte Subnacional* feasibility study, PROG-023-2012-SNIP, 2015:
+#: improvement of caminos vecinales to afirmado in the hundreds of thousands of
+#: soles per km, basic paving ("soluciones básicas") above one million per km)
+#: and municipal project profiles (e.g. Andaray, Condesuyos, 2016: a new 12.4 km
+#: afirmado trocha in steep terrain for about S/ 10.6 million, ~S/ 0.86 M/km),
+#: brought to 2024 prices. Terrain multipliers (about 1 : 1.3 : 1.8 : 2.4) reflect
+#: the earthworks DG-2018 associates with each terrain class.
+#:
+#: * ``upgrade_trocha``: widening a mule path into a trocha carrozable;
+#: * ``upgrade_afirmado``: gravel surfacing and drainage of a trocha or
+#:   unsurfaced road (mejoramiento a nivel de afirmado);
+#: * ``upgrade_asfaltado``: basic paving of an afirmado road;
+#: * ``new_link``: a new road built to afirmado standard (apertura y afirmado).
+UNIT_COST_PER_KM: dict[str, float] = {
+    "upgrade_trocha_flat": 120_000.0,
+    "upgrade_trocha_rolling": 160_000.0,
+    "upgrade_trocha_mountainous": 220_000.0,
+    "upgrade_trocha_steep": 300_000.0,
+    "upgrade_afirmado_flat": 450_000.0,
+    "upgrade_afirmado_rolling": 600_000.0,
+    "upgrade_afirmado_mountainous": 800_000.0,
+    "upgrade_afirmado_steep": 1_100_000.0,
+    "upgrade_asfaltado_flat": 1_300_000.0,
+    "upgrade_asfaltado_rolling": 1_600_000.0,
+    "upgrade_asfaltado_mountainous": 2_000_000.0,
+    "upgrade_asfaltado_steep": 2_500_000.0,
+    "new_link_flat": 700_000.0,
+    "new_link_rolling": 950_000.0,
+    "new_link_mountainous": 1_300_000.0,
+    "new_link_steep": 1_800_000.0,
+}
+
+#: Cost of a bridge, PEN per metre of span at 2024 prices (indicative): a
+#: suspended or truss footbridge (``foot``) and a one-lane concrete or modular
+#: steel vehicle bridge (``vehicle``), orders of magnitude of Provías
+#: Descentralizado and municipal rural bridge projects.
+BRIDGE_COST_PER_M: dict[str, float] = {"foot": 8_000.0, "vehicle": 45_000.0}
+
+_DEFAULT_CURRENCY = "PEN"
+_DEFAULT_PRICE_YEAR = 2024
+
+
+@dataclass(frozen=True)
+class CostTable:
+    """Unit costs in force for a run.
+
+    Attributes
+    ----------
+    unit_cost_per_km : mapping
+        Keys as :data:`UNIT_COST_PER_KM`.
+    bridge_cost_per_m : mapping
+        Keys ``foot`` and ``vehicle``.
+    currency : str
+    price_year : int
+    """
+
+    unit_cost_per_km: Mapping[str, float]
+    bridge_cost_per_m: Mapping[str, float]
+    currency: str = _DEFAULT_CURRENCY
+    price_year: int = _DEFAULT_PRICE_YEAR
+
+    def per_m(self, work: str, terrain: str) -> float:
+        """Cost per metre of ``work`` (e.g. ``"new_link"``) in ``terrain``."""
+        return float(self.unit_cost_per_km[f"{work}_{terrain}"]) / 1000.0
+
+
+def cost_table(costs: CostsSection | None = None) -> CostTable:
+    """Return the default cost table with a region config's overrides.
+
+    Parameters
+    ----------
+    costs : CostsSection, optional
+        The ``[costs]`` section of a region config.
+
+    Returns
+    -------
+    CostTable
+
+    Raises
+    ------
+    ConfigError
+        An override names an unknown key; or the currency or price year differ
+        from the defaults (PEN, 2024) while some default prices are still in
+        use (they would be mislabelled).
+
+    Examples
+    --------
+    >>> from connectivity.config import CostsSection
+    >>> t = cost_table(CostsSection(bridge_cost_per_m={"foot": 9000}))
+    >>> t.bridge_cost_per_m["foot"], t.currency
+    (9000.0, 'PEN')
+    """
+    if costs is None:
+        return CostTable(dict(UNIT_COST_PER_KM), dict(BRIDGE_COST_PER_M))
+    for name, given, known in (
+        ("unit_cost_per_km", costs.unit_cost_per_km, UNIT_COST_PER_KM),
+        ("bridge_cost_per_m", costs.bridge_cost_per_m, BRIDGE_COST_PER_M),
+    ):
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            raise ConfigError(
+                f"[costs] {name}: unknown key {unknown[0]!r}; known keys: {', '.join(known)}"
+            )
+    if (costs.currency, costs.price_year) != (_DEFAULT_CURRENCY, _DEFAULT_PRICE_YEAR):
+        missing = [k for k in UNIT_COST_PER_KM if k not in costs.unit_cost_per_km]
+        missing += [k for k in BRIDGE_COST_PER_M if k not in costs.bridge_cost_per_m]
+        if missing:
+            raise ConfigError(
+                f"[costs] currency/price_year are {costs.currency} {costs.price_year} but the "
+                f"default prices are PEN {_DEFAULT_PRICE_YEAR}: give every unit cost "
+                f"(missing: {', '.join(missing[:6])}{' …' if len(missing) > 6 else ''})"
+            )
+    return CostTable(
+        unit_cost_per_km={
+            **UNIT_COST_PER_KM,
+            **{k: float(v) for k, v in costs.unit_cost_per_km.items()},
+        },
+        bridge_cost_per_m={
+            **BRIDGE_COST_PER_M,
+            **{k: float(v) for k, v in costs.bridge_cost_per_m.items()},
+        },
+        currency=costs.currency,
+        price_year=costs.price_year,
+    )
+
+
+@dataclass(frozen=True)
+class _Terrain:
+    """A DEM on a north-up square grid in the network CRS, with ground slope."""
+
+    elevation: np.ndarray  # float64, NaN where no data
+    slope_pct: np.ndarray  # steepest ground slope, percent
+    x0: float  # west edge
+    y0: float  # north edge
+    res: float  # cell size (m)
+
+    @classmethod
+    def from_dem(cls, dem_path: Path, crs: Any) -> _Terrain:
+        from rasterio.enums import Resampling
+        from rasterio.vrt import WarpedVRT
+        from rasterio.warp import calculate_default_transform
+
+        with open_dem(dem_path, what="DEM for new links and terrain costs") as src:
+            t = src.transform
+            square = math.isclose(abs(t.a), abs(t.e), rel_tol=1e-6) and t.b == 0 and t.d == 0
+            if src.crs == crs and square and t.e < 0:
+                band = src.read(1, masked=True).astype(float).filled(np.nan)
+                res, x0, y0 = abs(t.a), t.c, t.f
+            else:
+                dst, width, height = calculate_default_transform(
+                    src.crs, crs, src.width, src.height, *src.bounds
+                )
+                res = max(abs(dst.a), abs(dst.e))
+                dst, width, height = calculate_default_transform(
+                    src.crs, crs, src.width, src.height, *src.bounds, resolution=res
+                )
+                nodata = src.nodata if src.nodata is not None else -32768.0
+                with WarpedVRT(
+                    src,
+                    crs=crs,
+                    transform=dst,
+                    width=width,
+                    height=height,
+                    resampling=Resampling.bilinear,
+                    src_nodata=nodata,
+                    nodata=nodata,
+                ) as vrt:
+                    band = vrt.read(1, masked=True).astype(float).filled(np.nan)
+                x0, y0 = dst.c, dst.f
+        gy, gx = np.gradient(band, res)
+        slope = 100.0 * np.hypot(gx, gy)
+        return cls(elevation=band, slope_pct=slope, x0=float(x0), y0=float(y0), res=float(res))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.elevation.shape[0]), int(self.elevation.shape[1]))
+
+    def cell_of(self, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column of the cells holding the points (may be outside the grid)."""
+        rows = np.floor((self.y0 - np.asarray(ys, dtype=float)) / self.res).astype(np.int64)
+        cols = np.floor((np.asarray(xs, dtype=float) - self.x0) / self.res).astype(np.int64)
+        return rows, cols
+
+    def centre(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Coordinates of cell centres."""
+        return self.x0 + (cols + 0.5) * self.res, self.y0 - (rows + 0.5) * self.res
+
+    def terrain_class(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        """Index into :data:`TERRAIN_CLASSES` of the ground at points."""
+        rows, cols = self.cell_of(xs, ys)
+        h, w = self.shape
+        inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
+        slope = np.full(len(rows), np.nan)
+        slope[inside] = self.slope_pct[rows[inside], cols[inside]]
+        return _classify_slope(slope)
+
+
+def _classify_slope(slope_pct: np.ndarray) -> np.ndarray:
+    cls = np.digitize(slope_pct, TERRAIN_SLOPE_PCT, right=True)
+    return np.where(np.isfinite(slope_pct), cls, TERRAIN_CLASSES.index(DEFAULT_TERRAIN))
+
+
+def _terrain_lengths(geoms: Sequence[shapely.Geometry], terrain: _Terrain | None) -> np.ndarray:
+    """Length (m) of each line in each terrain class: shape ``(lines, classes)``.
+
+    Lines are cut about every DEM cell; each piece takes the class of the ground
+    at its middle.
+    """
+    n_cls = len(TERRAIN_CLASSES)
+    lines = np.asarray(geoms, dtype=object)
+    step = terrain.res if terrain is not None else 100.0
+    parts, line_of = shapely.get_parts(
+        shapely.segmentize(lines, max_segment_length=step), return_index=True
+    )
+    coords, part_of = shapely.get_coordinates(parts, return_index=True)
+    same = part_of[1:] == part_of[:-1]
+    a, b = coords[:-1][same], coords[1:][same]
+    seg_line = line_of[part_of[:-1][same]]
+    if terrain is None:
+        cls = np.full(len(a), TERRAIN_CLASSES.index(DEFAULT_TERRAIN))
+    else:
+        mid = (a + b) / 2.0
+        cls = terrain.terrain_class(mid[:, 0], mid[:, 1])
+    out = np.bincount(
+        seg_line * n_cls + cls, weights=np.hypot(*(b - a).T), minlength=len(lines) * n_cls
+    )
+    return out.reshape(len(lines), n_cls)
+
+
+def _price_lines(
+    geoms: Sequence[shapely.Geometry],
+    works: Sequence[Sequence[str]],
+    table: CostTable,
+    terrain: _Terrain | None,
+) -> tuple[np.ndarray, list[str]]:
+    """Cost of building ``works`` (cost key prefixes) along each line, and its main terrain."""
+    by_class = _terrain_lengths(geoms, terrain)
+    per_m: dict[tuple[str, ...], np.ndarray] = {}
+    rates = np.zeros_like(by_class)
+    for i, w in enumerate(works):
+        key = tuple(w)
+        if key not in per_m:
+            per_m[key] = np.array(
+                [sum(table.per_m(work, t) for work in key) for t in TERRAIN_CLASSES]
+            )
+        rates[i] = per_m[key]
+    cost = (by_class * rates).sum(axis=1)
+    main = [
+        TERRAIN_CLASSES[int(np.argmax(row))] if row.sum() > 0 else DEFAULT_TERRAIN
+        for row in by_class
+    ]
+    return cost, main
+
+
+def _price_line(
+    geom: shapely.Geometry, works: Sequence[str], table: CostTable, terrain: _Terrain | None
+) -> tuple[float, str]:
+    """Cost of building ``works`` (cost key prefixes) along a line, and its main terrain."""
+    cost, main = _price_lines([geom], [works], table, terrain)
+    return float(cost[0]), main[0]

@@ -1,0 +1,359 @@
+"""Surface upgrades of lower-class roads, one work per chain and target class.
+
+**Upgrades** (``UPG-00001`` …). Existing lower-class roads and mule paths,
+one work per *chain*: the edges between two junctions (nodes where the road
+graph does not simply continue; walking connectors of villages and schools do
+not count), of one road class and one OSM ``highway`` value, both directions.
+Each chain is raised per :data:`ALLOWED_UPGRADES`:
+
+==============  =========================  ========================================
+from            to                         tags after the work
+==============  =========================  ========================================
+camino          trocha                     ``highway=track`` (paths and bridle
+                                           ways), ``tracktype=grade4``
+trocha          afirmado, asfaltado        ``surface=gravel`` / ``surface=asphalt``
+sin_afirmar     afirmado, asfaltado        ``surface=gravel`` / ``surface=asphalt``
+afirmado        asfaltado                  ``surface=asphalt``
+==============  =========================  ========================================
+
+``smoothness`` is cleared (a new surface is smooth); the ``highway`` class of
+vehicle roads is kept, so a track raised to afirmado keeps the track speed cap
+of :data:`connectivity.network.HIGHWAY_MAX_KPH`; tracks are not offered for
+paving (raise them to afirmado). Generated upgrades consider rural road classes
+only (:data:`UPGRADE_HIGHWAYS`): urban streets (residential, service) are left
+to proposals; chains shorter than ``min_length_m`` (bits of road at junctions)
+and roads closed by ``access=no``/``private`` are not offered. A ford stays a
+ford (a bridge is its own work).
+
+Examples
+--------
+>>> ALLOWED_UPGRADES["trocha"]
+('afirmado', 'asfaltado')
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
+from tqdm import tqdm
+
+from connectivity._logging import progress_enabled
+from connectivity.config import CostsSection
+from connectivity.network import RoadNetwork, SpeedTables
+from connectivity.works.workset import WorkSet
+from reference_works.changes import (
+    _check_tables,
+    _empty_workset,
+    _improves,
+    _replace_changes,
+    _reweigh,
+    _workset,
+)
+from reference_works.costs import _TERRAIN_ES, _price_lines, _Terrain, cost_table
+from reference_works.roads import (
+    _CLASS_ES,
+    _RANK,
+    _RETAGGED,
+    _STEPS,
+    PATH_HIGHWAYS,
+    TARGET_TAGS,
+    EdgeKey,
+    _nearest_names,
+    _tag,
+    _text,
+    _undirected_groups,
+)
+
+__all__ = ["ALLOWED_UPGRADES", "UPGRADE_HIGHWAYS", "upgrade_candidates"]
+
+log = logging.getLogger(__name__)
+
+
+#: Target classes each road class may be raised to.
+ALLOWED_UPGRADES: dict[str, tuple[str, ...]] = {
+    "camino": ("trocha",),
+    "trocha": ("afirmado", "asfaltado"),
+    "sin_afirmar": ("afirmado", "asfaltado"),
+    "afirmado": ("asfaltado",),
+}
+
+#: ``highway`` values whose lower-class segments get generated upgrade candidates.
+UPGRADE_HIGHWAYS: tuple[str, ...] = (
+    "motorway",
+    "trunk",
+    "primary",
+    "secondary",
+    "tertiary",
+    "unclassified",
+    "road",
+    "track",
+    *PATH_HIGHWAYS,
+)
+#: ``highway`` values not offered for paving.
+_NO_PAVING = ("track",)
+
+_VERB_ES = {
+    "trocha": "Ampliación a trocha carrozable de",
+    "afirmado": "Afirmado de",
+    "asfaltado": "Asfaltado de",
+}
+
+
+@dataclass
+class _Chain:
+    keys: list[EdgeKey]
+    road_class: str
+    highway: str
+    length_m: float
+    ends: tuple[int, int]
+    geometry: shapely.Geometry
+    name: str
+    sort_key: tuple[int, int]
+
+
+def _road_chains(edges: gpd.GeoDataFrame, eligible: np.ndarray) -> list[_Chain]:
+    """Chains of eligible edges between junctions, one class and highway each."""
+    groups = _undirected_groups(edges)
+    u = edges.index.get_level_values(0).to_numpy()
+    v = edges.index.get_level_values(1).to_numpy()
+    road_class = edges["road_class"].astype(str).to_numpy()
+    highway = _tag(edges, "highway").fillna("").astype(str).to_numpy()
+    road = road_class != "connector"
+    # distinct neighbours over all roads (connectors of villages do not make junctions)
+    pairs = pd.DataFrame({"n": np.r_[u[road], v[road]], "m": np.r_[v[road], u[road]]})
+    pairs = pairs[pairs["n"] != pairs["m"]].drop_duplicates()
+    degree = pairs.groupby("n").size()
+    inc = pd.DataFrame({"n": np.r_[u[road], v[road]], "g": np.r_[groups[road], groups[road]]})
+    inc = inc.drop_duplicates()
+    n_groups = inc.groupby("n").size()
+    loops = set(u[road & (u == v)].tolist())
+    interior = degree[(degree == 2)].index.intersection(n_groups[n_groups == 2].index)
+    interior = interior.difference(pd.Index(sorted(loops)))
+    g_info = pd.DataFrame(
+        {"g": groups, "eligible": eligible, "cls": road_class, "hw": highway}
+    ).drop_duplicates("g")
+    g_info = g_info.set_index("g")
+    joins = inc[inc["n"].isin(interior)].sort_values(["n", "g"])
+    a = joins.groupby("n")["g"].first()
+    b = joins.groupby("n")["g"].last()
+    ok = (
+        g_info.loc[a.to_numpy(), "eligible"].to_numpy()
+        & g_info.loc[b.to_numpy(), "eligible"].to_numpy()
+        & (g_info.loc[a.to_numpy(), "cls"].to_numpy() == g_info.loc[b.to_numpy(), "cls"].to_numpy())
+        & (g_info.loc[a.to_numpy(), "hw"].to_numpy() == g_info.loc[b.to_numpy(), "hw"].to_numpy())
+    )
+    n_all = int(groups.max()) + 1 if len(groups) else 0
+    graph = coo_array(
+        (np.ones(int(ok.sum())), (a.to_numpy()[ok], b.to_numpy()[ok])), shape=(n_all, n_all)
+    )
+    _, label = connected_components(graph, directed=False)
+    el_rows = np.flatnonzero(eligible)
+    chain_of = label[groups[el_rows]]
+    order = np.lexsort((el_rows, groups[el_rows], chain_of))
+    el_rows, chain_of = el_rows[order], chain_of[order]
+    cuts = np.flatnonzero(np.diff(chain_of)) + 1
+    names = _tag(edges, "name").map(_text).to_numpy() if "name" in edges.columns else None
+    lengths = edges["length_m"].to_numpy(float)
+    keys_k = edges.index.get_level_values(2).to_numpy()
+    geoms = edges.geometry.to_numpy()
+    chains: list[_Chain] = []
+    for rows in np.split(el_rows, cuts):
+        g = groups[rows]
+        first_rows = rows[np.r_[True, g[1:] != g[:-1]]]
+        ends_at, counts = np.unique(np.r_[u[first_rows], v[first_rows]], return_counts=True)
+        ends = sorted(int(n) for n in ends_at[counts % 2 == 1])
+        if len(ends) < 2:
+            ends = [int(ends_at.min()), int(ends_at.min())]
+        line = shapely.line_merge(shapely.MultiLineString(list(geoms[first_rows])))
+        name = ""
+        if names is not None:
+            found = Counter(str(n) for n in names[first_rows] if n)
+            if found:
+                top = max(found.values())
+                name = min(n for n, c in found.items() if c == top)
+        r0 = int(first_rows[0])
+        a_min = np.minimum(u[first_rows], v[first_rows])
+        b_max = np.maximum(u[first_rows], v[first_rows])
+        best = int(np.lexsort((b_max, a_min))[0])
+        chains.append(
+            _Chain(
+                keys=sorted(
+                    zip(u[rows].tolist(), v[rows].tolist(), keys_k[rows].tolist(), strict=True)
+                ),
+                road_class=str(road_class[r0]),
+                highway=str(highway[r0]),
+                length_m=float(lengths[first_rows].sum()),
+                ends=(ends[0], ends[-1]),
+                geometry=line,
+                name=name,
+                sort_key=(int(a_min[best]), int(b_max[best])),
+            )
+        )
+    chains.sort(key=lambda c: c.sort_key)
+    return chains
+
+
+def _between(a: str, b: str) -> str:
+    if not a and not b:
+        return ""
+    return f"cerca de {a or b}" if a == b or not (a and b) else f"{a}–{b}"
+
+
+def _no_access(edges: pd.DataFrame) -> np.ndarray:
+    closed = np.zeros(len(edges), dtype=bool)
+    for col in ("access",):
+        closed |= _tag(edges, col).isin(["no", "private"]).to_numpy()
+    return closed
+
+
+def upgrade_candidates(
+    network: RoadNetwork,
+    *,
+    costs: CostsSection | None = None,
+    dem_path: Path | None = None,
+    tables: SpeedTables | None = None,
+    min_length_m: float = 100.0,
+) -> tuple[RoadNetwork, WorkSet]:
+    """Surface upgrades of lower-class roads, one work per chain and target class.
+
+    Parameters
+    ----------
+    network : RoadNetwork
+    costs : CostsSection, optional
+        Cost overrides (see :func:`cost_table`).
+    dem_path : Path, optional
+        DEM for the terrain class of each work's cost (default terrain without).
+    tables : SpeedTables, optional
+        The speed tables the network was built with (checked).
+    min_length_m : float
+        Shorter chains (bits of road at junctions) are not offered.
+
+    Returns
+    -------
+    network : RoadNetwork
+        The input network (upgrades split nothing).
+    works : WorkSet
+        ``UPG-00001`` … sorted by the chain's smallest node pair, then target
+        class; ``class_before``, ``class_after`` and ``terrain`` columns too.
+
+    Raises
+    ------
+    DataError
+        ``tables`` do not give the network's vehicle times.
+    """
+    table = cost_table(costs)
+    tables = tables or SpeedTables()
+    edges = network.edges
+    terrain = _Terrain.from_dem(dem_path, network.crs) if dem_path is not None else None
+    road_class = edges["road_class"].astype(str)
+    highway = _tag(edges, "highway").fillna("").astype(str)
+    eligible = (
+        road_class.isin(list(ALLOWED_UPGRADES)).to_numpy()
+        & highway.isin(list(UPGRADE_HIGHWAYS)).to_numpy()
+        & ~_no_access(edges)
+    )
+    _check_tables(edges[eligible & edges["vehicle"].to_numpy(bool)], tables)
+    chains = _road_chains(edges, eligible)
+    short = sum(c.length_m < min_length_m for c in chains)
+    chains = [c for c in chains if c.length_m >= min_length_m]
+    plans: list[tuple[_Chain, str]] = []
+    for chain in chains:
+        for target in ALLOWED_UPGRADES[chain.road_class]:
+            if target == "asfaltado" and chain.highway in _NO_PAVING:
+                continue
+            plans.append((chain, target))
+    if not plans:
+        log.info("upgrades: no lower-class road to raise")
+        return network, _empty_workset(network.crs, table)
+    # one batch through the speed model
+    keys = [k for chain, _ in plans for k in chain.keys]
+    base = edges.loc[keys].reset_index()
+    base = gpd.GeoDataFrame(base, geometry="geometry", crs=edges.crs)
+    tags: dict[str, list[Any]] = {c: [] for c in ("highway", *_RETAGGED)}
+    for chain, target in plans:
+        n = len(chain.keys)
+        hw = "track" if (target == "trocha" and chain.highway in PATH_HIGHWAYS) else chain.highway
+        tags["highway"] += [hw] * n
+        for col in _RETAGGED:
+            tags[col] += [TARGET_TAGS[target][col]] * n
+    # a trocha opened on a mule path is open to vehicles
+    opened = np.array([t == "trocha" for chain, t in plans for _ in chain.keys])
+    tags["motor_vehicle"] = _tag(base, "motor_vehicle").where(~opened, None).tolist()
+    new = _reweigh(base, tags, tables)
+    new["length_m"] = base["length_m"].to_numpy(float)
+    gain = _improves(new, base)
+    at = network.nodes.loc[_ends(plans), ["x", "y"]].to_numpy(float)
+    names = _nearest_names(network, list(shapely.points(at)))
+    targets = np.array([t for chain, t in plans for _ in chain.keys], dtype=object)
+    bounds = np.cumsum([0] + [len(chain.keys) for chain, _ in plans])
+    raised = np.logical_and.reduceat(new["road_class"].to_numpy() == targets, bounds[:-1])
+    gains = np.logical_or.reduceat(gain, bounds[:-1])
+    steps = [
+        [f"upgrade_{s}" for s in _STEPS if _RANK[chain.road_class] < _RANK[s] <= _RANK[target]]
+        for chain, target in plans
+    ]
+    prices, terrains = _price_lines([c.geometry for c, _ in plans], steps, table, terrain)
+    rows: list[dict[str, Any]] = []
+    row_work = np.full(len(base), None, dtype=object)
+    skipped = 0
+    for p, (chain, target) in enumerate(
+        tqdm(plans, desc="upgrades", unit="work", disable=not progress_enabled())
+    ):
+        if not (raised[p] and gains[p]):
+            skipped += 1
+            continue
+        cost, main = float(prices[p]), terrains[p]
+        part = slice(int(bounds[p]), int(bounds[p + 1]))
+        work_id = f"UPG-{len(rows) + 1:05d}"
+        row_work[part] = work_id
+        place = _between(names[2 * p], names[2 * p + 1])
+        road = f"'{chain.name}'" if chain.name else _CLASS_ES[chain.road_class]
+        label = f"{_VERB_ES[target]} {chain.name or _CLASS_ES[chain.road_class]}"
+        rows.append(
+            {
+                "work_id": work_id,
+                "work_type": "upgrade",
+                "origin": "generated",
+                "name": f"{label}: {place}" if place else label,
+                "description": (
+                    f"{chain.road_class} → {target} en {chain.length_m / 1000:.1f} km de {road}"
+                    f"{' ' + place if place else ''}; terreno {_TERRAIN_ES[main]}"
+                ),
+                "length_m": chain.length_m,
+                "span_m": 0.0,
+                "cost": cost,
+                "cofinancing_share": 0.0,
+                "class_before": chain.road_class,
+                "class_after": target,
+                "terrain": main,
+                "geometry": chain.geometry,
+            }
+        )
+    done = np.asarray(pd.notna(row_work), dtype=bool)
+    changes = [_replace_changes(row_work[done], base[done], new[done])]
+    works = _workset(rows, changes, network.crs, table)
+    log.info(
+        "upgrades: %d works on %d road chains (%d shorter than %.0f m and %d not raisable "
+        "or without gain left out)",
+        len(works),
+        len(chains),
+        short,
+        min_length_m,
+        skipped,
+    )
+    return network, works
+
+
+def _ends(plans: Sequence[tuple[_Chain, str]]) -> list[int]:
+    return [n for chain, _ in plans for n in chain.ends]
