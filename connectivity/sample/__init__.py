@@ -36,6 +36,10 @@ The modules, in the order the province is made (all from
 * :mod:`connectivity.sample.generate` — the entry points
   :func:`generate_sample_region` and :func:`sample_road_network`, and the
   ``size`` and ``seed`` they take.
+* :mod:`connectivity.sample.tiling` — a national-size test input (about
+  10⁷ road nodes): shifted copies of a generated region written to an OSM
+  PBF, joined at the seams, with its places and region config
+  (:func:`connectivity.sample.tiling.build_tiled_region`).
 """
 
 from __future__ import annotations
