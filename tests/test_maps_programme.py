@@ -1,18 +1,18 @@
 """The maps of a real programme: the sample region and Cusco's real data, ranked by the pipeline.
 
-Each region is ranked once (``pipeline.run_stages(..., until="ranking")``) and
-its maps written by :func:`connectivity.maps.write_maps` as the pipeline
-writes them. The investments map must open on the passability state in
-which the programme saves most (weighted by the days of each state), draw a
-work's route in the state its gain is in, colour communities by the minutes
-the programme saves them, and show the programme by axis; the printed
-overview must keep its rank labels apart and its names whole.
+Each region is ranked once per session (``ranked_sample`` / ``ranked_cusco``
+in tests/conftest.py, shared with the deliverables' tests) and its maps
+written by :func:`connectivity.maps.write_maps` as the pipeline writes them.
+The investments map must open on the passability state in which the
+programme saves most (weighted by the days of each state), draw a work's
+route in the state its gain is in, colour communities by the minutes the
+programme saves them, and show the programme by axis; the printed overview
+must keep its rank labels apart and its names whole.
 """
 
 from __future__ import annotations
 
 import itertools
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,14 +23,13 @@ import pytest
 from browser import open_page
 from test_maps import ARTIFACTS, _assert_clean
 
-from connectivity import maps, pipeline, routing
+from connectivity import maps, routing
 from connectivity.access import SEASONS
 from connectivity.i18n import fmt_money
 from connectivity.maps.encoding import _Segments
 from connectivity.maps.labels import boxes_overlap
 from connectivity.maps.overview import RANK_LABEL_GID, overview_figure
 from connectivity.network import RoadNetwork
-from connectivity.settings import settings
 from connectivity.works import apply_works
 
 #: investments.html of the sample before the three states, the gains view and the axes
@@ -52,8 +51,8 @@ class Ranked:
     maps: dict[str, Path]
 
 
-def _ranked(name: str, region: str | Path, out: Path) -> Ranked:
-    run = pipeline.run_stages(region, until="ranking")
+def _ranked(name: str, run: Any, out: Path) -> Ranked:
+    """Write the maps of a session run (tests/conftest.py) as the pipeline writes them."""
     ids = run.ranking.portfolio["work_id"].tolist()
     after = apply_works(run.network, run.works, ids)
     cfg = run.config
@@ -77,25 +76,13 @@ def _ranked(name: str, region: str | Path, out: Path) -> Ranked:
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory, repo_root: Path) -> Any:
-    root = tmp_path_factory.mktemp("home")
-    (root / "data" / "regions").mkdir(parents=True)
-    shutil.copy(repo_root / "data" / "regions" / "sample.toml", root / "data" / "regions")
-    old = settings.home
-    settings.home = root
-    yield root
-    settings.home = old
+def sample(ranked_sample: Any, tmp_path_factory: pytest.TempPathFactory) -> Ranked:
+    return _ranked("sample", ranked_sample, tmp_path_factory.mktemp("maps_sample"))
 
 
 @pytest.fixture(scope="module")
-def sample(home: Path, tmp_path_factory: pytest.TempPathFactory) -> Ranked:
-    return _ranked("sample", "sample", tmp_path_factory.mktemp("maps_sample"))
-
-
-@pytest.fixture(scope="module")
-def cusco(home: Path, repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Ranked:
-    region = repo_root / "data" / "regions" / "cusco.toml"
-    return _ranked("cusco", region, tmp_path_factory.mktemp("maps_cusco"))
+def cusco(ranked_cusco: Any, tmp_path_factory: pytest.TempPathFactory) -> Ranked:
+    return _ranked("cusco", ranked_cusco, tmp_path_factory.mktemp("maps_cusco"))
 
 
 @pytest.fixture(params=["sample", "cusco"])
