@@ -17,9 +17,9 @@
   tables) and maps (:func:`connectivity.pipeline.stages.maps_stage`). The
   deliverables (workbook, work sheets) are left out.
 * **Candidate generation** on size 16: every generator in
-  :data:`CANDIDATE_GENERATORS` (today the current one; a "before"
-  reference is added there to print before/after and check identical work
-  sets), timed by :func:`time_candidate_generation`.
+  :data:`CANDIDATE_GENERATORS` (the current one and the "before"
+  reference of ``tests/works/reference_works``: the ratio, and whether the
+  work sets are identical), timed by :func:`time_candidate_generation`.
 
 Each measurement runs in a child process (``python -m bench.bench_scale
 --child ...``), so its peak memory (``ru_maxrss`` of the child) is its own,
@@ -218,8 +218,27 @@ def _child_pipeline(config: Path, report: Path) -> dict[str, Any]:
 
 def _generate_current(run: Any) -> tuple[Any, Any, Any]:
     """The rank stage's call of :func:`connectivity.works.generate_candidates`."""
-    from connectivity import pipeline
     from connectivity.works import generate_candidates
+
+    return _generate_with(generate_candidates, run)
+
+
+def _generate_reference(run: Any) -> tuple[Any, Any, Any]:
+    """The same call of the code before it was made fast (``tests/works/reference_works``).
+
+    The reference copy is what the tests check the package's generation equal to.
+    """
+    folder = str(Path(__file__).resolve().parents[1] / "tests" / "works")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    from reference_works.generate import generate_candidates as reference_generate
+
+    return _generate_with(reference_generate, run)
+
+
+def _generate_with(generate_candidates: Callable[..., Any], run: Any) -> tuple[Any, Any, Any]:
+    """Call a candidate generator as the rank stage does."""
+    from connectivity import pipeline
 
     cfg = run.config
     cand = cfg.candidates
@@ -240,10 +259,11 @@ def _generate_current(run: Any) -> tuple[Any, Any, Any]:
 #: Candidate generators timed by :func:`time_candidate_generation`: a label and a
 #: function of a :class:`connectivity.pipeline.stages.RegionRun` returning
 #: ``(split network, WorkSet, rejected proposals)`` as ``generate_candidates`` does.
-#: The first is "after" (the current code); add the reference ("before") here
-#: to have the ratio and the identity of the work sets reported.
+#: The first is "after" (the current code), then the reference ("before"): the
+#: bench reports the ratio and whether the work sets are identical.
 CANDIDATE_GENERATORS: dict[str, Callable[[Any], tuple[Any, Any, Any]]] = {
     "after: connectivity.works.generate_candidates": _generate_current,
+    "before: tests/works/reference_works (the code before issue 14)": _generate_reference,
 }
 
 

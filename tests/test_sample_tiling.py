@@ -13,6 +13,7 @@ import pytest
 
 from connectivity.config import load_region_config
 from connectivity.errors import ConfigError
+from connectivity.pipeline import data_source_statement
 from connectivity.sample import generate_sample_region
 from connectivity.sample.tiling import (
     PLACE_FILES,
@@ -153,6 +154,10 @@ def test_region_config_runs_on_the_tiled_files(tiled: tuple[Path, TiledRegion]) 
     assert "sintética" in cfg.region.title
     assert cfg.resolve(cfg.roads.path) == region.roads_pbf
     assert cfg.candidates.proposals is None
+    # every output says the data are synthetic tiled copies, never "seed ?, size ?"
+    said = data_source_statement(cfg)
+    assert said.startswith("synthetic region (invented data") and TILED_LABEL in said
+    assert "?" not in said
 
 
 def test_a_built_region_is_reused_and_the_grid_follows_the_target(
