@@ -81,14 +81,22 @@ MAX_SWAP_ROUNDS = 12
 #: Programmes up to this many works have every work checked against the hurdle; larger
 #: ones only the works the greedy programme does not hold.
 HURDLE_CHECK_ALL_MAX = 60
-#: The search stops trying new programmes after this many seconds (the best so far stands).
-SEARCH_TIME_S = 30.0
+#: The search stops trying new programmes once its greedy runs have evaluated this many
+#: works in all (the best so far stands): a count, not seconds, so the same data give the
+#: same programme on any machine, busy or not. A greedy run evaluates ~2,600 works on the
+#: size-1 sample (whose search ends on MAX_RUNS first) and ~55,000 at size 16 (two more runs).
+SEARCH_MAX_EVALUATIONS = 150_000
+#: A safety net only: a search still going after this many seconds stops, with a warning
+#: that the programme may then depend on the machine's speed.
+SEARCH_TIME_LIMIT_S = 900.0
 #: The local search may take out only the programme's last this-many picks.
 SWAP_OUT = 12
 #: Programmes up to this many works also try "two out, one in" moves.
 TWO_OUT_MAX_PROGRAMME = 20
-#: Time limit of the knapsack MILP (seconds).
-KNAPSACK_TIME_LIMIT_S = 10.0
+#: Branch-and-bound nodes the knapsack MILP may explore (deterministic, like the effort).
+KNAPSACK_NODE_LIMIT = 2_000
+#: A safety net only (seconds) for the knapsack MILP; reaching it is logged as a warning.
+KNAPSACK_TIME_LIMIT_S = 120.0
 
 
 def _total(portfolio: Portfolio) -> float:
@@ -138,12 +146,21 @@ def best_programme(
     tried: set[tuple[int, ...]] = {()}
     runs = 1
 
-    deadline = time.monotonic() + SEARCH_TIME_S
+    effort_left = SEARCH_MAX_EVALUATIONS - greedy.n_evaluations
+    deadline = time.monotonic() + SEARCH_TIME_LIMIT_S
+    stopped: list[str] = []
+
+    def exhausted() -> bool:
+        if effort_left <= 0:
+            stopped[:] = ["effort"]
+        elif time.monotonic() > deadline:
+            stopped[:] = ["time"]
+        return bool(stopped)
 
     def attempt(start: Sequence[int], label: Found) -> bool:
-        nonlocal best, best_total, how, runs
+        nonlocal best, best_total, how, runs, effort_left
         key = tuple(start)
-        if key in tried or runs >= MAX_RUNS or time.monotonic() > deadline:
+        if key in tried or runs >= MAX_RUNS or exhausted():
             return False
         tried.add(key)
         runs += 1
@@ -152,6 +169,7 @@ def best_programme(
             candidate = run(start)
         except ValueError:  # the start works exclude each other or exceed the budget
             return False
+        effort_left -= candidate.n_evaluations
         total = _total(candidate)
         if total > best_total * (1 + 1e-12) + 1e-9 and _passes_hurdle(candidate):
             best, best_total, how = candidate, total, label
@@ -193,12 +211,7 @@ def best_programme(
     )
     for a, b in bundles[:MAX_BUNDLES]:
         attempt([a, b], "pair")
-    remaining = deadline - time.monotonic()
-    packed = (
-        _knapsack(useful, score, cost, budget, alternatives, min(KNAPSACK_TIME_LIMIT_S, remaining))
-        if remaining > 1.0
-        else []
-    )
+    packed = [] if exhausted() else _knapsack(useful, score, cost, budget, alternatives)
     if packed:
         attempt(packed, "knapsack")
     by_score = useful[np.argsort(-score[useful], kind="stable")][:FIRST_PICKS]
@@ -219,7 +232,7 @@ def best_programme(
         )
     )
     for _ in range(MAX_SWAP_ROUNDS):
-        if time.monotonic() > deadline:
+        if exhausted():
             break
         current = [position[w] for w in best.programme["work_id"]]
         engine.restore(base)
@@ -238,6 +251,12 @@ def best_programme(
         if found is None or not attempt(found, "local_search"):
             break
     engine.restore(base)
+    if stopped == ["time"]:
+        log.warning(
+            "programme search stopped after %.0f s (SEARCH_TIME_LIMIT_S) before its effort "
+            "was spent: the programme found may differ on a faster machine",
+            SEARCH_TIME_LIMIT_S,
+        )
     gain = best_total / _total(greedy) - 1 if _total(greedy) > 0 else 0.0
     bound, affordable, all_cost = _upper_bound(engine, changes, workset, cost, budget, weights)
     search = SearchFacts(
@@ -311,37 +330,58 @@ def _knapsack(
     cost: np.ndarray,
     budget: float,
     alternatives: Alternatives,
-    time_limit_s: float = 10.0,
+    node_limit: int = KNAPSACK_NODE_LIMIT,
 ) -> list[int]:
     """Pack the works' scores alone under the budget at best (a 0-1 knapsack).
 
     Solved with scipy's HiGHS MILP, alternatives at one site excluding each
     other. Exact when works do not interact; otherwise a start for the search,
-    whose programme is then measured exactly. Empty if HiGHS finds nothing in
-    ``time_limit_s``.
+    whose programme is then measured exactly. HiGHS stops after ``node_limit``
+    branch-and-bound nodes (the best packing found stands), so the answer does
+    not depend on the machine's speed; :data:`KNAPSACK_TIME_LIMIT_S` is a
+    safety net whose reach is logged. Empty if HiGHS finds no packing.
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_array
 
     n = len(useful)
     if n == 0:
         return []
     where = {int(w): k for k, w in enumerate(useful)}
-    rows = [cost[useful]]
-    upper = [budget]
-    for a in useful.tolist():
-        for b in alternatives.conflicts[a].tolist():
-            if b in where and a < b:
-                row = np.zeros(n)
-                row[where[a]] = row[where[b]] = 1.0
-                rows.append(row)
-                upper.append(1.0)
+    # row 0: the budget; then one row per pair of alternatives (at most one of the two)
+    pairs = [
+        (where[a], where[b])
+        for a in useful.tolist()
+        for b in alternatives.conflicts[a].tolist()
+        if b in where and a < b
+    ]
+    n_rows = 1 + len(pairs)
+    row_of = np.concatenate([np.zeros(n, dtype=np.int64), np.repeat(np.arange(1, n_rows), 2)])
+    col_of = np.concatenate([np.arange(n), np.asarray(pairs, dtype=np.int64).reshape(-1)])
+    # costs as shares of the budget (HiGHS warns of, and slows on, row bounds of 1e8)
+    values = np.concatenate([cost[useful] / budget, np.ones(2 * len(pairs))])
+    matrix = csr_array((values, (row_of, col_of)), shape=(n_rows, n))
+    upper = np.ones(n_rows)
+    started = time.monotonic()
     with _native_stdout_silenced():
         result = milp(
             c=-score[useful],
-            constraints=LinearConstraint(np.vstack(rows), -np.inf, np.array(upper)),
+            constraints=LinearConstraint(matrix, -np.inf, upper),
             integrality=np.ones(n),
             bounds=Bounds(0, 1),
-            options={"time_limit": max(time_limit_s, 0.1), "disp": False},
+            options={
+                "node_limit": node_limit,
+                "time_limit": KNAPSACK_TIME_LIMIT_S,
+                "disp": False,
+                # HiGHS's presolve spends a minute on 20,000 works and removes nothing
+                "presolve": False,
+            },
+        )
+    if time.monotonic() - started >= 0.99 * KNAPSACK_TIME_LIMIT_S:
+        log.warning(
+            "knapsack MILP stopped at its %.0f s safety limit: its packing may differ on a "
+            "faster machine",
+            KNAPSACK_TIME_LIMIT_S,
         )
     if result.x is None:
         return []

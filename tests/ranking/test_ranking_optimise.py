@@ -281,3 +281,25 @@ def test_native_solver_notes_stay_off_standard_output(capfd):
     print("after", flush=True)
     out = capfd.readouterr().out
     assert out == "before\nafter\n"
+
+
+def test_the_programme_does_not_depend_on_the_machines_speed(
+    sample_network, sample_works, monkeypatch
+):
+    """The search is bounded by counts (runs, evaluations), not seconds: a machine a hundred
+    times slower finds the same programme."""
+    from connectivity.ranking import optimise
+
+    budget = 0.2 * float(sample_works.works["cost_net"].sum())
+    quick = ranking.select_portfolio(sample_network, sample_works, budget=budget)
+    clock = [0.0]
+
+    def slow() -> float:  # every look at the clock: 5 s later
+        clock[0] += 5.0
+        return clock[0]
+
+    monkeypatch.setattr(optimise.time, "monotonic", slow)
+    slowly = ranking.select_portfolio(sample_network, sample_works, budget=budget)
+    assert clock[0] > 60.0  # the old 30 s budget would have stopped the search
+    assert slowly.programme["work_id"].tolist() == quick.programme["work_id"].tolist()
+    assert slowly.facts.search.others == quick.facts.search.others > 1
