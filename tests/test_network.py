@@ -109,6 +109,44 @@ def test_several_communities_on_one_edge_split_it_in_order_and_keep_length():
     assert set(road["road_class"]) == {"trocha"}
 
 
+def test_split_edge_takes_its_own_reverse_twin_not_a_parallel_way_between_the_same_nodes():
+    # two two-way ways join nodes 1 and 2: a straight one and one bowed north through (5 km, 3 km)
+    from shapely.geometry import LineString
+
+    bow = [(X0, Y0), (X0 + 5_000, Y0 + 3_000), (X0 + 10_000, Y0)]
+    g = _graph({1: (0, 0), 2: (10_000, 0)}, [(1, 2, {"highway": "track"})])
+    g.add_edge(1, 2, highway="path", geometry=LineString(bow))
+    g.add_edge(2, 1, highway="path", geometry=LineString(bow[::-1]))
+    comm = _points([("bow", 5_000, 3_100, 1), ("straight", 2_000, -100, 1)], "community_id")
+    net = _build(g, comm)
+    assert net.edges.index.is_unique
+    c = net.communities.set_index("community_id")
+    on_bow, on_straight = (
+        int(c.loc["bow", "attach_node_id"]),
+        int(c.loc["straight", "attach_node_id"]),
+    )
+    assert net.nodes.loc[[on_bow, on_straight], "kind"].tolist() == ["split", "split"]
+    road = net.edges[net.edges["road_class"] != "connector"]
+    pairs = {(u, v): cls for (u, v, _k), cls in road["road_class"].items()}
+    # each way is split at its own community, in both directions, and nowhere else
+    assert pairs == {
+        (1, on_bow): "camino",
+        (on_bow, 2): "camino",
+        (2, on_bow): "camino",
+        (on_bow, 1): "camino",
+        (1, on_straight): "trocha",
+        (on_straight, 2): "trocha",
+        (2, on_straight): "trocha",
+        (on_straight, 1): "trocha",
+    }
+    bow_m = 2 * math.hypot(5_000, 3_000)
+    assert road["length_m"].sum() == pytest.approx(2 * bow_m + 2 * 10_000.0)
+    # both directions of a piece run along the same line
+    geom = {(u, v): line for (u, v, _k), line in road.geometry.items()}
+    for a, b in [(1, on_bow), (on_bow, 2), (1, on_straight), (on_straight, 2)]:
+        assert geom[(a, b)].equals(geom[(b, a)].reverse())
+
+
 def test_far_community_is_connected_and_flagged():
     g = _graph({1: (0, 0), 2: (1_000, 0)}, [(1, 2, {"highway": "path"})])
     comm = _points([("near", 500, 100, 1), ("far", 500, 3_500, 1)], "community_id")

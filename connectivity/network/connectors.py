@@ -92,41 +92,43 @@ def attach_points(
             pd.DataFrame(columns=["node_id", "attach_node_id", "connector_m", "far_from_road"]),
         )
 
-    candidate = edges[_tag(edges, "highway").ne("connector")]
+    is_candidate = _tag(edges, "highway").ne("connector").to_numpy()
+    candidate_pos = np.flatnonzero(is_candidate)  # position in ``edges`` of each candidate
+    edge_geoms = edges.geometry.to_numpy()
     pt_geoms = points.geometry.to_numpy()
-    tree = shapely.STRtree(candidate.geometry.to_numpy())
+    tree = shapely.STRtree(edge_geoms[candidate_pos])
     pt_idx, edge_pos = tree.query_nearest(pt_geoms, all_matches=False)
     order = np.argsort(pt_idx, kind="stable")
     pt_idx, edge_pos = pt_idx[order], edge_pos[order]
     if len(pt_idx) != len(points):
         raise DataError(f"could not find a nearest edge for every {kind} point")
-    lines = candidate.geometry.to_numpy()[edge_pos]
+    row_of_point = candidate_pos[edge_pos]  # the edge row each point falls on
+    lines = edge_geoms[row_of_point]
     along = shapely.line_locate_point(lines, pt_geoms)
     snapped = shapely.line_interpolate_point(lines, along)
     dist = shapely.distance(pt_geoms, snapped)
-    edge_keys = [candidate.index[i] for i in edge_pos]
     lengths = shapely.length(lines)
+    u_all = edges.index.get_level_values(0)
+    v_all = edges.index.get_level_values(1)
 
     # nodes made here get negative ids: never confused with OpenStreetMap node ids
     next_id = int(min(nodes.index.min(), 0)) - 1
     new_nodes: list[dict[str, Any]] = []
-    removed: set[tuple[Any, Any, Any]] = set()
+    removed: list[int] = []  # rows of ``edges`` replaced by their pieces
     new_edges: list[dict[str, Any]] = []
     new_index: list[tuple[Any, Any, Any]] = []
 
-    # group points by the undirected edge they fall on
-    groups: dict[tuple[Any, Any, Any], list[int]] = {}
-    for i, key in enumerate(edge_keys):
-        groups.setdefault(key, []).append(i)
+    # group points by the edge they fall on, in the order of their first point
+    groups: dict[int, list[int]] = {}
+    for i, row in enumerate(row_of_point.tolist()):
+        groups.setdefault(row, []).append(i)
+    twins = _twin_candidates(u_all, v_all, np.fromiter(groups, dtype=np.int64))
 
     attach_node = np.empty(len(points), dtype=np.int64)
-    by_pair: dict[tuple[Any, Any], list[tuple[Any, shapely.Geometry]]] = {}
-    for (eu, ev, ek), geom in zip(edges.index, edges.geometry, strict=True):
-        by_pair.setdefault((eu, ev), []).append((ek, geom))
     tol = 0.01  # metres: closer than this to an end means "at the node"
-    edge_rows = edges.drop(columns="geometry")
-    for key, members in groups.items():
-        u, v, _k = key
+    split: list[tuple[int, list[tuple[float, int]]]] = []
+    for row, members in groups.items():
+        u, v = u_all[row], v_all[row]
         length = lengths[members[0]]
         positions: dict[float, int] = {}
         for i in members:
@@ -145,44 +147,70 @@ def attach_points(
                     )
                     next_id -= 1
                 attach_node[i] = positions[rounded]
-        if not positions:
-            continue
-        cuts = sorted(positions.items())
-        line = edges.loc[[key]].geometry.iloc[0]
+        if positions:
+            split.append((row, sorted(positions.items())))
+
+    # the reverse twin of a two-way edge is split at the same places
+    twin_of = {
+        row: _find_twin(twins, u_all[row], v_all[row], edge_geoms[row], edge_geoms)
+        for row, _ in split
+    }
+    attr_rows = sorted({row for row, _ in split} | {t for t in twin_of.values() if t is not None})
+    attrs_of = dict(
+        zip(
+            attr_rows,
+            edges.iloc[attr_rows].drop(columns="geometry").to_dict("records"),
+            strict=True,
+        )
+    )
+    for row, cuts in split:
+        u, v = u_all[row], v_all[row]
+        line = edge_geoms[row]
         stops = [0.0, *[d for d, _ in cuts], float(line.length)]
         chain = [u, *[n for _, n in cuts], v]
-        attrs = edge_rows.loc[[key]].iloc[0].to_dict()
-        removed.add(key)
+        attrs = attrs_of[row]
+        removed.append(row)
         pieces = [substring(line, a, b) for a, b in itertools.pairwise(stops)]
         for a, b, piece in zip(chain[:-1], chain[1:], pieces, strict=True):
             new_edges.append({**attrs, "geometry": piece})
             new_index.append((a, b, 0))
-        # the reverse twin of a two-way edge is split at the same places
-        twin = _find_twin(by_pair, key, line)
+        twin = twin_of[row]
         if twin is not None:
-            removed.add(twin)
-            twin_attrs = edge_rows.loc[[twin]].iloc[0].to_dict()
+            removed.append(twin)
+            twin_attrs = attrs_of[twin]
             for a, b, piece in zip(chain[:-1], chain[1:], pieces, strict=True):
                 new_edges.append({**twin_attrs, "geometry": shapely.reverse(piece)})
                 new_index.append((b, a, 0))
 
     # the points' own nodes and their connectors
     point_node = np.arange(next_id, next_id - len(points), -1, dtype=np.int64)
-    attach_xy = {int(r["node_id"]): (r["x"], r["y"]) for r in new_nodes}
-    for i in range(len(points)):
-        p = pt_geoms[i]
-        n = int(point_node[i])
-        new_nodes.append({"node_id": n, "x": p.x, "y": p.y, "kind": kind, "geometry": p})
-        a = int(attach_node[i])
-        ax, ay = attach_xy[a] if a in attach_xy else (nodes.at[a, "x"], nodes.at[a, "y"])
-        seg = shapely.LineString([(p.x, p.y), (ax, ay)])
-        base = {"highway": "connector", "osmid": None, "name": None}
-        new_edges.append({**base, "geometry": seg})
+    px, py = shapely.get_x(pt_geoms), shapely.get_y(pt_geoms)
+    # where each point walks to: a split node made here, else a node of the network
+    split_ids = pd.Index([r["node_id"] for r in new_nodes], dtype=np.int64)
+    # a NaN after the last split node: what position -1 (not a split node) reads
+    split_x = np.array([*(r["x"] for r in new_nodes), np.nan], dtype=float)
+    split_y = np.array([*(r["y"] for r in new_nodes), np.nan], dtype=float)
+    at_split = split_ids.get_indexer(attach_node)
+    at_row = nodes.index.get_indexer(attach_node)
+    on_split = at_split >= 0
+    ax = np.where(on_split, split_x[at_split], nodes["x"].to_numpy()[at_row])
+    ay = np.where(on_split, split_y[at_split], nodes["y"].to_numpy()[at_row])
+    ends = np.stack([np.column_stack([px, py]), np.column_stack([ax, ay])], axis=1)
+    walk_in = np.asarray(shapely.linestrings(ends))  # point -> network
+    walk_out = np.asarray(shapely.linestrings(ends[:, ::-1]))  # network -> point
+    base = {"highway": "connector", "osmid": None, "name": None}
+    for i, (n, a, x, y) in enumerate(
+        zip(point_node.tolist(), attach_node.tolist(), px.tolist(), py.tolist(), strict=True)
+    ):
+        new_nodes.append({"node_id": n, "x": x, "y": y, "kind": kind, "geometry": pt_geoms[i]})
+        new_edges.append({**base, "geometry": walk_in[i]})
         new_index.append((n, a, 0))
-        new_edges.append({**base, "geometry": shapely.reverse(seg)})
+        new_edges.append({**base, "geometry": walk_out[i]})
         new_index.append((a, n, 0))
 
-    kept = edges.drop(index=list(removed))
+    keep = np.ones(len(edges), dtype=bool)
+    keep[removed] = False
+    kept = edges[keep]
     added = gpd.GeoDataFrame(
         new_edges,
         index=pd.MultiIndex.from_tuples(new_index, names=edges.index.names),
@@ -216,18 +244,57 @@ def attach_points(
     return gpd.GeoDataFrame(out_nodes, crs=nodes.crs), gpd.GeoDataFrame(out_edges), attachments
 
 
+def _twin_candidates(
+    u: pd.Index, v: pd.Index, rows: np.ndarray
+) -> dict[tuple[Any, Any], list[int]]:
+    """Rows of the edges running v→u for the edges at ``rows``, by (v, u), in row order.
+
+    Parameters
+    ----------
+    u, v : pandas.Index
+        End nodes of every edge (the first two levels of the edges' index).
+    rows : numpy.ndarray
+        Positions of the edges whose reverse twins are sought.
+
+    Returns
+    -------
+    dict of (node, node) to list of int
+        For each (v, u) pair of the edges at ``rows``: the positions of the
+        edges from v to u, in increasing order.
+    """
+    wanted = pd.MultiIndex.from_arrays([v[rows], u[rows]])
+    hit = np.flatnonzero(pd.MultiIndex.from_arrays([u, v]).isin(wanted))
+    out: dict[tuple[Any, Any], list[int]] = {}
+    for row, pair in zip(hit.tolist(), zip(u[hit], v[hit], strict=True), strict=True):
+        out.setdefault(pair, []).append(row)
+    return out
+
+
 def _find_twin(
-    by_pair: Mapping[tuple[Any, Any], list[tuple[Any, shapely.Geometry]]],
-    key: tuple[Any, Any, Any],
+    twins: Mapping[tuple[Any, Any], list[int]],
+    u: Any,
+    v: Any,
     line: shapely.LineString,
-) -> tuple[Any, Any, Any] | None:
-    """Return the key of the edge running v→u along the same line as ``key``, if any."""
-    u, v, _ = key
+    geoms: np.ndarray,
+) -> int | None:
+    """Return the row of the first edge running v→u along the same line as u→v, if any.
+
+    Parameters
+    ----------
+    twins : mapping of (node, node) to list of int
+        Edge rows by (start, end) pair (see :func:`_twin_candidates`).
+    u, v : node ids
+        Ends of the edge whose twin is sought.
+    line : shapely.LineString
+        Its geometry.
+    geoms : numpy.ndarray
+        Geometries of every edge, by row.
+    """
     if u == v:
         return None
-    for k, geom in by_pair.get((v, u), []):
-        if shapely.equals(geom, line):
-            return (v, u, k)
+    for row in twins.get((v, u), []):
+        if shapely.equals(geoms[row], line):
+            return row
     return None
 
 
@@ -237,8 +304,11 @@ def _unique_keys(kept: gpd.GeoDataFrame, added: gpd.GeoDataFrame) -> gpd.GeoData
     )
     existing = kept.index.droplevel(2)
     taken: dict[tuple[Any, Any], int] = {}
-    if len(existing):
-        counts = pd.Series(kept.index.get_level_values(2), index=existing).groupby(level=[0, 1])
+    same_pair = existing.isin(uv)
+    if same_pair.any():
+        counts = pd.Series(
+            kept.index.get_level_values(2)[same_pair], index=existing[same_pair]
+        ).groupby(level=[0, 1])
         taken = {(k[0], k[1]): int(v) + 1 for k, v in counts.max().items()}  # type: ignore[index]
     keys = []
     for pair in uv:

@@ -16,6 +16,7 @@ import logging
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from connectivity.errors import CrsError
 from connectivity.network.speeds import _tag
@@ -68,7 +69,9 @@ def mark_unbridged_crossings(
         if waterways.crs is None:
             raise CrsError("waterways layer has no CRS")
         water = waterways.to_crs(out.crs)
-        out["river_width_m"] = _crossed_width(out, water)
+        # the tree holds the many short edges; each river, prepared once, queries it
+        tree = shapely.STRtree(out.geometry.to_numpy())
+        out["river_width_m"] = _crossed_width(tree, len(out), water)
         keep = water["waterway"].astype(str).isin(cutting).to_numpy().copy()
         if "tunnel" in water.columns:
             keep &= ~water["tunnel"].astype(str).isin(["yes", "culvert"]).to_numpy()
@@ -83,9 +86,9 @@ def mark_unbridged_crossings(
                 else pd.Series(False, index=out.index)
             )
             candidates = ~(bridged | forded | tunnel | connector).to_numpy()
-            edge_idx, _ = water.sindex.query(out.geometry.to_numpy(), predicate="intersects")
+            _, edge_idx = tree.query(water.geometry.to_numpy(), predicate="intersects")
             hit = np.zeros(len(out), dtype=bool)
-            hit[np.unique(edge_idx)] = True
+            hit[edge_idx] = True
             flag = hit & candidates
     out["unbridged_crossing"] = flag
     _log_widths(out)
@@ -97,9 +100,24 @@ def mark_unbridged_crossings(
     return out
 
 
-def _crossed_width(edges: gpd.GeoDataFrame, water: gpd.GeoDataFrame) -> np.ndarray:
-    """Width (m) of the widest waterway each edge crosses, NaN where none or none known."""
-    widths = np.full(len(edges), np.nan)
+def _crossed_width(tree: shapely.STRtree, n_edges: int, water: gpd.GeoDataFrame) -> np.ndarray:
+    """Width (m) of the widest waterway each edge crosses, NaN where none or none known.
+
+    Parameters
+    ----------
+    tree : shapely.STRtree
+        Tree of the edges' geometries.
+    n_edges : int
+        Number of edges (of geometries in ``tree``).
+    water : geopandas.GeoDataFrame
+        Waterways in the edges' CRS, with ``width`` (m) where tagged.
+
+    Returns
+    -------
+    numpy.ndarray
+        One width per edge.
+    """
+    widths = np.full(n_edges, np.nan)
     if "width" not in water.columns:
         return widths
     known = pd.to_numeric(water["width"], errors="coerce").to_numpy(dtype=float)
@@ -109,7 +127,7 @@ def _crossed_width(edges: gpd.GeoDataFrame, water: gpd.GeoDataFrame) -> np.ndarr
     if not usable.any():
         return widths
     lines = water[usable]
-    edge_idx, water_idx = lines.sindex.query(edges.geometry.to_numpy(), predicate="intersects")
+    water_idx, edge_idx = tree.query(lines.geometry.to_numpy(), predicate="intersects")
     if len(edge_idx):
         np.fmax.at(widths, edge_idx, known[usable][water_idx])
     return widths

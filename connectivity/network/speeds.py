@@ -280,9 +280,13 @@ def _scalar(value: Any) -> Any:
 
 
 def _tag(edges: pd.DataFrame, column: str) -> pd.Series:
+    """Return an OSM tag column with list values (merged ways) reduced to their first value."""
     if column not in edges.columns:
         return pd.Series(None, index=edges.index, dtype=object)
-    return edges[column].map(_scalar)
+    values = edges[column]
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.copy()  # a string column holds no lists: nothing to reduce
+    return values.map(_scalar)
 
 
 def add_road_class(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
