@@ -13,8 +13,9 @@ larger cell number, then those of smaller, each in increasing cell number); a
 cell's predecessor changes only when its distance strictly falls; the float
 operations are the same. So where several paths cost exactly the same it picks
 the one scipy picks. It stops once no target can be nearer than the nearest
-found. ``tests/works/reference_works`` holds the scipy version
-(``new_links._grid_route``) it is tested equal to.
+found, and does not grade a step to a cell already as near as the cell it
+leaves (no step can bring it nearer). ``tests/works/reference_works`` holds
+the scipy version (``new_links._grid_route``) it is tested equal to.
 """
 
 from __future__ import annotations
@@ -195,13 +196,15 @@ def _search(
             r2, c2 = r + moves[k, 0], c + moves[k, 1]
             if r2 < 0 or r2 >= h or c2 < 0 or c2 >= w:
                 continue
+            j = r2 * w + c2
+            if dist[j] <= d:
+                continue  # d + weight (weight >= 0) cannot be smaller: no need to grade the step
             if k < 8:
                 weight = _step_cost(elevation, cost_per_m, r, c, k, moves, step_m, rise_m)
             else:
                 weight = _step_cost(elevation, cost_per_m, r2, c2, undoes[k], moves, step_m, rise_m)
             if weight < 0.0:
                 continue
-            j = r2 * w + c2
             nxt = d + weight
             if dist[j] > nxt:
                 dist[j] = nxt
@@ -245,7 +248,7 @@ def cheapest_grid_path(
     elevation : numpy.ndarray
         Elevation of the cells (float64, NaN: impassable).
     cost_per_m : numpy.ndarray
-        Cost per metre of each cell (float64, same shape).
+        Cost per metre of each cell (float64, not negative, same shape).
     start : tuple of int
         Row and column of the first cell.
     targets : numpy.ndarray

@@ -13,14 +13,20 @@ length times the unit cost of the terrain it crosses, so the route is the
 cheapest one within the slope limit. Routes longer than ``max_new_link_m`` are
 dropped. The new road is built as :data:`NEW_LINK_TAGS` (``highway=track``,
 ``surface=gravel``: an afirmado track) and joins the community's node to the
-road, whose edge is split where the route meets it.
+road, whose edge is split where the route meets it. The clusters are routed
+side by side on threads (see :func:`_route_plans`); the result does not depend
+on the number of threads.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import os
+import threading
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +63,8 @@ __all__ = ["new_link_candidates"]
 
 log = logging.getLogger(__name__)
 
+_GDAL_LOCK = threading.Lock()
+
 
 def _clusters(xy: np.ndarray, within_m: float) -> np.ndarray:
     from scipy.spatial import cKDTree
@@ -70,6 +78,31 @@ def _clusters(xy: np.ndarray, within_m: float) -> np.ndarray:
     return np.asarray(label)
 
 
+class _RoadLines:
+    """The coordinates of the vehicle roads as GeoJSON, made once per road and reused.
+
+    Every window a new link is routed in burns the roads that reach it as one
+    ``MultiLineString`` of the roads' own coordinates: GDAL draws each part of
+    a multi-line exactly as it draws that line alone, so the cells are those of
+    burning the roads one by one, without building a GeoJSON mapping of each
+    road again for every window it reaches.
+    """
+
+    def __init__(self, roads: np.ndarray) -> None:
+        self._roads = roads
+        self._coords: dict[int, tuple[tuple[float, ...], ...]] = {}
+
+    def multiline(self, which: list[int]) -> dict[str, Any]:
+        """Return the roads at positions ``which`` as one GeoJSON ``MultiLineString``."""
+        missing = [i for i in which if i not in self._coords]
+        if missing:
+            xy = shapely.get_coordinates(self._roads[missing])
+            ends = np.cumsum(shapely.get_num_coordinates(self._roads[missing]))
+            for i, part in zip(missing, np.split(xy, ends[:-1]), strict=True):
+                self._coords[i] = tuple(map(tuple, part.tolist()))
+        return {"type": "MultiLineString", "coordinates": [self._coords[i] for i in which]}
+
+
 def _route_to_road(
     terrain: _Terrain,
     start: shapely.Point,
@@ -80,10 +113,12 @@ def _route_to_road(
     *,
     max_length_m: float,
     max_grade: float,
+    lines: _RoadLines | None = None,
 ) -> tuple[shapely.LineString, int, shapely.Point] | str:
     """Cheapest road within the grade limit from ``start`` to the nearest of ``roads``.
 
-    ``terrain_class`` is the class of every DEM cell (index into ``cost_per_m``).
+    ``terrain_class`` is the class of every DEM cell (index into ``cost_per_m``);
+    ``lines`` the GeoJSON of ``roads``, shared by the calls.
 
     Returns the route (from ``start`` through the grid cells to the point
     where it meets a road), the road's position in ``roads`` and that point;
@@ -105,14 +140,17 @@ def _route_to_road(
     if not len(near):
         return "no vehicle road within reach"
     elevation = terrain.elevation[r0:r1, c0:c1]
-    targets = rasterize(
-        [(roads[i], 1) for i in near.tolist()],
-        out_shape=elevation.shape,
-        transform=from_origin(x_w, y_n, terrain.res, terrain.res),
-        all_touched=True,
-        fill=0,
-        dtype="uint8",
-    ).astype(bool)
+    lines = lines if lines is not None else _RoadLines(roads)
+    shape = lines.multiline(near.tolist())
+    with _GDAL_LOCK:  # GDAL's error state is shared: one rasterisation at a time
+        targets = rasterize(
+            [(shape, 1)],
+            out_shape=elevation.shape,
+            transform=from_origin(x_w, y_n, terrain.res, terrain.res),
+            all_touched=True,
+            fill=0,
+            dtype="uint8",
+        ).astype(bool)
     cost = cost_per_m[terrain_class[r0:r1, c0:c1]]
     cells = cheapest_grid_path(elevation, cost, (r - r0, c - c0), targets, terrain.res, max_grade)
     if cells is None:
@@ -129,6 +167,56 @@ def _route_to_road(
     if line.length > max_length_m:
         return "route longer than max_new_link_m"
     return line, j, road_pt
+
+
+_Found = tuple[shapely.LineString, int, shapely.Point] | str
+
+
+def _route_plans(
+    plans: list[list[int]], route: Callable[[int], _Found]
+) -> list[tuple[int, _Found]]:
+    """Route each cluster from its first member from which a road can be found.
+
+    ``plans`` holds the members of each cluster in the order they are tried;
+    ``route`` routes from one member. The clusters are routed side by side on
+    threads (the compiled search releases the GIL), in rounds: the first member
+    of every cluster, then the next member of those not routed yet, and so on.
+    Each route depends on its start only, so the result is that of trying the
+    members one by one, cluster after cluster.
+
+    Returns
+    -------
+    list of (int, route or str)
+        For each cluster: the member routed from and its route; or, when no
+        member has one, the first member and why there is none from it.
+    """
+    result: list[tuple[int, _Found] | None] = [None] * len(plans)
+    first_reason: list[str] = [""] * len(plans)
+    todo = [i for i, members in enumerate(plans) if members]
+    workers = max(1, min(len(os.sched_getaffinity(0)), 8))
+    with (
+        ThreadPoolExecutor(max_workers=workers) as pool,
+        tqdm(
+            total=len(plans), desc="new links", unit="link", disable=not progress_enabled()
+        ) as bar,
+    ):
+        depth = 0
+        while todo:
+            gates = [plans[i][depth] for i in todo]
+            left = []
+            for i, gate, found in zip(todo, gates, pool.map(route, gates), strict=True):
+                if depth == 0 and isinstance(found, str):
+                    first_reason[i] = found
+                if not isinstance(found, str):
+                    result[i] = (gate, found)
+                elif depth + 1 < len(plans[i]):
+                    left.append(i)
+                    continue
+                else:
+                    result[i] = (plans[i][0], first_reason[i])
+                bar.update()
+            todo, depth = left, depth + 1
+    return [r if r is not None else (-1, "no member") for r in result]
 
 
 def new_link_candidates(
@@ -204,33 +292,31 @@ def new_link_candidates(
     plans.sort(key=lambda p: ident[p[0][0]])
     per_m = np.array([table.per_m("new_link", t) for t in TERRAIN_CLASSES])
     terrain_class = _classify_slope(terrain.slope_pct).astype(np.int8)  # classified once
+    road_lines = _RoadLines(veh_geoms)
+
+    def route(gate: int) -> tuple[shapely.LineString, int, shapely.Point] | str:
+        return _route_to_road(
+            terrain,
+            pts[gate],
+            tree,
+            veh_geoms,
+            per_m,
+            terrain_class,
+            max_length_m=max_new_link_m,
+            max_grade=max_slope_pct / 100.0,
+            lines=road_lines,
+        )
+
+    found = _route_plans([by_gap for by_gap, _ in plans], route)
     routes: list[tuple[int, list[int], shapely.LineString, EdgeKey, shapely.Point]] = []
     failed: Counter[str] = Counter()
-    for by_gap, members in tqdm(
-        plans, desc="new links", unit="link", disable=not progress_enabled()
-    ):
-        reasons = []
-        for gate in by_gap:
-            found = _route_to_road(
-                terrain,
-                pts[gate],
-                tree,
-                veh_geoms,
-                per_m,
-                terrain_class,
-                max_length_m=max_new_link_m,
-                max_grade=max_slope_pct / 100.0,
-            )
-            if not isinstance(found, str):
-                line, j, road_pt = found
-                key = vehicle.index[j]
-                routes.append(
-                    (gate, members, line, (int(key[0]), int(key[1]), int(key[2])), road_pt)
-                )
-                break
-            reasons.append(found)
-        else:
-            failed[reasons[0]] += 1
+    for (_, members), (gate, result) in zip(plans, found, strict=True):
+        if isinstance(result, str):
+            failed[result] += 1
+            continue
+        line, j, road_pt = result
+        key = vehicle.index[j]
+        routes.append((gate, members, line, (int(key[0]), int(key[1]), int(key[2])), road_pt))
     split_net, road_nodes = split_edges(network, [(k, pt) for _, _, _, k, pt in routes])
     gates = [gate for gate, *_ in routes]
     places = _place_names(comm)

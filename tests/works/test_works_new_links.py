@@ -14,6 +14,7 @@ from works_cases import Generated, Sample, _times
 
 from connectivity.works import apply_works, new_link_candidates
 from connectivity.works._grid_search import cheapest_grid_path
+from connectivity.works.new_links import _RoadLines, _route_plans
 
 
 def test_new_links_respect_the_slope_limit_and_join_community_to_road(
@@ -119,3 +120,48 @@ def test_grid_search_equals_networkx_reference() -> None:
     assert (
         cheapest_grid_path(walled, cost, (0, 0), targets & (np.arange(17) > 8), res, grade) is None
     )
+
+
+def test_routing_clusters_in_rounds_equals_trying_members_one_by_one() -> None:
+    # a member's route "fails" unless its number is a multiple of 3; the reason names the member
+    def route(gate: int) -> tuple[shapely.LineString, int, shapely.Point] | str:
+        if gate % 3:
+            return f"no road from {gate}"
+        return shapely.LineString([(gate, 0), (gate, 1)]), gate, shapely.Point(gate, 1)
+
+    plans = [[1, 2, 3], [6], [4, 5], [7, 9, 8], [10, 11, 13, 12]]
+    expected = []
+    for members in plans:  # the serial loop: first member with a route, else the first reason
+        found = next(((g, route(g)) for g in members if not isinstance(route(g), str)), None)
+        expected.append(found or (members[0], route(members[0])))
+    got = _route_plans(plans, route)
+    assert [g for g, _ in got] == [3, 6, 4, 9, 12]
+    assert [g for g, _ in got] == [g for g, _ in expected]
+    for (_, a), (_, b) in zip(got, expected, strict=True):
+        assert a == b if isinstance(b, str) else a[0].equals(b[0])  # type: ignore[union-attr]
+    assert got[2][1] == "no road from 4"
+
+
+def test_roads_burnt_as_one_multiline_are_the_roads_burnt_one_by_one() -> None:
+    from rasterio.features import rasterize
+    from rasterio.transform import from_origin
+
+    rng = np.random.default_rng(7)
+    roads = np.array(
+        [
+            shapely.LineString(rng.uniform(0.0, 300.0, size=(int(n), 2)))
+            for n in rng.integers(2, 6, 40)
+        ]
+    )
+    lines = _RoadLines(roads)
+    for which in ([0], [3, 7, 11], list(range(40))):
+        kwargs = {
+            "out_shape": (23, 31),
+            "transform": from_origin(13.37, 290.1, 9.7, 9.7),
+            "all_touched": True,
+            "fill": 0,
+            "dtype": "uint8",
+        }
+        one_by_one = rasterize([(roads[i], 1) for i in which], **kwargs)
+        at_once = rasterize([(lines.multiline(which), 1)], **kwargs)
+        assert one_by_one.any() and np.array_equal(one_by_one, at_once)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -34,7 +35,7 @@ class Generated:
 
 def _facilities(network: RoadNetwork, kind: str) -> pd.Series:
     layer = network.markets if kind == "market" else network.schools
-    return layer.set_index("facility_id")["node_id"]
+    return pd.Series(layer.set_index("facility_id")["node_id"])
 
 
 def _times(network: RoadNetwork, weight: str, kind: str = "market") -> pd.Series:
@@ -61,7 +62,7 @@ def _write(tmp_path: Path, features: list[dict], crs: str = "EPSG:32718") -> Pat
     return path
 
 
-def _feature(props: dict, geom: object) -> dict:
+def _feature(props: dict, geom: Any) -> dict:
     return {
         "type": "Feature",
         "properties": props,
