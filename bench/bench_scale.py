@@ -26,7 +26,8 @@ Each measurement runs in a child process (``python -m bench.bench_scale
 not the benchmark's. Inputs are generated once under
 ``bench/results/scale_cache`` (git-ignored) and re-used by later runs. The
 national pipeline run is bounded by ``BENCH_SCALE_NATIONAL_TIMEOUT`` seconds
-(default 5400); the stages finished by then are reported. ``--quick`` runs
+(default 5400); the stages finished by then are reported;
+``BENCH_SCALE_NATIONAL=0`` leaves the national input out (sizes 1-16 only). ``--quick`` runs
 sizes 0.25 and 0.5 only, without targets.
 """
 
@@ -501,7 +502,7 @@ def run(args: argparse.Namespace) -> BenchReport:
     report.context["cpus"] = os.cpu_count()
     reader_rows(report, cfg["reader_sizes"], apply)
     configs = {f"{s:g}": sample_config(s) for s in cfg["pipeline_sizes"]}
-    if cfg["national"]:
+    if cfg["national"] and os.environ.get("BENCH_SCALE_NATIONAL", "1") != "0":
         region = national_rows(report)
         configs["national"] = region.config_toml
     candidate_rows(report, cfg["candidate_size"], apply)
