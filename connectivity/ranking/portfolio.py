@@ -303,7 +303,15 @@ def _select(
         starts = changes.work_ptr[:-1]
 
         def refresh(works: np.ndarray) -> None:
+            """Re-evaluate ``works`` and queue them anew.
+
+            Entries are totally ordered (ratio, tie, position, version), so the
+            works come off the heap in the same order however it was built;
+            entries of works chosen, priced out or re-evaluated since stay in
+            it and are skipped when popped.
+            """
             nonlocal n_evaluations
+            fresh: list[tuple[float, int, int, int]] = []
             for lo in range(0, len(works), _CHUNK):
                 part = works[lo : lo + _CHUNK]
                 ev = engine.evaluate(changes, part, regions=True)
@@ -313,9 +321,14 @@ def _select(
                 for k, i in enumerate(part.tolist()):
                     per_1000[i] = 1000.0 * ratio(score[k], charge[i]) if score[k] > 0 else 0.0
                     if funded(score[k], charge[i]):
-                        heap.append((-ratio(score[k], charge[i]), int(tie[i]), i, version[i]))
+                        fresh.append((-ratio(score[k], charge[i]), int(tie[i]), i, version[i]))
                 n_evaluations += len(part)
-            heapq.heapify(heap)
+            if len(fresh) * math.log2(len(heap) + 2) < len(heap):
+                for entry in fresh:  # a few works re-queued into a large heap
+                    heapq.heappush(heap, entry)
+            else:
+                heap.extend(fresh)
+                heapq.heapify(heap)
 
         refresh(pool)
         queue = [int(i) for i in start]
@@ -392,7 +405,6 @@ def _select(
                 dirty = _any_marked(changes.head, starts, sizes, members, mark)
                 dirty = np.asarray(dirty) | regions.hit(members, mark) | np.isin(members, staged)
                 members = members[dirty]
-            heap = [h for h in heap if in_pool[h[2]]]
             refresh(members)
     by_search = [f"{kind}_{season}_person_min_saved" for kind, season in engine.searches]
     at = PROGRAMME_COLUMNS.index("cumulative_person_min_saved") + 1
