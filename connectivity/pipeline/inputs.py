@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 from shapely.geometry import box
 
 from connectivity.config import FacilitySection, RegionConfig, require_file
@@ -218,12 +219,11 @@ def load_inputs(cfg: RegionConfig) -> RegionInputs:
     _ensure_sample(cfg)
     graph, osm_file = _load_graph(cfg)
     if isinstance(graph, nx.MultiDiGraph):
-        xs = [d["x"] for _, d in graph.nodes(data=True)]
-        ys = [d["y"] for _, d in graph.nodes(data=True)]
-        area = box(min(xs), min(ys), max(xs), max(ys)).buffer(REGION_MARGIN_DEG)
+        xs = np.array([d["x"] for _, d in graph.nodes(data=True)], dtype=float)
+        ys = np.array([d["y"] for _, d in graph.nodes(data=True)], dtype=float)
     else:
-        xs, ys = graph.nodes["x"].tolist(), graph.nodes["y"].tolist()
-        area = box(*graph.nodes.total_bounds).buffer(REGION_MARGIN_DEG)
+        xs, ys = graph.nodes["x"].to_numpy(dtype=float), graph.nodes["y"].to_numpy(dtype=float)
+    area = box(xs.min(), ys.min(), xs.max(), ys.max()).buffer(REGION_MARGIN_DEG)
 
     pop = cfg.population
     if pop.kind == "points":

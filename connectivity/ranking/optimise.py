@@ -148,14 +148,12 @@ def best_programme(
 
     effort_left = SEARCH_MAX_EVALUATIONS - greedy.n_evaluations
     deadline = time.monotonic() + SEARCH_TIME_LIMIT_S
-    stopped: list[str] = []
+    out_of_time = False
 
     def exhausted() -> bool:
-        if effort_left <= 0:
-            stopped[:] = ["effort"]
-        elif time.monotonic() > deadline:
-            stopped[:] = ["time"]
-        return bool(stopped)
+        nonlocal out_of_time
+        out_of_time = out_of_time or time.monotonic() > deadline
+        return effort_left <= 0 or out_of_time
 
     def attempt(start: Sequence[int], label: Found) -> bool:
         nonlocal best, best_total, how, runs, effort_left
@@ -251,7 +249,7 @@ def best_programme(
         if found is None or not attempt(found, "local_search"):
             break
     engine.restore(base)
-    if stopped == ["time"]:
+    if out_of_time and effort_left > 0:
         log.warning(
             "programme search stopped after %.0f s (SEARCH_TIME_LIMIT_S) before its effort "
             "was spent: the programme found may differ on a faster machine",
@@ -694,8 +692,9 @@ def _joint_workset(works: WorkSet, groups: dict[str, list[str]]) -> WorkSet:
     if (members_pos < 0).any():
         missing = {m for members in groups.values() for m in members} - set(table.index)
         raise KeyError(f"works not in the work set: {sorted(missing)[:5]}")
-    ends = np.cumsum([len(members) for members in groups.values()])
-    starts = ends - np.array([len(members) for members in groups.values()], dtype=np.int64)
+    sizes_of = np.array([len(members) for members in groups.values()], dtype=np.int64)
+    ends = np.cumsum(sizes_of)
+    starts = ends - sizes_of
 
     def sums(column: str) -> list[float]:
         values = table[column].to_numpy(dtype=float)[members_pos]
