@@ -10,7 +10,7 @@ BUDGET_OPT := $(if $(BUDGET),--budget $(BUDGET),)
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser demo sample network access rank maps open test check lint typecheck bench clean
+.PHONY: help install browser demo sample network access rank robustness maps open test check lint typecheck bench clean
 
 help: ## Show this help
 	@echo "connectivity — rural road investment planner"
@@ -40,6 +40,9 @@ access: install ## Travel times to markets and schools for REGION (CSV + GeoPack
 
 rank: install ## Ranked road works and budget portfolio for REGION (MAPLANG, BUDGET as for demo)
 	$(PY) -m connectivity rank --region $(REGION) $(LANG_OPT) $(BUDGET_OPT)
+
+robustness: install ## Whole run plus Monte Carlo robustness, budget curve, switching values (SCENARIOS=200 SCHEDULER=tcp://host:8786)
+	$(PY) -m connectivity robustness --region $(REGION) $(LANG_OPT) $(BUDGET_OPT) $(if $(SCENARIOS),--scenarios $(SCENARIOS),) $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 
 maps: install ## Interactive HTML maps for REGION under maps/REGION/
 	$(PY) -m connectivity maps --region $(REGION) $(LANG_OPT) $(BUDGET_OPT)

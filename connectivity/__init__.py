@@ -22,6 +22,9 @@ stages before it):
   bridges, proposals) and their costs, as changes to the network;
 * :mod:`connectivity.ranking` — the access each work gives, exactly and fast,
   its score, and the programme under the budget;
+* :mod:`connectivity.robustness` — how sure each choice is: Monte Carlo over
+  the uncertain inputs (their spreads: :mod:`connectivity.uncertainty`), the
+  budget curve and switching values, on ``dask.distributed``;
 * :mod:`connectivity.maps` — interactive HTML maps and a printable overview;
   :mod:`connectivity.tables` writes every CSV and GeoPackage;
 * :mod:`connectivity.deliverables` — the workbook, the one-page work sheets and

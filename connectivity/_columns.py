@@ -84,6 +84,7 @@ UNITS: dict[str, tuple[str, str, int | None]] = {
     "score": ("puntaje", "score", 1),
     "score_per_1000": ("puntaje por 1000 {currency}", "score per 1,000 {currency}", 3),
     "share": ("proporción 0-1", "share 0-1", 4),
+    "pct": ("%", "%", 1),
     "ratio": ("razón", "ratio", 2),
     "hours_year": ("horas/año", "hours/year", 0),
     "m": ("m", "m", 1),

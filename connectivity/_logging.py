@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 
-__all__ = ["configure_logging", "progress_enabled"]
+__all__ = ["configure_logging", "progress_enabled", "quiet_inner_steps"]
 
 _progress = True
 
@@ -37,3 +39,24 @@ def configure_logging(verbosity: int = 0) -> None:
 def progress_enabled() -> bool:
     """Whether long steps should show a progress bar (off with ``-q``)."""
     return _progress
+
+
+@contextlib.contextmanager
+def quiet_inner_steps() -> Iterator[None]:
+    """No progress bars and only warnings from the package inside: for steps run many times.
+
+    A Monte Carlo scenario re-runs the ranking's evaluation and selection; their
+    progress bars and INFO lines, once per scenario (and per Dask worker), would
+    drown the run's own log.
+    """
+    global _progress
+    root = logging.getLogger("connectivity")
+    before_progress, before_level = _progress, root.level
+    _progress = False
+    if root.getEffectiveLevel() < logging.WARNING:
+        root.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        _progress = before_progress
+        root.setLevel(before_level)

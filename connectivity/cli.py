@@ -69,6 +69,33 @@ def _cmd_stages(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_robustness(args: argparse.Namespace) -> int:
+    from connectivity import pipeline
+    from connectivity.pipeline.stages import RobustnessOptions
+
+    pipeline.run_stages(
+        args.region,
+        until="deliverables",
+        lang=args.lang,
+        budget=args.budget,
+        robustness=RobustnessOptions(
+            scenarios=args.scenarios, scheduler=args.scheduler, workers=args.workers
+        ),
+    )
+    return 0
+
+
+def _count(text: str) -> int:
+    """Parse a positive whole number (``--scenarios``, ``--workers``)."""
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    return value
+
+
 def _cmd_open(args: argparse.Namespace) -> int:
     from connectivity.config import load_region_config
 
@@ -181,6 +208,34 @@ def build_parser() -> argparse.ArgumentParser:
                 "(default: the region's [budget] amount)",
             )
         p.set_defaults(func=_cmd_stages, until=until)
+    help_text = (
+        "the whole run plus how sure each choice is: Monte Carlo over uncertain costs, "
+        "speeds, days, trips and populations, budget curve and switching values, on Dask"
+    )
+    p = sub.add_parser(
+        "robustness", parents=[verbosity, region], help=help_text, description=help_text
+    )
+    p.add_argument(
+        "--scenarios",
+        type=_count,
+        metavar="N",
+        help="scenarios to draw (default: the region's [robustness] scenarios, 200)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: an "
+        "embedded LocalCluster on this machine, or [robustness] scheduler)",
+    )
+    p.add_argument(
+        "--workers",
+        type=_count,
+        metavar="N",
+        help="workers of the embedded LocalCluster (default: [robustness] workers, 2)",
+    )
+    p.add_argument("--lang", choices=["es", "en"], help="language of what people read")
+    p.add_argument("--budget", type=_amount, metavar="AMOUNT", help="money for the programme")
+    p.set_defaults(func=_cmd_robustness)
     p = sub.add_parser(
         "open",
         parents=[verbosity, region],

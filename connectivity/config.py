@@ -94,6 +94,14 @@ Schema
     ``cost_effectiveness``) orders ``ranking.csv`` by one of its figures;
     ``[ranking] min_bc_ratio`` (e.g. 1) leaves out of the programme the works
     whose benefit/cost ratio alone is under it.
+``[robustness]`` (optional; ``connectivity robustness``)
+    ``scenarios`` (200), ``seed`` (42), ``workers`` (2, of the embedded Dask
+    ``LocalCluster``), ``scheduler`` (an existing Dask scheduler's address),
+    ``budget_levels`` (shares of the budget for the budget curve), and the
+    spreads ``[low, mode, high]`` of the uncertain inputs' multipliers:
+    ``cost`` by work type (or ``<type>_<terrain>``), ``speed`` by road class and
+    ``walk``, ``days`` (``rain``, ``wet``), ``trips``, ``population``
+    (``counted``, ``estimated``); see ``connectivity.uncertainty``.
 
 Examples
 --------
@@ -114,6 +122,7 @@ from typing import Annotated, Any, Literal, overload
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from connectivity.errors import ConfigError, MissingFileError
+from connectivity.uncertainty import RobustnessSection
 from connectivity.settings import settings
 
 __all__ = [
@@ -499,6 +508,7 @@ class RegionConfig(_Section):
     ranking: RankingSection = Field(default_factory=RankingSection)
     budget: BudgetSection | None = None
     appraisal: AppraisalSection | None = None
+    robustness: RobustnessSection = Field(default_factory=RobustnessSection)
     source_file: Path = Field(default=Path("."), exclude=True)
 
     @model_validator(mode="before")

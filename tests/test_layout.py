@@ -25,6 +25,8 @@ STAGE_ORDER: dict[str, float] = {
     "_http": 0,
     "_overpass": 0,
     "config": 0,
+    # the [robustness] section's spreads, validated with the config
+    "uncertainty": 0,
     "tables": 0,
     "i18n": 0,
     "sources": 1,
@@ -36,6 +38,8 @@ STAGE_ORDER: dict[str, float] = {
     # works' cost table, and nothing but the pipeline, the CLI and the tests use it
     "sample": 5.5,
     "ranking": 6,
+    # how sure each choice is: scenarios re-run the ranking on Dask
+    "robustness": 6.5,
     "maps": 7,
     # what a planner takes to the meeting: workbook, work sheets, tables for Invierte.pe
     "deliverables": 7.5,

@@ -31,11 +31,13 @@ from connectivity.pipeline.manifest import input_files, run_manifest
 from connectivity.pipeline.output_set import OutputSet, new_run_id
 from connectivity.pipeline.stages import (
     RegionRun,
+    RobustnessOptions,
     access_stage,
     deliverables_stage,
     maps_stage,
     network_stage,
     rank_stage,
+    robustness_stage,
 )
 
 __all__ = [
@@ -76,6 +78,7 @@ def run_stages(
     until: Stage = "maps",
     lang: str | None = None,
     budget: float | None = None,
+    robustness: RobustnessOptions | None = None,
 ) -> RegionRun:
     """Run a region's stages in order, from its inputs up to ``until``, and publish the outputs.
 
@@ -99,6 +102,10 @@ def run_stages(
     budget : float, optional
         Money for the programme, in the config's currency (default: the
         region's ``[budget] amount``).
+    robustness : RobustnessOptions, optional
+        Also run :func:`connectivity.pipeline.stages.robustness_stage` right
+        after the ranking (``connectivity robustness``): its tables and plots
+        are published with the rest, and the maps and workbook show it.
 
     Returns
     -------
@@ -156,11 +163,16 @@ def run_stages(
                     deliverables_stage(run)
             raise_if_stopped()  # a signal whose exception C code swallowed
             bar.update()
+            if stage == "ranking" and robustness is not None:
+                bar.set_postfix_str("robustness")
+                with clock("robustness"):
+                    robustness_stage(run, robustness)
+                raise_if_stopped()
         language = cfg.region.lang  # of the maps, the explanation and the workbook
         used = {"roads.path": inputs.osm_file, "elevation.dem": inputs.dem_path}
         manifest = run_manifest(
             cfg,
-            stages=stages,
+            stages=stages if robustness is None else (*stages, "robustness"),
             started=started,
             seconds_by_stage=clock.seconds,
             inputs=input_files(cfg, used=used),

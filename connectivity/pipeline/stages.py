@@ -37,12 +37,14 @@ from connectivity.tables import write_csv, write_geopackage
 __all__ = [
     "ROAD_COLUMNS",
     "RegionRun",
+    "RobustnessOptions",
     "access_stage",
     "deliverables_stage",
     "maps_stage",
     "network_stage",
     "prepare_region",
     "rank_stage",
+    "robustness_stage",
 ]
 
 log = logging.getLogger(__name__)
@@ -104,6 +106,8 @@ class RegionRun:
         Ranked works and programme (after :func:`rank_stage`).
     works : connectivity.works.WorkSet or None
         The candidate works (after :func:`rank_stage`).
+    robustness : connectivity.robustness.RobustnessResult or None
+        Monte Carlo, budget curve and switching values (after :func:`robustness_stage`).
     map_paths : list of Path
         The maps written (after :func:`maps_stage`).
     run_id : str
@@ -120,6 +124,7 @@ class RegionRun:
     summary: pd.DataFrame | None = None
     ranking: Any | None = None
     works: Any | None = None
+    robustness: Any | None = None
     map_paths: list[Path] = field(default_factory=list)
     run_id: str = ""
     tables_dir: Path | None = None
@@ -309,6 +314,84 @@ def rank_stage(run: RegionRun) -> RegionRun:
         run_id=run.run_id,
     )
     run.ranking, run.works = result, works
+    return run
+
+
+@dataclass(frozen=True)
+class RobustnessOptions:
+    """How :func:`robustness_stage` runs (None: the region's ``[robustness]`` setting).
+
+    Attributes
+    ----------
+    scenarios : int, optional
+        Drawn scenarios.
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://host:8786``).
+    workers : int, optional
+        Workers of the embedded ``LocalCluster``.
+    """
+
+    scenarios: int | None = None
+    scheduler: str | None = None
+    workers: int | None = None
+
+
+def robustness_stage(run: RegionRun, options: RobustnessOptions | None = None) -> RegionRun:
+    """Measure how sure each choice is: Monte Carlo, budget curve, switching values.
+
+    Runs on Dask (:mod:`connectivity.robustness`): an embedded ``LocalCluster``,
+    or the scheduler of ``options`` / ``[robustness] scheduler``. Writes
+    ``robustness.csv``, ``budget_curve.csv``, ``robustness_scenarios.csv``,
+    ``robustness_probability.png`` and ``budget_curve.png``.
+
+    Parameters
+    ----------
+    run : RegionRun
+        A run after :func:`rank_stage`.
+    options : RobustnessOptions, optional
+
+    Returns
+    -------
+    RegionRun
+        The same run with ``robustness`` set.
+    """
+    from connectivity.ranking.appraisal import AppraisalParameters
+    from connectivity.robustness.assess import assess_robustness, base_case
+    from connectivity.robustness.outputs import describe_robustness, write_robustness_outputs
+
+    if run.ranking is None or run.works is None:
+        rank_stage(run)
+    assert run.ranking is not None and run.works is not None
+    cfg = run.config
+    options = options or RobustnessOptions()
+    base = base_case(
+        run.network,
+        run.works,
+        run.ranking,
+        section=cfg.robustness,
+        appraisal=(
+            None if cfg.appraisal is None else AppraisalParameters.from_section(cfg.appraisal)
+        ),
+        min_bc_ratio=cfg.ranking.min_bc_ratio,
+        rank_by=cfg.ranking.rank_by,
+    )
+    result = assess_robustness(
+        base,
+        run.ranking,
+        scenarios=options.scenarios,
+        scheduler=options.scheduler,
+        workers=options.workers,
+    )
+    write_robustness_outputs(
+        result,
+        run.out_dir,
+        data_source=run.data_source,
+        run_id=run.run_id,
+        lang=cfg.region.lang,
+        synthetic=cfg.region.synthetic,
+    )
+    log.info("%s", describe_robustness(result, "en"))
+    run.robustness = result
     return run
 
 

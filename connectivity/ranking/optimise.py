@@ -58,6 +58,7 @@ __all__ = [
     "FIRST_PICKS",
     "MAX_BUNDLES",
     "MAX_RUNS",
+    "SearchLimits",
     "complementary_pairs",
     "programme_by_enumeration",
 ]
@@ -99,6 +100,40 @@ KNAPSACK_NODE_LIMIT = 2_000
 KNAPSACK_TIME_LIMIT_S = 120.0
 
 
+@dataclasses.dataclass(frozen=True)
+class SearchLimits:
+    """What :func:`best_programme` may try: by default the run's whole search.
+
+    A Monte Carlo scenario (:mod:`connectivity.robustness`) searches less, from
+    the run's programme: ``starts`` are tried right after the greedy run,
+    ``pairs`` replace the search for bundles, and without ``first_picks`` the
+    knapsack packing and the other first picks are skipped, leaving the
+    runs to the local search.
+
+    Attributes
+    ----------
+    max_runs : int
+        Most greedy runs.
+    max_evaluations : int
+        Most work evaluations of those runs.
+    starts : tuple of tuple of int
+        Sets of works (positions) to start greedy runs from, first.
+    pairs : tuple of (int, int), optional
+        Bundles known already (None: look for them, :func:`complementary_pairs`).
+    first_picks : bool
+        Try the knapsack packing and the top works as first picks.
+    pair_starts : bool
+        Start greedy runs from each bundle (else bundles only join in the local search).
+    """
+
+    max_runs: int = MAX_RUNS
+    max_evaluations: int = SEARCH_MAX_EVALUATIONS
+    starts: tuple[tuple[int, ...], ...] = ()
+    pairs: tuple[tuple[int, int], ...] | None = None
+    first_picks: bool = True
+    pair_starts: bool = True
+
+
 def _total(portfolio: Portfolio) -> float:
     prog = portfolio.programme
     return float(prog["score"].sum()) if len(prog) else 0.0
@@ -113,6 +148,7 @@ def best_programme(
     budget: float | None,
     weights: ScoreWeights,
     alternatives: Alternatives,
+    limits: SearchLimits | None = None,
 ) -> Portfolio:
     """Find a better programme than the greedy one: other first picks, local search.
 
@@ -124,12 +160,15 @@ def best_programme(
         with that programme done (it is restored to the base network here).
     engine, changes, workset, table, budget, weights, alternatives
         As :func:`connectivity.ranking.portfolio._select` uses them.
+    limits : SearchLimits, optional
+        What the search may try (default: everything, the run's search).
 
     Returns
     -------
     Portfolio
         The best programme, its explanation saying how it was found.
     """
+    limits = limits or SearchLimits()
     base = engine.snapshot()
     greedy = run(())
     if budget is None:
@@ -146,7 +185,7 @@ def best_programme(
     tried: set[tuple[int, ...]] = {()}
     runs = 1
 
-    effort_left = SEARCH_MAX_EVALUATIONS - greedy.n_evaluations
+    effort_left = limits.max_evaluations - greedy.n_evaluations
     deadline = time.monotonic() + SEARCH_TIME_LIMIT_S
     out_of_time = False
 
@@ -158,7 +197,7 @@ def best_programme(
     def attempt(start: Sequence[int], label: Found) -> bool:
         nonlocal best, best_total, how, runs, effort_left
         key = tuple(start)
-        if key in tried or runs >= MAX_RUNS or exhausted():
+        if key in tried or runs >= limits.max_runs or exhausted():
             return False
         tried.add(key)
         runs += 1
@@ -196,7 +235,9 @@ def best_programme(
         price = prog.set_index("work_id").loc[checked, "cost_net"].to_numpy(float)
         return bool(np.all(1000.0 * added >= hurdle * price - 1e-9))
 
-    if 0 < len(useful) <= EXACT_MAX_WORKS:
+    for start in limits.starts:
+        attempt(list(start), "warm_start")
+    if 0 < len(useful) <= EXACT_MAX_WORKS and limits.pairs is None:
         engine.restore(base)
         chosen, _ = programme_by_enumeration(
             engine, changes, workset, useful, budget, weights, alternatives
@@ -204,20 +245,24 @@ def best_programme(
         attempt([position[w] for w in chosen], "exhaustive")
     engine.restore(base)
     taken = np.array([position[w] for w in greedy.programme["work_id"]], dtype=np.int64)
-    bundles, bundle_table = complementary_pairs(
-        engine, changes, workset, table, budget, weights, taken
-    )
-    for a, b in bundles[:MAX_BUNDLES]:
+    if limits.pairs is None:
+        bundles, bundle_table = complementary_pairs(
+            engine, changes, workset, table, budget, weights, taken
+        )
+    else:  # pairs known already (a scenario of the run that found them)
+        bundles, bundle_table = list(limits.pairs), _NO_BUNDLES.copy()
+    for a, b in bundles[:MAX_BUNDLES] if limits.pair_starts else ():
         attempt([a, b], "pair")
-    packed = [] if exhausted() else _knapsack(useful, score, cost, budget, alternatives)
-    if packed:
-        attempt(packed, "knapsack")
-    by_score = useful[np.argsort(-score[useful], kind="stable")][:FIRST_PICKS]
     with np.errstate(divide="ignore"):
         ratio = np.where(cost[useful] > 0, score[useful] / cost[useful], np.inf)
-    by_ratio = useful[np.argsort(-ratio, kind="stable")][:FIRST_PICKS]
-    for i in [*by_score.tolist(), *by_ratio.tolist()]:
-        attempt([int(i)], "first_pick")
+    if limits.first_picks:
+        packed = [] if exhausted() else _knapsack(useful, score, cost, budget, alternatives)
+        if packed:
+            attempt(packed, "knapsack")
+        by_score = useful[np.argsort(-score[useful], kind="stable")][:FIRST_PICKS]
+        by_ratio = useful[np.argsort(-ratio, kind="stable")][:FIRST_PICKS]
+        for i in [*by_score.tolist(), *by_ratio.tolist()]:
+            attempt([int(i)], "first_pick")
     # local search on sets: add a work, or swap one in for one out, all neighbours of the
     # best programme evaluated at once as joint works; then refill greedily from the best
     adds_pool = np.unique(

@@ -22,7 +22,7 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -38,6 +38,9 @@ from connectivity.ranking.measures import _ANY_N, _PM, GAIN_TOL_S, UNREACHABLE_C
 from connectivity.ranking.programme_facts import LeftFacts, ProgrammeFacts
 from connectivity.ranking.score import ScoreWeights, _scores
 from connectivity.works import Alternatives, WorkSet, find_alternatives
+
+if TYPE_CHECKING:
+    from connectivity.ranking.optimise import SearchLimits
 
 __all__ = ["PROGRAMME_COLUMNS", "Portfolio", "select_portfolio"]
 
@@ -570,8 +573,13 @@ def _choose(
     lazy: bool,
     optimise: bool,
     alternatives: Alternatives | None = None,
+    limits: SearchLimits | None = None,
 ) -> Portfolio:
-    """Choose the greedy programme, or the best of the search around it (``optimise``)."""
+    """Choose the greedy programme, or the best of the search around it (``optimise``).
+
+    ``limits`` bounds the search (:class:`connectivity.ranking.optimise.SearchLimits`;
+    default: the run's whole search).
+    """
     from connectivity.ranking.optimise import best_programme
 
     alt = alternatives or find_alternatives(workset)
@@ -592,4 +600,4 @@ def _choose(
 
     if not optimise:
         return run(())
-    return best_programme(run, engine, changes, workset, table, budget, weights, alt)
+    return best_programme(run, engine, changes, workset, table, budget, weights, alt, limits)

@@ -39,7 +39,9 @@ __all__ = ["LeftFacts", "ProgrammeFacts", "SearchFacts"]
 Status = Literal["no_budget", "no_works", "budget_too_small", "nothing_useful", "chosen"]
 
 #: How the best programme of the search was found (``how_<key>`` sentences).
-Found = Literal["greedy", "exhaustive", "pair", "knapsack", "first_pick", "local_search"]
+Found = Literal[
+    "greedy", "exhaustive", "pair", "knapsack", "first_pick", "local_search", "warm_start"
+]
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,7 @@ _TEXT: dict[Lang, dict[str, str]] = {
         "how_knapsack": "the best packing of the works' scores alone (knapsack)",
         "how_first_pick": "greedy from another first pick",
         "how_local_search": "local search (add and swap works)",
+        "how_warm_start": "starting from the programme of the run",
         "bound": (
             "No programme can score more than doing all {works} that each fit the budget "
             "({bound}, costing {cost}); this one reaches {share} of that."
@@ -355,6 +356,7 @@ _TEXT: dict[Lang, dict[str, str]] = {
         "how_knapsack": "el mejor reparto de los puntajes de cada obra por separado (mochila)",
         "how_first_pick": "armado obra por obra a partir de otra primera obra",
         "how_local_search": "búsqueda local (agregar e intercambiar obras)",
+        "how_warm_start": "partiendo de la cartera de la corrida",
         "bound": (
             "Ninguna cartera puede obtener más puntaje que hacer las {works} que caben cada "
             "una en el presupuesto ({bound} de puntaje, con un costo de {cost}); esta alcanza "
