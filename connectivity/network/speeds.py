@@ -32,7 +32,7 @@ import pandas as pd
 import shapely
 
 from connectivity.errors import CrsError, DataError
-from connectivity.sources.elevation import open_dem
+from connectivity.sources.elevation import _dem_band, open_dem
 
 __all__ = [
     "ALL_SEASON_CLASSES",
@@ -343,7 +343,7 @@ def _sample_dem(dem_path: Path, xs: np.ndarray, ys: np.ndarray, crs: Any) -> np.
         if src.crs != crs:
             tr = Transformer.from_crs(crs, src.crs, always_xy=True)
             xs, ys = tr.transform(xs, ys)
-        band = src.read(1, masked=True).astype(float).filled(np.nan)
+        band = _dem_band(src)
         inv = ~src.transform
         xs, ys = np.asarray(xs), np.asarray(ys)
         cols = inv.a * xs + inv.b * ys + inv.c

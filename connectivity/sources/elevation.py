@@ -491,6 +491,46 @@ def open_dem(path: str | os.PathLike[str], *, what: str) -> Iterator[Any]:
         raise DataError(f"{what}: {file}: cannot read it as a raster: {err}") from err
 
 
+#: DEM bands read in the current :func:`_sharing_dem_bands` block, by resolved path.
+_SHARED_BANDS: dict[str, NDArray[np.float64]] | None = None
+
+
+@contextmanager
+def _sharing_dem_bands() -> Iterator[None]:
+    """Read each DEM's band once in the block (:func:`_dem_band`), then let it go.
+
+    The generators of candidate works sample the same DEM several times (walking
+    times of new roads, terrain of every work); outside such a block every
+    :func:`_dem_band` reads the file.
+    """
+    global _SHARED_BANDS
+    outer = _SHARED_BANDS
+    _SHARED_BANDS = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _SHARED_BANDS = outer
+
+
+def _dem_band(src: Any) -> NDArray[np.float64]:
+    """Return the first band of an open DEM as float64, NaN on nodata (read-only when shared).
+
+    Read once per :func:`_sharing_dem_bands` block; the same values as
+    ``src.read(1, masked=True).astype(float).filled(np.nan)``.
+    """
+    key = os.path.realpath(str(src.name))
+    if _SHARED_BANDS is not None and key in _SHARED_BANDS:
+        return _SHARED_BANDS[key]
+    masked = src.read(1, masked=True)
+    # as masked.astype(float).filled(np.nan), without the two copies of the masked array
+    band: NDArray[np.float64] = np.array(masked.data, dtype=np.float64)
+    band[np.ma.getmaskarray(masked)] = np.nan
+    if _SHARED_BANDS is not None:
+        band.setflags(write=False)
+        _SHARED_BANDS[key] = band
+    return band
+
+
 def _covered(src: Any, lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
     """Whether each WGS84 point falls on a valid (not nodata, finite) cell of an open DEM.
 

@@ -79,84 +79,52 @@ def _jit_inline(func: _F) -> _F:
     return cast(_F, numba.njit(cache=True, nogil=True, inline="always")(func))
 
 
-@_jit_inline
-def _step_cost(
-    elevation: np.ndarray,
-    cost_per_m: np.ndarray,
-    r: int,
-    c: int,
-    k: int,
-    moves: np.ndarray,
-    step_m: np.ndarray,
-    rise_m: np.ndarray,
-) -> float:
-    """Cost of the forward move ``k`` from cell (r, c), ``-1.0`` where it is not allowed.
-
-    ``step_m`` is the length of each move and ``rise_m`` the most it may climb;
-    the float operations are those of the scipy version, in the same order.
-    """
-    r2, c2 = r + moves[k, 0], c + moves[k, 1]
-    za, zb = elevation[r, c], elevation[r2, c2]
-    if not abs(zb - za) <= rise_m[k]:
-        return -1.0
-    if moves[k, 2] != 0 or moves[k, 3] != 0 or moves[k, 4] != 0 or moves[k, 5] != 0:
-        mid = (
-            elevation[r + moves[k, 2], c + moves[k, 3]]
-            + elevation[r + moves[k, 4], c + moves[k, 5]]
-        ) / 2.0
-        if not abs(mid - za) <= rise_m[k] / 2:
-            return -1.0
-        if not abs(zb - mid) <= rise_m[k] / 2:
-            return -1.0
-    if not (np.isfinite(za) and np.isfinite(zb)):
-        return -1.0
-    cost: float = step_m[k] * (cost_per_m[r, c] + cost_per_m[r2, c2]) / 2.0
-    return cost
-
-
 # -- the priority queue: (distance, cell) pairs, nearest first, then the larger cell ----------
 # (scipy's std::priority_queue of (-distance, cell) pairs pops in exactly this order; stale
-# entries, pushed before a cell's distance fell again, are skipped when popped)
+# entries, pushed before a cell's distance fell again, are skipped when popped). A binary heap
+# in one float array, entry p at [2p] (distance) and [2p + 1] (cell number, exact as a float).
 
 
 @_jit_inline
-def _before(d_a: float, i_a: int, d_b: float, i_b: int) -> bool:
+def _before(d_a: float, i_a: float, d_b: float, i_b: float) -> bool:
     return d_a < d_b or (d_a == d_b and i_a > i_b)
 
 
 @_jit_inline
-def _push(keys: np.ndarray, cells: np.ndarray, size: int, d: float, i: int) -> int:
+def _push(heap: np.ndarray, size: int, d: float, i: int) -> int:
     pos = size
+    cell = float(i)
     while pos > 0:
         up = (pos - 1) // 2
-        if not _before(d, i, keys[up], cells[up]):
+        d_up, i_up = heap[2 * up], heap[2 * up + 1]
+        if not _before(d, cell, d_up, i_up):
             break
-        keys[pos], cells[pos] = keys[up], cells[up]
+        heap[2 * pos], heap[2 * pos + 1] = d_up, i_up
         pos = up
-    keys[pos], cells[pos] = d, i
+    heap[2 * pos], heap[2 * pos + 1] = d, cell
     return size + 1
 
 
 @_jit_inline
-def _pop(keys: np.ndarray, cells: np.ndarray, size: int) -> int:
-    """Drop the first entry (read it from ``keys[0]``, ``cells[0]`` before); new size."""
+def _pop(heap: np.ndarray, size: int) -> int:
+    """Drop the first entry (read it from ``heap[0]``, ``heap[1]`` before); new size."""
     size -= 1
-    d, i = keys[size], cells[size]
+    d, i = heap[2 * size], heap[2 * size + 1]
     pos = 0
     while True:
         child = 2 * pos + 1
         if child >= size:
             break
-        if child + 1 < size and _before(
-            keys[child + 1], cells[child + 1], keys[child], cells[child]
-        ):
+        d_c, i_c = heap[2 * child], heap[2 * child + 1]
+        if child + 1 < size and _before(heap[2 * child + 2], heap[2 * child + 3], d_c, i_c):
             child += 1
-        if not _before(keys[child], cells[child], d, i):
+            d_c, i_c = heap[2 * child], heap[2 * child + 1]
+        if not _before(d_c, i_c, d, i):
             break
-        keys[pos], cells[pos] = keys[child], cells[child]
+        heap[2 * pos], heap[2 * pos + 1] = d_c, i_c
         pos = child
     if size > 0:
-        keys[pos], cells[pos] = d, i
+        heap[2 * pos], heap[2 * pos + 1] = d, i
     return size
 
 
@@ -174,17 +142,18 @@ def _search(
     """Cells of the cheapest path from ``start`` to the nearest target (empty: none)."""
     h, w = elevation.shape
     n = h * w
+    d_row, d_col = moves[:, 0].copy(), moves[:, 1].copy()
+    knight = (moves[:, 2] != 0) | (moves[:, 3] != 0) | (moves[:, 4] != 0) | (moves[:, 5] != 0)
     dist = np.full(n, np.inf)
     pred = np.full(n, _NONE, dtype=np.int64)
-    capacity = 4 * n + 16
-    keys = np.empty(capacity)
-    cells = np.empty(capacity, dtype=np.int64)
+    capacity = 4 * n + 16  # entries
+    heap = np.empty(2 * capacity)
     dist[start] = 0.0
-    size = _push(keys, cells, 0, 0.0, start)
+    size = _push(heap, 0, 0.0, start)
     best, best_val = _NONE, np.inf
     while size > 0:
-        d, v = keys[0], cells[0]
-        size = _pop(keys, cells, size)
+        d, v = heap[0], int(heap[1])
+        size = _pop(heap, size)
         if dist[v] < d:
             continue  # stale: v was reached more cheaply after this entry was pushed
         if d > best_val:
@@ -192,17 +161,40 @@ def _search(
         if targets[v] and v != start and (best == _NONE or (d == best_val and v < best)):
             best, best_val = v, d
         r, c = v // w, v % w
+        z_v, cost_v = elevation[r, c], cost_per_m[r, c]
         for k in range(16):
-            r2, c2 = r + moves[k, 0], c + moves[k, 1]
+            r2, c2 = r + d_row[k], c + d_col[k]
             if r2 < 0 or r2 >= h or c2 < 0 or c2 >= w:
                 continue
             j = r2 * w + c2
             if dist[j] <= d:
                 continue  # d + weight (weight >= 0) cannot be smaller: no need to grade the step
+            # grade the step as its forward move f from (ra, ca), from the lower cell number:
+            # a move back (k >= 8) is the forward move from its end; the float operations are
+            # those of the scipy version, in the same order
+            z_j = elevation[r2, c2]
             if k < 8:
-                weight = _step_cost(elevation, cost_per_m, r, c, k, moves, step_m, rise_m)
+                f, ra, ca, za, zb = k, r, c, z_v, z_j
             else:
-                weight = _step_cost(elevation, cost_per_m, r2, c2, undoes[k], moves, step_m, rise_m)
+                f, ra, ca, za, zb = undoes[k], r2, c2, z_j, z_v
+            rise = rise_m[f]
+            if not abs(zb - za) <= rise:
+                continue
+            if knight[f]:
+                mid = (
+                    elevation[ra + moves[f, 2], ca + moves[f, 3]]
+                    + elevation[ra + moves[f, 4], ca + moves[f, 5]]
+                ) / 2.0
+                if not abs(mid - za) <= rise / 2:
+                    continue
+                if not abs(zb - mid) <= rise / 2:
+                    continue
+            if not (np.isfinite(za) and np.isfinite(zb)):
+                continue
+            if k < 8:
+                weight = step_m[f] * (cost_v + cost_per_m[r2, c2]) / 2.0
+            else:
+                weight = step_m[f] * (cost_per_m[r2, c2] + cost_v) / 2.0
             if weight < 0.0:
                 continue
             nxt = d + weight
@@ -210,12 +202,10 @@ def _search(
                 dist[j] = nxt
                 if size == capacity:
                     capacity *= 2
-                    keys2 = np.empty(capacity)
-                    cells2 = np.empty(capacity, dtype=np.int64)
-                    keys2[:size] = keys[:size]
-                    cells2[:size] = cells[:size]
-                    keys, cells = keys2, cells2
-                size = _push(keys, cells, size, nxt, j)
+                    grown = np.empty(2 * capacity)
+                    grown[: 2 * size] = heap[: 2 * size]
+                    heap = grown
+                size = _push(heap, size, nxt, j)
                 pred[j] = v
     if best == _NONE:
         return np.zeros(0, dtype=np.int64)

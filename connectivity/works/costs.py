@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numba
 import numpy as np
 import shapely
 
 from connectivity.config import CostsSection
 from connectivity.errors import ConfigError
-from connectivity.sources.elevation import open_dem
+from connectivity.sources.elevation import _dem_band, open_dem
 
 __all__ = [
     "BRIDGE_COST_PER_M",
@@ -195,10 +196,10 @@ def cost_table(costs: CostsSection | None = None) -> CostTable:
 
 @dataclass(frozen=True)
 class _Terrain:
-    """A DEM on a north-up square grid in the network CRS, with ground slope."""
+    """A DEM on a north-up square grid in the network CRS, with the terrain class of each cell."""
 
     elevation: np.ndarray  # float64, NaN where no data
-    slope_pct: np.ndarray  # steepest ground slope, percent
+    slope_class: np.ndarray  # int8 index into TERRAIN_CLASSES of the ground slope of each cell
     x0: float  # west edge
     y0: float  # north edge
     res: float  # cell size (m)
@@ -224,7 +225,7 @@ class _Terrain:
             t = src.transform
             square = math.isclose(abs(t.a), abs(t.e), rel_tol=1e-6) and t.b == 0 and t.d == 0
             if src.crs == crs and square and t.e < 0:
-                band = src.read(1, masked=True).astype(float).filled(np.nan)
+                band = _dem_band(src)
                 res, x0, y0 = abs(t.a), t.c, t.f
             else:
                 dst, width, height = calculate_default_transform(
@@ -247,11 +248,12 @@ class _Terrain:
                 ) as vrt:
                     band = vrt.read(1, masked=True).astype(float).filled(np.nan)
                 x0, y0 = dst.c, dst.f
-        gy, gx = np.gradient(band, res)
-        slope = 100.0 * np.hypot(gx, gy)
+        slope_class = _slope_classes(band, float(res))
         band.setflags(write=False)  # shared by the works of one run
-        slope.setflags(write=False)
-        return cls(elevation=band, slope_pct=slope, x0=float(x0), y0=float(y0), res=float(res))
+        slope_class.setflags(write=False)
+        return cls(
+            elevation=band, slope_class=slope_class, x0=float(x0), y0=float(y0), res=float(res)
+        )
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -272,9 +274,9 @@ class _Terrain:
         rows, cols = self.cell_of(xs, ys)
         h, w = self.shape
         inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
-        slope = np.full(len(rows), np.nan)
-        slope[inside] = self.slope_pct[rows[inside], cols[inside]]
-        return _classify_slope(slope)
+        out = np.full(len(rows), TERRAIN_CLASSES.index(DEFAULT_TERRAIN), dtype=np.int64)
+        out[inside] = self.slope_class[rows[inside], cols[inside]]
+        return out
 
 
 #: DEMs read in the current :func:`_sharing_terrain` block, by path and CRS.
@@ -300,6 +302,56 @@ def _sharing_terrain() -> Iterator[None]:
 def _classify_slope(slope_pct: np.ndarray) -> np.ndarray:
     cls = np.digitize(slope_pct, TERRAIN_SLOPE_PCT, right=True)
     return np.where(np.isfinite(slope_pct), cls, TERRAIN_CLASSES.index(DEFAULT_TERRAIN))
+
+
+@numba.njit(cache=True, nogil=True)
+def _slope_class_grid(
+    elevation: np.ndarray, res: float, limits: np.ndarray, default: int
+) -> np.ndarray:  # pragma: no cover - compiled (run through _slope_classes)
+    h, w = elevation.shape
+    out = np.empty((h, w), dtype=np.int8)
+    two = 2.0 * res
+    for r in range(h):
+        for c in range(w):
+            # np.gradient's central differences inside, one-sided ones at the edges
+            if r == 0:
+                gy = (elevation[1, c] - elevation[0, c]) / res
+            elif r == h - 1:
+                gy = (elevation[h - 1, c] - elevation[h - 2, c]) / res
+            else:
+                gy = (elevation[r + 1, c] - elevation[r - 1, c]) / two
+            if c == 0:
+                gx = (elevation[r, 1] - elevation[r, 0]) / res
+            elif c == w - 1:
+                gx = (elevation[r, w - 1] - elevation[r, w - 2]) / res
+            else:
+                gx = (elevation[r, c + 1] - elevation[r, c - 1]) / two
+            slope = 100.0 * math.hypot(gx, gy)
+            k = default
+            if math.isfinite(slope):
+                k = len(limits)
+                for i in range(len(limits)):
+                    if slope <= limits[i]:
+                        k = i
+                        break
+            out[r, c] = k
+    return out
+
+
+def _slope_classes(elevation: np.ndarray, res: float) -> np.ndarray:
+    """Return the terrain class (int8 index into :data:`TERRAIN_CLASSES`) of every DEM cell.
+
+    The class of the steepest ground slope ``100 * hypot(*np.gradient(elevation,
+    res))`` (percent) as :func:`_classify_slope` gives it, in one compiled pass,
+    with the same float operations (so the same classes at the limits).
+    """
+    default = TERRAIN_CLASSES.index(DEFAULT_TERRAIN)
+    z = np.ascontiguousarray(elevation, dtype=np.float64)
+    if min(z.shape) < 2:  # np.gradient's own error for a grid too small
+        gy, gx = np.gradient(z, res)
+        return _classify_slope(100.0 * np.hypot(gx, gy)).astype(np.int8)
+    limits = np.array(TERRAIN_SLOPE_PCT, dtype=np.float64)
+    return np.asarray(_slope_class_grid(z, float(res), limits, default))
 
 
 def _terrain_lengths(geoms: Sequence[shapely.Geometry], terrain: _Terrain | None) -> np.ndarray:
@@ -335,8 +387,14 @@ def _price_lines(
     table: CostTable,
     terrain: _Terrain | None,
 ) -> tuple[np.ndarray, list[str]]:
-    """Cost of building ``works`` (cost key prefixes) along each line, and its main terrain."""
-    by_class = _terrain_lengths(geoms, terrain)
+    """Cost of building ``works`` (cost key prefixes) along each line, and its main terrain.
+
+    A line given several times (one road, several target classes) is measured once.
+    """
+    first: dict[int, int] = {}
+    which = np.array([first.setdefault(id(g), len(first)) for g in geoms], dtype=np.int64)
+    unique = list({id(g): g for g in geoms}.values())
+    by_class = _terrain_lengths(unique, terrain)[which]
     per_m: dict[tuple[str, ...], np.ndarray] = {}
     rates = np.zeros_like(by_class)
     for i, w in enumerate(works):
@@ -347,9 +405,12 @@ def _price_lines(
             )
         rates[i] = per_m[key]
     cost = (by_class * rates).sum(axis=1)
+    # lengths are not negative: a row sums to more than 0 when any class has length
+    biggest: list[int] = np.argmax(by_class, axis=1).tolist() if len(by_class) else []
+    measured: list[bool] = np.any(by_class > 0, axis=1).tolist()
     main = [
-        TERRAIN_CLASSES[int(np.argmax(row))] if row.sum() > 0 else DEFAULT_TERRAIN
-        for row in by_class
+        TERRAIN_CLASSES[k] if any_length else DEFAULT_TERRAIN
+        for k, any_length in zip(biggest, measured, strict=True)
     ]
     return cost, main
 

@@ -27,6 +27,7 @@ import pandas as pd
 from connectivity.config import CostsSection
 from connectivity.errors import ConfigError
 from connectivity.network import RoadNetwork, SpeedTables
+from connectivity.sources.elevation import _sharing_dem_bands
 from connectivity.works.bridges import bridge_candidates
 from connectivity.works.changes import _empty_workset
 from connectivity.works.costs import _sharing_terrain, cost_table
@@ -108,7 +109,7 @@ def generate_candidates(
     parts: dict[str, WorkSet] = {}
     rejected = pd.DataFrame({"proposal_id": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})
     # the DEM is read, and the roads of each network numbered, once for every kind of work
-    with _sharing_terrain(), _sharing_road_numbers():
+    with _sharing_dem_bands(), _sharing_terrain(), _sharing_road_numbers():
         if "new_link" in wanted:
             if dem_path is None:
                 log.warning("new links need a DEM to route over the terrain: none given, skipped")

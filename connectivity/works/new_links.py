@@ -25,7 +25,7 @@ import math
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,6 @@ from connectivity.works.changes import (
 from connectivity.works.costs import (
     _TERRAIN_ES,
     TERRAIN_CLASSES,
-    _classify_slope,
     _price_lines,
     _Terrain,
     cost_table,
@@ -64,6 +63,8 @@ __all__ = ["new_link_candidates"]
 log = logging.getLogger(__name__)
 
 _GDAL_LOCK = threading.Lock()
+#: Starts routed in turn by one thread (in one GDAL environment).
+_BATCH = 16
 
 
 def _clusters(xy: np.ndarray, within_m: float) -> np.ndarray:
@@ -90,7 +91,7 @@ class _RoadLines:
 
     def __init__(self, roads: np.ndarray) -> None:
         self._roads = roads
-        self._coords: dict[int, tuple[tuple[float, ...], ...]] = {}
+        self._coords: dict[int, list[list[float]]] = {}
 
     def multiline(self, which: list[int]) -> dict[str, Any]:
         """Return the roads at positions ``which`` as one GeoJSON ``MultiLineString``."""
@@ -99,7 +100,7 @@ class _RoadLines:
             xy = shapely.get_coordinates(self._roads[missing])
             ends = np.cumsum(shapely.get_num_coordinates(self._roads[missing]))
             for i, part in zip(missing, np.split(xy, ends[:-1]), strict=True):
-                self._coords[i] = tuple(map(tuple, part.tolist()))
+                self._coords[i] = part.tolist()
         return {"type": "MultiLineString", "coordinates": [self._coords[i] for i in which]}
 
 
@@ -125,7 +126,7 @@ def _route_to_road(
     or why there is none.
     """
     from rasterio.features import rasterize
-    from rasterio.transform import from_origin
+    from rasterio.transform import Affine
 
     h, w = terrain.shape
     (r,), (c,) = terrain.cell_of(np.array([start.x]), np.array([start.y]))
@@ -146,7 +147,7 @@ def _route_to_road(
         targets = rasterize(
             [(shape, 1)],
             out_shape=elevation.shape,
-            transform=from_origin(x_w, y_n, terrain.res, terrain.res),
+            transform=Affine(terrain.res, 0.0, x_w, 0.0, -terrain.res, y_n),  # from_origin
             all_touched=True,
             fill=0,
             dtype="uint8",
@@ -181,6 +182,7 @@ def _route_plans(
     ``route`` routes from one member. The clusters are routed side by side on
     threads (the compiled search releases the GIL), in rounds: the first member
     of every cluster, then the next member of those not routed yet, and so on.
+    A thread routes a batch of starts (:data:`_BATCH`) in one GDAL environment.
     Each route depends on its start only, so the result is that of trying the
     members one by one, cluster after cluster.
 
@@ -190,10 +192,24 @@ def _route_plans(
         For each cluster: the member routed from and its route; or, when no
         member has one, the first member and why there is none from it.
     """
+    import rasterio
+
     result: list[tuple[int, _Found] | None] = [None] * len(plans)
     first_reason: list[str] = [""] * len(plans)
     todo = [i for i, members in enumerate(plans) if members]
     workers = max(1, min(len(os.sched_getaffinity(0)), 8))
+
+    def route_batch(batch: list[int]) -> list[_Found]:
+        # one GDAL environment per batch, not one per rasterisation of a window
+        with rasterio.Env():
+            return [route(gate) for gate in batch]
+
+    def route_all(gates: list[int]) -> Iterator[_Found]:
+        size = max(1, min(_BATCH, -(-len(gates) // workers)))
+        batches = [gates[k : k + size] for k in range(0, len(gates), size)]
+        for found in pool.map(route_batch, batches):
+            yield from found
+
     with (
         ThreadPoolExecutor(max_workers=workers) as pool,
         tqdm(
@@ -204,7 +220,7 @@ def _route_plans(
         while todo:
             gates = [plans[i][depth] for i in todo]
             left = []
-            for i, gate, found in zip(todo, gates, pool.map(route, gates), strict=True):
+            for i, gate, found in zip(todo, gates, route_all(gates), strict=True):
                 if depth == 0 and isinstance(found, str):
                     first_reason[i] = found
                 if not isinstance(found, str):
@@ -291,7 +307,7 @@ def new_link_candidates(
         plans.append((by_gap, sorted(by_gap, key=lambda i: ident[i])))
     plans.sort(key=lambda p: ident[p[0][0]])
     per_m = np.array([table.per_m("new_link", t) for t in TERRAIN_CLASSES])
-    terrain_class = _classify_slope(terrain.slope_pct).astype(np.int8)  # classified once
+    terrain_class = terrain.slope_class  # classified once, as the DEM was read
     road_lines = _RoadLines(veh_geoms)
 
     def route(gate: int) -> tuple[shapely.LineString, int, shapely.Point] | str:

@@ -117,6 +117,7 @@ class _Context:
     dem_path: Path | None
     waterways: gpd.GeoDataFrame | None
     road: gpd.GeoDataFrame  # non-connector edges
+    road_tree: shapely.STRtree  # of the lines of road (built once for every proposal)
     crossing: gpd.GeoDataFrame  # fords and unbridged crossings
     groups: pd.Series  # undirected road number per edge
 
@@ -268,7 +269,7 @@ def _snap_end(
 def _proposed_upgrade(prop: _Proposal, ctx: _Context) -> tuple[dict[str, Any], pd.DataFrame] | str:
     road = ctx.road
     zone = shapely.buffer(prop.geom, PROPOSAL_SNAP_M)
-    near = np.sort(shapely.STRtree(road.geometry.to_numpy()).query(zone, "intersects"))
+    near = np.sort(ctx.road_tree.query(zone, "intersects"))
     cand = road.iloc[near]
     lines = cand.geometry.to_numpy()
     inside = shapely.length(shapely.intersection(lines, zone)) / np.maximum(
@@ -546,6 +547,7 @@ def proposals_from_file(
         ends[where] = cut_nodes[c]
 
     edges = network.edges
+    ctx_road = edges[(edges["road_class"].astype(str) != "connector").to_numpy()]
     ctx = _Context(
         network=network,
         table=table,
@@ -553,7 +555,8 @@ def proposals_from_file(
         terrain=_Terrain.from_dem(dem_path, network.crs) if dem_path is not None else None,
         dem_path=dem_path,
         waterways=_projected_waterways(waterways, network.crs),
-        road=edges[(edges["road_class"].astype(str) != "connector").to_numpy()],
+        road=ctx_road,
+        road_tree=shapely.STRtree(ctx_road.geometry.to_numpy()),
         crossing=edges[_crossing_edges(edges)],
         groups=pd.Series(_undirected_groups(edges), index=edges.index),
     )

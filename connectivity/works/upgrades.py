@@ -373,10 +373,12 @@ def upgrade_candidates(
     bounds = np.cumsum([0, *per_plan])
     raised = np.logical_and.reduceat(new["road_class"].to_numpy() == targets, bounds[:-1])
     gains = np.logical_or.reduceat(gain, bounds[:-1])
-    steps = [
-        [f"upgrade_{s}" for s in _STEPS if _RANK[chain.road_class] < _RANK[s] <= _RANK[target]]
-        for chain, target in plans
-    ]
+    step_of = {  # the cost keys of raising a class to a target: every step between
+        (a, b): [f"upgrade_{s}" for s in _STEPS if _RANK[a] < _RANK[s] <= _RANK[b]]
+        for a, raised_to in ALLOWED_UPGRADES.items()
+        for b in raised_to
+    }
+    steps = [step_of[chain.road_class, target] for chain, target in plans]
     prices, terrains = _price_lines([c.geometry for c, _ in plans], steps, table, terrain)
     rows: list[dict[str, Any]] = []
     row_work = np.full(len(base), None, dtype=object)

@@ -1,0 +1,115 @@
+"""The DEM read once per run, its slope classes in one compiled pass, and pricing shared lines.
+
+Each fast path is checked equal to the numpy code it replaces (the code of
+``tests/works/reference_works``): the same slope classes (also at the class
+limits), the same band, the same prices.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from rasterio.transform import from_origin
+from works_cases import Sample
+
+from connectivity.sources.elevation import _dem_band, _sharing_dem_bands, open_dem
+from connectivity.works import cost_table
+from connectivity.works.costs import (
+    _classify_slope,
+    _price_lines,
+    _sharing_terrain,
+    _slope_classes,
+    _Terrain,
+)
+
+
+def _numpy_classes(elevation: np.ndarray, res: float) -> np.ndarray:
+    """The slope classes as the code before computed them (np.gradient, hypot, digitize)."""
+    with np.errstate(invalid="ignore"):  # inf - inf at a cell of infinite height
+        gy, gx = np.gradient(elevation, res)
+    return _classify_slope(100.0 * np.hypot(gx, gy)).astype(np.int8)
+
+
+def test_slope_classes_equal_numpy_gradient() -> None:
+    rng = np.random.default_rng(14)
+    at_limits = 0
+    for _ in range(150):
+        h, w = (int(n) for n in rng.integers(2, 30, size=2))
+        # whole metres on a coarse grid: many slopes fall exactly on 10, 50 or 100 %
+        elevation = np.round(rng.normal(0.0, 30.0, size=(h, w))) * float(rng.choice([0.5, 7.5]))
+        elevation[rng.random((h, w)) < 0.05] = np.nan
+        elevation[rng.random((h, w)) < 0.01] = np.inf
+        res = float(rng.choice([7.5, 30.0, 75.0]))
+        expected = _numpy_classes(elevation, res)
+        got = _slope_classes(elevation, res)
+        assert got.dtype == np.int8 and np.array_equal(got, expected)
+        with np.errstate(invalid="ignore"):
+            gy, gx = np.gradient(elevation, res)
+        at_limits += int(np.isin(100.0 * np.hypot(gx, gy), (10.0, 50.0, 100.0)).sum())
+    assert at_limits > 20  # the limits themselves were checked
+    with pytest.raises(ValueError):  # as np.gradient: a grid one cell wide has no slope
+        _slope_classes(np.zeros((1, 5)), 30.0)
+
+
+def test_terrain_classes_equal_numpy_on_the_sample_dem(sample: Sample) -> None:
+    terrain = _Terrain.from_dem(sample.dem, sample.network.crs)
+    with open_dem(sample.dem, what="test") as src:
+        band = src.read(1, masked=True).astype(float).filled(np.nan)
+    assert np.array_equal(terrain.slope_class, _numpy_classes(band, terrain.res))
+    assert len(np.unique(terrain.slope_class)) >= 2
+    # at points: the class of the cell, the default terrain outside the grid
+    xs = terrain.x0 + np.array([0.5, 10.5, -3.0]) * terrain.res
+    ys = terrain.y0 - np.array([0.5, 20.5, 2.0]) * terrain.res
+    assert terrain.terrain_class(xs, ys).tolist() == [
+        int(terrain.slope_class[0, 0]),
+        int(terrain.slope_class[20, 10]),
+        1,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("dtype", "nodata"), [("float32", -9999.0), ("int16", -32768), ("float64", float("nan"))]
+)
+def test_dem_band_equals_a_masked_read_and_is_read_once_when_shared(
+    tmp_path: Path, dtype: str, nodata: float
+) -> None:
+    rng = np.random.default_rng(3)
+    values = rng.uniform(0.0, 3000.0, size=(20, 30)).astype(dtype)
+    values[2:5, 3:7] = nodata
+    path = tmp_path / "dem.tif"
+    profile = {"driver": "GTiff", "width": 30, "height": 20, "count": 1, "dtype": dtype}
+    with rasterio.open(
+        path, "w", crs="EPSG:32718", transform=from_origin(0, 0, 30, 30), nodata=nodata, **profile
+    ) as dst:
+        dst.write(values, 1)
+    with open_dem(path, what="test") as src:
+        expected = src.read(1, masked=True).astype(float).filled(np.nan)
+        alone = _dem_band(src)
+        assert alone.dtype == np.float64 and np.array_equal(alone, expected, equal_nan=True)
+        assert int(np.isnan(alone).sum()) == 12 and alone.flags.writeable
+        with _sharing_dem_bands():
+            first = _dem_band(src)
+            assert _dem_band(src) is first and not first.flags.writeable
+            assert np.array_equal(first, expected, equal_nan=True)
+        assert _dem_band(src) is not first  # read again outside the block
+
+
+def test_pricing_a_line_given_twice_equals_pricing_it_alone(sample: Sample) -> None:
+    table = cost_table()
+    with _sharing_terrain():
+        terrain = _Terrain.from_dem(sample.dem, sample.network.crs)
+    lines = list(sample.network.edges.geometry.to_numpy()[:40])
+    lines = [g for g in lines if g.length > 0]
+    steps = [["upgrade_afirmado"], ["upgrade_afirmado", "upgrade_asfaltado"]]
+    given = [lines[i // 2] for i in range(2 * len(lines))]  # each line twice, in a row
+    works = [steps[i % 2] for i in range(len(given))]
+    prices, mains = _price_lines(given, works, table, terrain)
+    for i, (line, w) in enumerate(zip(given, works, strict=True)):
+        # a copy of the line is another object: measured on its own
+        alone, main = _price_lines([shapely.from_wkb(shapely.to_wkb(line))], [w], table, terrain)
+        assert prices[i] == alone[0] and mains[i] == main[0]
+    assert (prices[1::2] > prices[::2]).all()
