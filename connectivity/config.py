@@ -122,8 +122,8 @@ from typing import Annotated, Any, Literal, overload
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from connectivity.errors import ConfigError, MissingFileError
-from connectivity.uncertainty import RobustnessSection
 from connectivity.settings import settings
+from connectivity.uncertainty import RobustnessSection
 
 __all__ = [
     "BUILT_IN_KINDS",

@@ -106,6 +106,75 @@ def _number_text(value: float, digits: int | None) -> str:
     return "0" if text == "-0" else text
 
 
+#: Numbers whose scaled value is at least this large are written one at a time (exactly).
+_EXACT_LIMIT = 2.0**52
+#: numpy's variable-width strings: several times faster to build than fixed-width ones.
+_STRING = np.dtypes.StringDType()
+
+
+def _number_texts(numbers: np.ndarray, digits: int | None) -> np.ndarray:
+    """Write a column of floats as :func:`_number_text` writes each, "" for NaN and infinity.
+
+    Vectorised: ``x`` rounded to ``digits`` is ``rint(x * 10**digits)``
+    unless the product lies within its rounding error of a half (then the
+    exact decimal expansion decides: those few, and values too large for an
+    exact integer, go through :func:`_number_text`). The integer is written
+    with the decimal point put back and trailing zeros dropped. With
+    ``digits`` None (shortest text), integral values are written as integers
+    and the others one at a time.
+
+    Examples
+    --------
+    >>> _number_texts(np.array([2503.0, 0.125, -0.0001, 1.5, np.nan, -np.inf]), 2).tolist()
+    ['2503', '0.12', '0', '1.5', '', '']
+    >>> _number_texts(np.array([12345.0, 0.1, -0.0]), None).tolist()
+    ['12345', '0.1', '0']
+    """
+    x = np.asarray(numbers, dtype=float)
+    out = np.full(len(x), "", dtype=object)
+    finite = np.isfinite(x)
+    if digits is None:
+        scaled = x
+        n = np.where(finite, x, 0.0)
+        fast = finite & (n == np.floor(n)) & (np.abs(n) < _EXACT_LIMIT)
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):  # huge values: written one by one
+            scaled = np.where(finite, x, 0.0) * 10.0**digits
+            n = np.rint(scaled)
+            # the product is within half an ulp of x * 10**digits: rint agrees with the
+            # exact rounding unless a half lies within that error (a margin of a few ulps)
+            error = 8 * np.finfo(float).eps * np.maximum(np.abs(scaled), 1.0)
+            near_half = ~(np.abs(scaled - np.floor(scaled) - 0.5) > error)
+        fast = finite & ~near_half & (np.abs(scaled) < _EXACT_LIMIT)
+    if fast.any():
+        out[fast] = _integer_texts(n[fast].astype(np.int64), x[fast] < 0, digits or 0)
+    slow = np.flatnonzero(finite & ~fast)
+    for i in slow.tolist():
+        out[i] = _number_text(float(x[i]), digits)
+    return out
+
+
+def _integer_texts(n: np.ndarray, negative: np.ndarray, digits: int) -> np.ndarray:
+    """Write integers ``n`` (the numbers times ``10**digits``) as decimals, no trailing zeros."""
+    a = np.abs(n)
+    whole, frac = np.divmod(a, 10**digits)
+    width = np.full(len(a), digits, dtype=np.int64)
+    for _ in range(digits):  # drop trailing zeros of the decimals
+        zero = (width > 0) & (frac % 10 == 0)
+        frac = np.where(zero, frac // 10, frac)
+        width -= zero
+    text = whole.astype(_STRING)
+    has = width > 0
+    if has.any():
+        decimals = np.strings.zfill(frac[has].astype(_STRING), width[has])
+        text[has] = np.strings.add(np.strings.add(text[has], "."), decimals)
+    sign = negative & (a != 0)  # "-0" is written "0"
+    if sign.any():
+        text[sign] = np.strings.add("-", text[sign])
+    out: np.ndarray = text.astype(object)
+    return out
+
+
 def _digits(col: str, file: str) -> int | None:
     found = _columns.match(col, file=file)
     return found[0].digits if found else _UNKNOWN_DECIMALS
@@ -119,11 +188,7 @@ def _csv_columns(frame: pd.DataFrame, file: str) -> pd.DataFrame:
         if pd.api.types.is_float_dtype(values.dtype):
             digits = _digits(str(col), file)
             numbers = values.to_numpy(dtype=float, na_value=np.nan)
-            out[col] = pd.Series(
-                [_number_text(v, digits) if np.isfinite(v) else "" for v in numbers],
-                index=frame.index,
-                dtype=object,
-            )
+            out[col] = pd.Series(_number_texts(numbers, digits), index=frame.index, dtype=object)
         elif values.dtype == object:
             out[col] = _joined(values)
         else:

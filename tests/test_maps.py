@@ -17,6 +17,7 @@ import tomllib
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -561,15 +562,14 @@ def test_size_scales_to_a_province_under_10_mb(written: dict[str, Path]) -> None
 def test_english_labels(region: Region) -> None:
     m = maps.access_map(region.network, region.access, lang="en", routes=False)
     html = m.get_root().render()
-    payload = json.loads(re.search(r"draw\(map_\w+, \{[^}]*\}, (\{.*\})\);", html).group(1))
+    payload = _payload(m)
     assert payload["t"]["layer_markets"] == "Markets"
     assert payload["t"]["summary_reachable"] == "{dest}: people with a route"
     assert payload["summary"]["cap"] == 480.0
     wet = payload["summary"]["before"]["market_wet"]  # [mean of reachable, share, mean at cap]
     assert wet[1] > 0 and wet[2] > wet[0]
     capped = maps.access_map(region.network, region.access, routes=False, unreachable_cap_min=60)
-    cap_html = capped.get_root().render()
-    small = json.loads(re.search(r"draw\(map_\w+, \{[^}]*\}, (\{.*\})\);", cap_html).group(1))
+    small = _payload(capped)
     assert small["summary"]["cap"] == 60.0
     assert small["summary"]["before"]["market_wet"][2] < wet[2]
     assert payload["title"] == "Access to markets and schools"
@@ -632,9 +632,12 @@ def test_bad_inputs_are_named(region: Region) -> None:
 ARTIFACTS.mkdir(exist_ok=True)
 
 
-def _payload(m: object) -> dict:
+def _payload(m: object) -> dict[str, Any]:
     html = m.get_root().render()  # type: ignore[attr-defined]
-    return json.loads(re.search(r"draw\(map_\w+, \{[^}]*\}, (\{.*\})\);", html).group(1))
+    found = re.search(r"draw\(map_\w+, \{[^}]*\}, (\{.*\})\);", html)
+    assert found is not None
+    payload: dict[str, Any] = json.loads(found.group(1))
+    return payload
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])
@@ -659,7 +662,13 @@ def test_popups_carry_the_flags_in_the_map_language(region: Region, lang: str) -
     table.loc[first, "flags"] = "estimated_population;inferred_crossing"
     ranking = replace(region.ranking, ranking=table)
     payload = _payload(
-        maps.investments_map(region.network, access, ranking, lang=lang, routes=False)
+        maps.investments_map(
+            region.network,
+            access,
+            ranking,
+            lang=lang,  # type: ignore[arg-type]
+            routes=False,
+        )
     )
     flags = dict(zip(payload["works"]["id"], payload["works"]["flags"], strict=True))
     assert flags[first] == "estimated_population;inferred_crossing"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from browser import open_page
 from test_maps import ARTIFACTS, Region, _assert_clean, build_region
 
 from connectivity import maps
+from connectivity.maps import investments
 from connectivity.maps.works_payload import REST_SIMPLIFY_M, choose_shown
 
 TOP_N = 1
@@ -30,6 +32,14 @@ TOP_N = 1
 @pytest.fixture(scope="module")
 def region(tmp_path_factory: pytest.TempPathFactory) -> Region:
     return build_region(tmp_path_factory)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _works_alone() -> Iterator[None]:
+    """The works' budget alone: the roads are never lightened here (see test_maps_light)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(investments, "ROADS_SHARE", 1e12)  # never over its share
+        yield
 
 
 def _render(region: Region, max_bytes: int | None, lang: str = "es") -> tuple[str, dict[str, Any]]:

@@ -33,6 +33,10 @@ works_payload
     The works (as columns), their routes and the programme's axes in the
     investments map's payload; which works a map over its byte budget
     (``MAX_MAP_BYTES``) draws whole, brief, or not at all.
+lighten
+    A map over its byte budget: roads and rivers simplified, then the lowest
+    road classes, the routes to market (access map) and the rivers left out,
+    and the legend's notes saying so.
 states
     Which passability state shows a gain: the programme's best state (days
     weighted), each community's and each work's.
@@ -56,7 +60,8 @@ text
 from __future__ import annotations
 
 from connectivity.maps.access import access_map
-from connectivity.maps.investments import MAX_GAIN_ROWS, MAX_MAP_BYTES, investments_map
+from connectivity.maps.investments import MAX_GAIN_ROWS, investments_map
+from connectivity.maps.lighten import MAX_MAP_BYTES
 from connectivity.maps.overview import overview_figure, overview_png
 from connectivity.maps.style import MINUTE_BINS, ROAD_STYLE
 from connectivity.maps.write import write_maps

@@ -20,6 +20,7 @@ import geopandas as gpd
 
 from connectivity.access import UNREACHABLE_CAP_MIN
 from connectivity.maps.encoding import _Names, _Segments
+from connectivity.maps.lighten import MAX_MAP_BYTES, lighten
 from connectivity.maps.page import _map_page
 from connectivity.maps.payload import (
     _check_access,
@@ -52,6 +53,7 @@ def access_map(
     thresholds_min: Sequence[float] = MINUTE_BINS,
     routes: bool = True,
     unreachable_cap_min: float = UNREACHABLE_CAP_MIN,
+    max_bytes: int | None = MAX_MAP_BYTES,
 ) -> folium.Map:
     """Map of travel times from every community to its nearest destination of each kind.
 
@@ -84,6 +86,14 @@ def access_map(
     unreachable_cap_min : float
         Minutes a person with no route counts in the legend's average of
         everyone (the ranking's ``unreachable_cap_min``).
+    max_bytes : int or None
+        Size the page is kept under (default
+        :data:`~connectivity.maps.lighten.MAX_MAP_BYTES`; None: no limit).
+        Every community is always drawn with all its popup shows; when
+        everything does not fit, the roads and rivers are simplified, then
+        the lowest road classes left out, then the routes to market
+        (:func:`~connectivity.maps.lighten.lighten`); the legend says what
+        the map leaves out.
 
     Returns
     -------
@@ -128,6 +138,8 @@ def access_map(
     router = Router(network, segments) if routes else None
     payload["comm"] = _community_payload(network, kinds, access, names, router)
     payload["summary"] = _summary_payload(access, kinds, cap_min=unreachable_cap_min)
+    if max_bytes is not None:
+        lighten(payload, segments, names, lang, max_bytes)
     m = _map_page(payload, t, network, access, segments, names, works=False)
     log.info("access map: %d communities, %d road segments", len(access), len(segments.coords))
     return m

@@ -44,8 +44,11 @@ def _to_wgs84(geoms: Any, crs: Any) -> np.ndarray:
     return np.asarray(gpd.GeoSeries(geoms, crs=crs).to_crs(_WGS84).to_numpy())
 
 
-def _encode_lines(geoms: np.ndarray) -> list[list[int]]:
+def _encode_lines(geoms: np.ndarray, step: int = 1) -> list[list[int]]:
     """Delta-encode LineStrings (WGS84) as ``[dlat0, dlon0, dlat1, dlon1, ...]`` integers.
+
+    The integers count steps of ``step`` × :data:`COORD_STEP_DEG` degrees; with
+    ``step`` > 1 a point that rounds onto the one before it is left out.
 
     Examples
     --------
@@ -53,11 +56,16 @@ def _encode_lines(geoms: np.ndarray) -> list[list[int]]:
     >>> import numpy as np
     >>> _encode_lines(np.array([LineString([(-74.0, -13.5), (-73.99999, -13.49998)])]))
     [[-1350000, -7400000, 2, 1]]
+    >>> _encode_lines(np.array([LineString([(-74.0, -13.5), (-73.99999, -13.49998)])]), 5)
+    [[-270000, -1480000]]
     """
     if len(geoms) == 0:
         return []
     coords, index = shapely.get_coordinates(geoms, return_index=True)
-    steps = np.round(coords[:, ::-1] / COORD_STEP_DEG).astype(np.int64)  # (lat, lon)
+    steps = np.round(coords[:, ::-1] / (COORD_STEP_DEG * step)).astype(np.int64)  # (lat, lon)
+    if step > 1 and len(steps):
+        same = np.r_[False, (steps[1:] == steps[:-1]).all(axis=1) & (index[1:] == index[:-1])]
+        steps, index = steps[~same], index[~same]
     delta = steps.copy()
     delta[1:] -= steps[:-1]
     starts = np.r_[True, index[1:] != index[:-1]]
@@ -70,6 +78,27 @@ def _encode_lines(geoms: np.ndarray) -> list[list[int]]:
         out.append(flat[pos : pos + 2 * n])
         pos += 2 * n
     return out
+
+
+def _seg_payload(coords: list[list[int]]) -> dict[str, Any]:
+    """Return the road segments' coordinates as the page holds them.
+
+    Every segment's line (``c``); when some have none (a lightened map,
+    :mod:`connectivity.maps.lighten`), only the others, with their positions
+    delta-encoded (``at``: the first position, then the gaps).
+
+    Examples
+    --------
+    >>> _seg_payload([[1, 2], [3, 4]])
+    {'c': [[1, 2], [3, 4]]}
+    >>> _seg_payload([[], [1, 2], [], [], [3, 4]])
+    {'at': [1, 3], 'c': [[1, 2], [3, 4]]}
+    """
+    kept = [i for i, c in enumerate(coords) if c]
+    if len(kept) == len(coords):
+        return {"c": coords}
+    gaps = np.diff(np.asarray(kept, dtype=np.int64), prepend=0).tolist()
+    return {"at": gaps, "c": [coords[i] for i in kept]}
 
 
 def _point_steps(points: Any, crs: Any) -> tuple[list[int], list[int]]:
@@ -126,6 +155,10 @@ class _Segments:
     road_class: np.ndarray
     name: np.ndarray
     lookup: dict[tuple[Any, Any, Any], int]
+    #: each segment's geometry as in the network (projected, not simplified) and its CRS,
+    #: for a lighter encoding (:mod:`connectivity.maps.lighten`)
+    geoms: np.ndarray | None = None
+    crs: Any = None
 
     @classmethod
     def from_edges(cls, edges: gpd.GeoDataFrame) -> _Segments:
@@ -135,7 +168,8 @@ class _Segments:
         key = pd.DataFrame({"a": np.minimum(u, v), "b": np.maximum(u, v), "len": length})
         codes = key.groupby(["a", "b", "len"], sort=True).ngroup().to_numpy()
         _, first = np.unique(codes, return_index=True)
-        geoms = shapely.simplify(edges.geometry.to_numpy()[first], SIMPLIFY_M)
+        originals = edges.geometry.to_numpy()[first]
+        geoms = shapely.simplify(originals, SIMPLIFY_M)
         names = edges["name"] if "name" in edges.columns else pd.Series(None, index=edges.index)
         lookup = dict(zip(edges.index.tolist(), codes.tolist(), strict=True))
         return cls(
@@ -143,6 +177,8 @@ class _Segments:
             road_class=edges["road_class"].astype(str).to_numpy()[first],
             name=names.map(_scalar_name).to_numpy()[first],
             lookup=lookup,
+            geoms=originals,
+            crs=edges.crs,
         )
 
     def route(self, edge_keys: Iterable[tuple[Any, Any, Any]]) -> list[int]:

@@ -28,6 +28,7 @@ import pandas as pd
 from connectivity.access import UNREACHABLE_CAP_MIN
 from connectivity.errors import DataError
 from connectivity.maps.encoding import _json, _Names, _Segments, _text
+from connectivity.maps.lighten import HIDE_STEPS, MAX_MAP_BYTES, lighten, route_segments
 from connectivity.maps.page import _map_page, _page_bytes_around
 from connectivity.maps.payload import (
     _check_access,
@@ -64,9 +65,9 @@ __all__ = ["MAX_GAIN_ROWS", "MAX_MAP_BYTES", "investments_map"]
 
 log = logging.getLogger(__name__)
 
-#: ``investments.html`` is kept under this many bytes (the target is 10 MB: the page opens
-#: quickly in a browser and goes by e-mail), whatever the number of candidate works.
-MAX_MAP_BYTES = 9_500_000
+#: Share of the byte budget the roads, rivers and communities may take before the roads and
+#: rivers are lightened (:func:`~connectivity.maps.lighten.lighten`); the rest is the works'.
+ROADS_SHARE = 0.8
 
 
 def investments_map(
@@ -86,6 +87,7 @@ def investments_map(
     routes: bool = True,
     unreachable_cap_min: float | None = None,
     max_bytes: int | None = MAX_MAP_BYTES,
+    robustness: Any | None = None,
 ) -> folium.Map:
     """Map of the ranked road works, the chosen portfolio, and minutes before and after.
 
@@ -122,6 +124,15 @@ def investments_map(
         candidates are drawn simplified with a brief popup, and then only
         the best-ranked of them that fit; the legend, the layer's name and
         their popups say so (:func:`~connectivity.maps.works_payload.choose_shown`).
+        When the page without its works would take more than
+        :data:`ROADS_SHARE` of it, its roads and rivers are lightened first
+        (:func:`~connectivity.maps.lighten.lighten`; the communities' routes
+        stay; the legend says so).
+
+    robustness : connectivity.robustness.RobustnessResult, optional
+        The robustness stage's results: a layer (hidden at first) colours the
+        works by their probability of being funded, and their popups give it
+        with their rank interval and switching value.
 
     Returns
     -------
@@ -204,7 +215,18 @@ def investments_map(
     payload["topN"] = int(top_n)
     payload.update(_gain_payload(ranking, best, shares, unreachable_cap_min))
     budget = None
+    light = None
     if max_bytes is not None:
+        # a region so large that its roads and communities crowd out the works: lighter roads
+        light = lighten(
+            payload,
+            segments,
+            names,
+            lang,
+            int(max_bytes * ROADS_SHARE),
+            keep=in_base,
+            steps=[s for s in HIDE_STEPS if s != "routes"],  # they show what the works gain
+        )
         # what the page holds besides the works: the payload so far, the names and road
         # segments _map_page adds, Leaflet and the drawing script
         budget = max_bytes - (
@@ -228,6 +250,10 @@ def investments_map(
         budget_bytes=budget,
     )
     payload["worksShown"] = shown.payload()
+    if robustness is not None:
+        payload["robust"] = _robust_payload(robustness, payload["works"]["id"])
+    if light is not None:  # the segments of the works' routes keep their coordinates
+        light.restore(segments, route_segments({"works": payload["works"]}).tolist())
     # the axes' works are positions among the works drawn (the programme always is)
     drawn = {w: i for i, w in enumerate(payload["works"]["id"])}
     every = list(view.works.index)
@@ -307,3 +333,31 @@ def _gain_payload(
         "seasonDays": [weights.dry_days, weights.rain_days, weights.wet_days],
         "cap": float(cap_min),
     }
+
+
+def _robust_payload(robustness: Any, ids: Sequence[str]) -> dict[str, Any]:
+    """List the works drawn that the robustness layer colours, with their figures.
+
+    ``rows``: ``[position among the works drawn, % of scenarios in which it is
+    funded, rank P5, rank P95, switching value of cost in % (or None)]`` for
+    every work drawn that is in the programme, was funded in some scenario, or
+    has a switching value (a top work left out); ``n``: the scenarios.
+    """
+    table = robustness.works.reindex(list(ids))
+    prob = table["p_in_programme"].to_numpy(dtype=float)
+    switch = table["switching_cost_pct"].to_numpy(dtype=float)
+    chosen = table["in_portfolio"].fillna(False).to_numpy(dtype=bool)
+    lo = table["rank_p5"].to_numpy(dtype=float)
+    hi = table["rank_p95"].to_numpy(dtype=float)
+    rows = []
+    for i in np.flatnonzero(np.isfinite(prob) & ((prob > 0) | chosen | np.isfinite(switch))):
+        rows.append(
+            [
+                int(i),
+                round(float(100.0 * prob[i])),
+                round(float(lo[i])),
+                round(float(hi[i])),
+                round(float(switch[i])) if np.isfinite(switch[i]) else None,
+            ]
+        )
+    return {"n": int(robustness.n_scenarios), "rows": rows}

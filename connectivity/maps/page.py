@@ -26,7 +26,7 @@ from jinja2 import Template
 
 from connectivity.errors import DataError
 from connectivity.i18n import fmt_number
-from connectivity.maps.encoding import _WGS84, _json, _Names, _Segments
+from connectivity.maps.encoding import _WGS84, _json, _Names, _seg_payload, _Segments
 from connectivity.network import RoadNetwork
 
 
@@ -151,11 +151,14 @@ def _add_groups(
     top_n: int = 0,
     axes: bool = False,
     rest_upto: str | None = None,
+    robust_n: int = 0,
 ) -> None:
     """Add the overlays in the layer control's order; ``kinds`` as in the payload's ``kinds``.
 
     ``rest_upto``: rank of the last other candidate drawn (written for
     people), when the map leaves the rest out (the layer's name says so).
+    ``robust_n``: scenarios of the robustness stage; a layer colours the works
+    by their probability of being funded (none when 0).
 
     The communities are one layer: what colours them (minutes to a kind in a
     state, before or after, or minutes gained) is chosen in the map's own
@@ -175,6 +178,8 @@ def _add_groups(
         add("works", t["layer_works"].format(n=top_n))
         rest = t["layer_works_rest"] if rest_upto is None else t["layer_works_rest_upto"]
         add("works_rest", rest.format(rank=rest_upto), show=False)
+        if robust_n:
+            add("robust", t["layer_robust"].format(n=robust_n), show=False)
     add("communities", t["layer_communities"])
     for k in kinds:
         add(k["group"], k["layer"], show=not works or k["kind"] in SHOWN_WITH_WORKS)
@@ -196,7 +201,7 @@ def _map_page(
     ``works`` adds the layers of the investments map (and the axes' layer
     when the payload has axes).
     """
-    payload["seg"] = {"c": segments.coords}
+    payload["seg"] = _seg_payload(segments.coords)
     payload["names"] = names.items
     bounds = _bounds(access, network)
     last = (payload.get("worksShown") or {}).get("lastRank")
@@ -210,6 +215,7 @@ def _map_page(
         top_n=top_n,
         axes=bool(payload.get("axes")),
         rest_upto=None if last is None else fmt_number(float(last), payload["lang"]),
+        robust_n=int((payload.get("robust") or {}).get("n", 0)),
     )
     return _finish(m, groups, payload, bounds)
 

@@ -135,6 +135,18 @@ _TEXT: dict[str, dict[str, str]] = {
         ),
         "legend_size": "Tamaño: población",
         "legend_roads": "Vías",
+        "road_not_drawn": "(no se dibuja)",
+        "roads_simplified": (
+            "Mapa aligerado: vías y ríos simplificados (±{m} m), coordenadas redondeadas a unos "
+            "5 m."
+        ),
+        "roads_hidden": "No se dibujan, para que el mapa abra rápido: {classes}, {km} km.",
+        "route_whole": "La ruta de una comunidad sí se dibuja entera.",
+        "routes_hidden": (
+            "Las rutas al mercado no caben en el mapa; los minutos de cada comunidad sí "
+            "(access_communities.csv)."
+        ),
+        "rivers_hidden": "Los ríos no caben en el mapa: no se dibujan.",
         "legend_places": "Lugares",
         "legend_works": "Obras",
         "legend_top": "Puestos 6–{n}",
@@ -183,6 +195,17 @@ _TEXT: dict[str, dict[str, str]] = {
         "person_minutes": "Persona-minutos ahorrados",
         "in_portfolio": "En la cartera: orden {order}",
         "not_in_portfolio": "Fuera de la cartera elegida",
+        "layer_robust": "Probabilidad de ser financiada ({n} escenarios)",
+        "legend_robust": (
+            "Probabilidad de ser financiada ({n} escenarios de costos, velocidades, días, "
+            "viajes y población inciertos)"
+        ),
+        "robust_high": "más de 90%",
+        "robust_mid": "50% a 90%",
+        "robust_low": "menos de 50%",
+        "robust_popup": "Financiada en {p} de los escenarios; puesto {lo} a {hi} (P5–P95).",
+        "robust_switch_out": "Saldría de la cartera si su costo subiera {pct}.",
+        "robust_switch_in": "Entraría en la cartera si su costo bajara {pct}.",
         "gains_title": "Comunidades que ganan",
         "more_rows": "… y {n} más",
         "community": "Comunidad",
@@ -312,6 +335,17 @@ _TEXT: dict[str, dict[str, str]] = {
         ),
         "legend_size": "Size: population",
         "legend_roads": "Roads",
+        "road_not_drawn": "(not drawn)",
+        "roads_simplified": (
+            "Lightened map: roads and rivers simplified (±{m} m), coordinates rounded to about 5 m."
+        ),
+        "roads_hidden": "Not drawn, to keep the map light: {classes}, {km} km.",
+        "route_whole": "A community's route is drawn whole all the same.",
+        "routes_hidden": (
+            "The routes to market do not fit in the map; every community's minutes do "
+            "(access_communities.csv)."
+        ),
+        "rivers_hidden": "The rivers do not fit in the map: they are not drawn.",
         "legend_places": "Places",
         "legend_works": "Works",
         "legend_top": "Ranks 6–{n}",
@@ -360,6 +394,17 @@ _TEXT: dict[str, dict[str, str]] = {
         "person_minutes": "Person-minutes saved",
         "in_portfolio": "In the portfolio: order {order}",
         "not_in_portfolio": "Not in the chosen portfolio",
+        "layer_robust": "Probability of being funded ({n} scenarios)",
+        "legend_robust": (
+            "Probability of being funded ({n} scenarios of uncertain costs, speeds, days, "
+            "trips and population)"
+        ),
+        "robust_high": "over 90%",
+        "robust_mid": "50% to 90%",
+        "robust_low": "under 50%",
+        "robust_popup": "Funded in {p} of the scenarios; rank {lo} to {hi} (P5–P95).",
+        "robust_switch_out": "It would leave the programme if its cost rose by {pct}.",
+        "robust_switch_in": "It would enter the programme if its cost fell by {pct}.",
         "gains_title": "Communities that gain",
         "more_rows": "… and {n} more",
         "community": "Community",

@@ -43,6 +43,7 @@ def write_maps(
     thresholds_min: Sequence[float] = MINUTE_BINS,
     unreachable_cap_min: float = UNREACHABLE_CAP_MIN,
     run_id: str = "",
+    robustness: Any | None = None,
 ) -> list[Path]:
     """Write ``access.html`` and, given a ranking, ``investments.html`` and ``investments.png``.
 
@@ -63,6 +64,9 @@ def write_maps(
     run_id : str
         Id of the run: a ``<meta name="connectivity-run-id">`` in each page
         and a text chunk of the PNG, so maps of different runs can be told apart.
+    robustness : connectivity.robustness.RobustnessResult, optional
+        Adds the layer of the works' probability of being funded to the
+        investments map.
 
     Returns
     -------
@@ -104,6 +108,7 @@ def write_maps(
                     title=title,
                     thresholds_min=thresholds_min,
                     unreachable_cap_min=unreachable_cap_min,
+                    robustness=robustness,
                     **common,
                 ),
                 out / "investments.html",

@@ -7,11 +7,12 @@
     if (text !== undefined && text !== null) { e.textContent = String(text); }
     return e;
   }
-  function decode(a) {
-    var out = [], lat = 0, lon = 0;
+  // k: degrees per step (1e-5; coarser for the roads and rivers of a lightened map)
+  function decode(a, k) {
+    var out = [], lat = 0, lon = 0, s = k || 1e-5;
     for (var i = 0; i < a.length; i += 2) {
       lat += a[i]; lon += a[i + 1];
-      out.push([lat * 1e-5, lon * 1e-5]);
+      out.push([lat * s, lon * s]);
     }
     return out;
   }
@@ -123,9 +124,15 @@
       var at = v.lastIndexOf("_");
       return [v.slice(0, at), v.slice(at + 1)];
     }
-    var segCache = {};
+    var segCache = {}, lineStep = (d.lineStep || 1) * 1e-5, segLines = d.seg.c;
+    function decodeLine(a) { return decode(a, lineStep); }
+    if (d.seg.at) {  // a lightened map keeps only the segments it draws (positions in "at")
+      segLines = {};
+      var at = 0;
+      d.seg.at.forEach(function (gap, j) { at += gap; segLines[at] = d.seg.c[j]; });
+    }
     function seg(i) {
-      if (!(i in segCache)) { segCache[i] = decode(d.seg.c[i]); }
+      if (!(i in segCache)) { segCache[i] = decode(segLines[i] || [], lineStep); }
       return segCache[i];
     }
     function lazy(group, fill) {
@@ -156,7 +163,8 @@
     if (groups.rivers) {
       lazy(groups.rivers, function () {
         d.rivers.forEach(function (r) {
-          var line = L.polyline(r[1].map(decode), {color: d.riverColor, weight: 2, opacity: 0.8});
+          var line = L.polyline(r[1].map(decodeLine), {color: d.riverColor, weight: 2,
+            opacity: 0.8});
           var name = r[0] >= 0 ? d.names[r[0]] : T.river;
           line.bindTooltip(function () { return el("span", null, name); }, {sticky: true});
           groups.rivers.addLayer(line);
@@ -251,6 +259,10 @@
 
     // works (investments map)
     var C = d.comm;
+    // robustness: per work drawn, [position, % of scenarios funded, rank P5, P95, switching %]
+    var R = d.robust, robustOf = {};
+    if (R) { R.rows.forEach(function (r) { robustOf[works[r[0]].id] = r; }); }
+    function robustColour(p) { return p > 90 ? "#1a7f37" : (p >= 50 ? "#e69f00" : "#c0392b"); }
     function workPopup(w) {
       var p = el("div", "cx-popup"), t = el("table");
       p.appendChild(el("h3", null, w.name));
@@ -281,6 +293,15 @@
         })));
       }
       note(p, w.order === null ? T.not_in_portfolio : tmpl(T.in_portfolio, {order: w.order}));
+      var rb = robustOf[w.id];
+      if (rb) {
+        note(p, tmpl(T.robust_popup, {p: rb[1] + "%", lo: num(rb[2], 0), hi: num(rb[3], 0)}));
+        if (rb[4] !== null && rb[4] > 0) {
+          note(p, tmpl(T.robust_switch_out, {pct: num(rb[4], 0) + "%"}));
+        } else if (rb[4] !== null && rb[4] < 0) {
+          note(p, tmpl(T.robust_switch_in, {pct: num(-rb[4], 0) + "%"}));
+        }
+      }
       if (w.brief) { note(p, tmpl(T.works_brief, {id: w.id}), " cx-brief"); }
       if (w.route) {  // the route it improves most, in the state in which it saves most
         var r = w.route, k = K[r[1]], box = el("div", "cx-note cx-route");
@@ -354,6 +375,31 @@
         }
       });
     });
+    // the works coloured by their probability of being funded (robustness stage)
+    if (R && groups.robust) {
+      lazy(groups.robust, function () {
+        R.rows.forEach(function (r) {
+          var w = works[r[0]], col = robustColour(r[1]), layers = [];
+          w.lines.forEach(function (a) {
+            layers.push(L.polyline(decode(a), {color: col, weight: 6, opacity: 0.95,
+              lineCap: "round"}));
+          });
+          w.points.forEach(function (pt) {
+            layers.push(L.circleMarker([pt[0] * 1e-5, pt[1] * 1e-5], {radius: 7,
+              color: "#ffffff", weight: 2, fillColor: col, fillOpacity: 1}));
+          });
+          var fg = L.featureGroup(layers);
+          fg.bindPopup(function () { return workPopup(w); },
+            {maxWidth: 460, minWidth: 320, maxHeight: 440});
+          fg.on("popupopen", function () { showWorkRoute(w); });
+          fg.on("popupclose", clearRoute);
+          fg.bindTooltip(function () {
+            return el("span", null, "#" + w.rank + " " + w.name + " — " + r[1] + "%");
+          }, {sticky: true});
+          groups.robust.addLayer(fg);
+        });
+      });
+    }
     if (groups.portfolio) {
       lazy(groups.portfolio, function () {
         works.forEach(function (w) {
@@ -719,6 +765,12 @@
           });
           item(colours, T.legend_axes);
         }
+        if (R) {
+          section(tmpl(T.legend_robust, {n: num(R.n, 0)}));
+          item(line(robustColour(95), 6), T.robust_high);
+          item(line(robustColour(70), 6), T.robust_mid);
+          item(line(robustColour(10), 6), T.robust_low);
+        }
         var W = d.worksShown;  // say what the map leaves out, when it cannot draw everything
         if (W && W.brief) {
           note(current, tmpl(T.works_shown_brief, {m: num(W.simplifyM, 0)}), " cx-lighter");
@@ -731,6 +783,8 @@
       }
       section(T.legend_roads);
       d.roadLegend.forEach(function (r) { item(line(r[1], r[2], r[3]), r[0]); });
+      // a map over its byte budget: what its roads, rivers and routes leave out
+      (d.roadNotes || []).forEach(function (s) { note(current, s, " cx-lighter"); });
       item(line(d.riverColor, 2), T.river);
       section(T.legend_places);
       K.forEach(function (k) { item(kindIcon(k), k.name); });
