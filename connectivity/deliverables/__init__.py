@@ -15,7 +15,9 @@ Modules
   Chromium (skipped with a warning when it is missing);
 * :mod:`connectivity.deliverables.workbook` — :func:`write_workbook`:
   ``resumen.xlsx`` (summary, programme, ranking, gains, axes, Invierte.pe,
-  flags and assumptions, parameters, columns), its words (es/en) in
+  flags and assumptions, parameters, columns; after the robustness stage a
+  robustness sheet too, written by
+  :mod:`~connectivity.deliverables.workbook_robustness`), its words (es/en) in
   :mod:`~connectivity.deliverables.workbook_text`, how a sheet is written
   (headers, number formats, ``S/ 1 234 567``) in
   :mod:`~connectivity.deliverables.xlsx`;

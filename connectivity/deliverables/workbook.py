@@ -8,6 +8,10 @@ Sheets (Spanish names when the language is ``es``, English when ``en``):
   each mean;
 * **Cartera / Programme** — the works chosen under the budget, in order
   (``portfolio.csv``);
+* **Robustez / Robustness** — only when the run went through the robustness
+  stage: how sure each choice is (probability of being funded, intervals,
+  switching values, the budget curve and the two plots;
+  :mod:`connectivity.deliverables.workbook_robustness`);
 * **Ranking** — every work by rank (``ranking.csv``), the figures a
   meeting asks for first;
 * **Ganancias / Gains** — the communities that gain from each work, minutes
@@ -32,7 +36,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -43,6 +47,10 @@ from connectivity._io import atomic_path
 from connectivity.config import RegionConfig
 from connectivity.deliverables import invierte as invierte_mod
 from connectivity.deliverables.columns import SEASON_WORDS, describe
+from connectivity.deliverables.workbook_robustness import (
+    ROBUSTNESS_SHEET,
+    write_robustness_sheet,
+)
 from connectivity.deliverables.workbook_text import TEXT
 from connectivity.deliverables.xlsx import SheetWriter
 from connectivity.i18n import Lang, check_lang, fmt_money
@@ -53,11 +61,15 @@ from connectivity.ranking.appraisal import AppraisalParameters
 from connectivity.ranking.words import flag_meanings
 from connectivity.works import WorkSet, cost_table
 
+if TYPE_CHECKING:
+    from connectivity.robustness.assess import RobustnessResult
+
 __all__ = ["SHEETS", "programme_cost", "write_workbook"]
 
 log = logging.getLogger(__name__)
 
-#: Sheet names by language, in workbook order.
+#: Sheet names by language, in workbook order (with robustness, :data:`ROBUSTNESS_SHEET`
+#: follows the programme sheet).
 SHEETS: dict[Lang, tuple[str, ...]] = {
     "es": (
         "Resumen",
@@ -197,12 +209,12 @@ class _Book:
         self.source = self.t["source_line"].format(source=data_source, run=self.run_id)
         self.wb = Workbook()
         self.wb.remove(self.wb.active)  # type: ignore[arg-type]
-        self.shown: dict[str, tuple[str, pd.DataFrame]] = {}
+        self.shown: list[tuple[str, str, pd.DataFrame]] = []
         self.labels = _labels(lang)
 
-    def sheet(self, index: int, title_key: str, **values: object) -> SheetWriter:
-        """Add the sheet of :data:`SHEETS` number ``index``, with its title block."""
-        ws = self.wb.create_sheet(SHEETS[self.lang][index])
+    def sheet(self, index: int | str, title_key: str, **values: object) -> SheetWriter:
+        """Add the sheet of :data:`SHEETS` number ``index`` (or named so), with its title block."""
+        ws = self.wb.create_sheet(SHEETS[self.lang][index] if isinstance(index, int) else index)
         writer = SheetWriter(ws, self.lang, currency=self.currency)
         writer.title(
             self.t[title_key].format(**values), synthetic=self.synthetic, source=self.source
@@ -214,7 +226,7 @@ class _Book:
     ) -> None:
         """Write a table of one of the run's CSVs, and remember it for the columns sheet."""
         writer.table(frame, file=file, labels=self.labels, freeze_cols=freeze_cols)
-        self.shown[writer.ws.title] = (file, frame.drop(columns="geometry", errors="ignore"))
+        self.shown.append((writer.ws.title, file, frame.drop(columns="geometry", errors="ignore")))
 
 
 def _access_rows(result: RankingResult, lang: Lang) -> pd.DataFrame:
@@ -451,6 +463,21 @@ def _flags_and_assumptions(book: _Book, *, invierte: pd.DataFrame, access: pd.Da
     w.finish(min_widths=(10, 12, 40))
 
 
+def _robustness(book: _Book, robustness: RobustnessResult, *, plots_dir: Path) -> None:
+    """Write the robustness sheet (:mod:`connectivity.deliverables.workbook_robustness`)."""
+    w = book.sheet(ROBUSTNESS_SHEET[book.lang], "title_robustness")
+    shown = write_robustness_sheet(
+        w,
+        robustness,
+        programme=[str(x) for x in book.result.portfolio["work_id"]],
+        top_n=int(book.config.ranking.top_n),
+        labels=book.labels,
+        plots_dir=plots_dir,
+    )
+    book.shown += [(w.ws.title, file, frame) for file, frame in shown]
+    w.finish(min_widths=(12, 30))
+
+
 def _flatten(prefix: str, value: Any, out: list[tuple[str, Any]]) -> None:
     if isinstance(value, Mapping):
         for key, item in value.items():
@@ -529,7 +556,7 @@ def _columns_sheet(book: _Book) -> None:
     w = book.sheet(8, "title_columns")
     w.note(t["columns_note"])
     rows = []
-    for sheet, (file, frame) in book.shown.items():
+    for sheet, file, frame in book.shown:
         for column in frame.columns:
             info = describe(str(column), book.lang, file=file, currency=book.currency)
             rows.append(
@@ -560,6 +587,8 @@ def write_workbook(
     data_source: str,
     run_id: str = "",
     invierte: pd.DataFrame | None = None,
+    robustness: RobustnessResult | None = None,
+    plots_dir: Path | None = None,
 ) -> Path:
     """Write ``resumen.xlsx``: the run's summary, programme, ranking and parameters as sheets.
 
@@ -587,6 +616,12 @@ def write_workbook(
     invierte : pandas.DataFrame, optional
         :func:`connectivity.deliverables.invierte.invierte_table`'s result, if
         already built (else it is built here).
+    robustness : connectivity.robustness.RobustnessResult, optional
+        What the robustness stage found: adds the robustness sheet after the
+        programme sheet (without it, the workbook is the same as ever).
+    plots_dir : Path, optional
+        Folder of the robustness stage's plots, embedded in that sheet
+        (default: the folder of ``path``, where the stage writes them).
 
     Returns
     -------
@@ -606,6 +641,10 @@ def write_workbook(
     _sheet_of(
         book, 1, "title_programme", result.portfolio, "portfolio", empty_key="empty_programme"
     )
+    if robustness is not None:
+        _robustness(
+            book, robustness, plots_dir=Path(path).parent if plots_dir is None else plots_dir
+        )
     ranking = _first(result.ranking.reset_index(), _RANKING_FIRST)
     _sheet_of(book, 2, "title_ranking", ranking, "ranking")
     _sheet_of(book, 3, "title_gains", result.gains, "gains", note=t["gains_note"], freeze_cols=3)
@@ -629,5 +668,5 @@ def write_workbook(
     _columns_sheet(book)
     with atomic_path(path) as tmp:
         book.wb.save(tmp)
-    log.info("wrote %s (%s; sheets: %s)", Path(path).name, language, ", ".join(SHEETS[language]))
+    log.info("wrote %s (%s; sheets: %s)", Path(path).name, language, ", ".join(book.wb.sheetnames))
     return Path(path)

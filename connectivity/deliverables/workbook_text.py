@@ -158,6 +158,64 @@ TEXT: dict[Lang, dict[str, str]] = {
         "col_column": "Columna del CSV",
         "col_header": "Encabezado",
         "col_note": "Nota",
+        "title_robustness": "¿Qué tan segura es cada elección? Robustez de la cartera",
+        "rob_intro": (
+            "{n} escenarios de Monte Carlo (semilla {seed}: la misma semilla da los mismos "
+            "resultados). En cada escenario se sortean los insumos inciertos de la tabla «Qué "
+            "varía», se evalúan de nuevo todas las obras y se elige la cartera otra vez con el "
+            "mismo presupuesto. El escenario 0 es la corrida misma (sin sorteo) y no entra en "
+            "las probabilidades ni en los intervalos."
+        ),
+        "rob_scenario_0_differs": (
+            "Atención: el escenario 0 no eligió la misma cartera que la corrida; las "
+            "probabilidades son las de la regla de selección del Monte Carlo."
+        ),
+        "sec_rob_works": "Obras de la cartera y primeras del ranking fuera de ella",
+        "rob_works_note": (
+            "Probabilidad de ser financiada: proporción de los escenarios en que la obra queda "
+            "en la cartera. P5–P95: el intervalo que deja fuera el 5 % de los escenarios a cada "
+            "lado (puesto 1: la mejor obra)."
+        ),
+        "rob_switch_note": (
+            "Valor de cambio del costo: positivo, cuánto debe subir el costo de una obra de la "
+            "cartera para que salga de ella; negativo, cuánto debe bajar el de una obra del "
+            "ranking fuera de la cartera para que entre. Valor de cambio de la población: cuánto "
+            "debe caer la población beneficiada de una obra de la cartera para que salga."
+        ),
+        "rob_checked_note": (
+            "Comprobado «sí»: eligiendo la cartera de nuevo con el costo 2 % más allá del valor, "
+            "la obra sale (o entra). «no»: la cartera no cambia; el valor es entonces una cota "
+            "prudente (hace falta un cambio mayor). Vacío: la obra no tiene valor de cambio."
+        ),
+        "sec_rob_spreads": "Qué varía: multiplicadores sorteados (distribución triangular)",
+        "col_rob_input": "Insumo",
+        "col_rob_key": "Para",
+        "col_rob_low": "Mínimo (×)",
+        "col_rob_mode": "Más probable (×)",
+        "col_rob_high": "Máximo (×)",
+        "rob_input_cost": "Costo",
+        "rob_input_speed": "Velocidad",
+        "rob_input_days": "Días al año",
+        "rob_input_population": "Población",
+        "rob_input_trips": "Viajes por persona",
+        "rob_key_default": "otros tipos de obra",
+        "rob_key_walk": "a pie",
+        "rob_key_counted": "contada (censo, archivo)",
+        "rob_key_estimated": "estimada",
+        "rob_key_all": "todos los destinos",
+        "col_rob_share": "Presupuesto (% del de la corrida)",
+        "col_rob_marginal": "Retorno marginal por 1000 {cur}",
+        "sec_rob_curve": "Curva de presupuesto",
+        "rob_curve_note": (
+            "La cartera elegida con la regla de la corrida en cada nivel de presupuesto (del "
+            "{low} % al {high} % del de la corrida), con el peso de equidad y sin él. Retorno "
+            "marginal: el puntaje que compra cada 1000 {cur} añadidos desde el nivel anterior; "
+            "bajo el umbral: menos de {hurdle} por 1000 {cur}."
+        ),
+        "sec_rob_equity_on": "Con el peso de equidad",
+        "sec_rob_equity_off": "Sin el peso de equidad",
+        "sec_rob_plots": "Gráficos",
+        "rob_plot_file": "Archivo {file}, en la misma carpeta que este libro.",
     },
     "en": {
         "synthetic": (
@@ -303,5 +361,62 @@ TEXT: dict[Lang, dict[str, str]] = {
         "col_column": "CSV column",
         "col_header": "Header",
         "col_note": "Note",
+        "title_robustness": "How sure is each choice? Robustness of the programme",
+        "rob_intro": (
+            "{n} Monte Carlo scenarios (seed {seed}: the same seed gives the same results). "
+            "Each scenario draws the uncertain inputs of the table 'What varies', evaluates "
+            "every work again and chooses the programme again under the same budget. Scenario 0 "
+            "is the run itself (no draws) and is left out of the probabilities and intervals."
+        ),
+        "rob_scenario_0_differs": (
+            "Warning: scenario 0 did not choose the run's programme; the probabilities are "
+            "those of the Monte Carlo's selection rule."
+        ),
+        "sec_rob_works": "Programme works and the top works left out",
+        "rob_works_note": (
+            "Probability of being funded: share of the scenarios in which the work is in the "
+            "programme. P5–P95: the interval leaving out 5% of the scenarios on each side "
+            "(rank 1: the best work)."
+        ),
+        "rob_switch_note": (
+            "Switching value of cost: positive, how much a programme work's cost must rise for "
+            "it to leave the programme; negative, how much a top work's cost must fall for it "
+            "to enter. Switching value of population: how much a programme work's beneficiaries "
+            "must fall for it to leave."
+        ),
+        "rob_checked_note": (
+            "Checked 'yes': choosing the programme again with the cost 2% past the value, the "
+            "work leaves (or enters). 'no': the programme does not change; the value is then a "
+            "cautious bound (a larger change is needed). Empty: the work has no switching value."
+        ),
+        "sec_rob_spreads": "What varies: multipliers drawn (triangular distribution)",
+        "col_rob_input": "Input",
+        "col_rob_key": "For",
+        "col_rob_low": "Low (×)",
+        "col_rob_mode": "Most likely (×)",
+        "col_rob_high": "High (×)",
+        "rob_input_cost": "Cost",
+        "rob_input_speed": "Speed",
+        "rob_input_days": "Days a year",
+        "rob_input_population": "Population",
+        "rob_input_trips": "Trips per person",
+        "rob_key_default": "other work types",
+        "rob_key_walk": "walking",
+        "rob_key_counted": "counted (census, a file)",
+        "rob_key_estimated": "estimated",
+        "rob_key_all": "every destination",
+        "col_rob_share": "Budget (% of the run's)",
+        "col_rob_marginal": "Marginal return per 1,000 {cur}",
+        "sec_rob_curve": "Budget curve",
+        "rob_curve_note": (
+            "The programme chosen by the run's rule at each budget level ({low}% to {high}% of "
+            "the run's), with the equity weight and without. Marginal return: the score each "
+            "1,000 {cur} added since the level before buys; under the hurdle: less than "
+            "{hurdle} per 1,000 {cur}."
+        ),
+        "sec_rob_equity_on": "With the equity weight",
+        "sec_rob_equity_off": "Without the equity weight",
+        "sec_rob_plots": "Plots",
+        "rob_plot_file": "File {file}, in the same folder as this workbook.",
     },
 }

@@ -438,6 +438,7 @@ def maps_stage(run: RegionRun, *, lang: str | None = None) -> list[Path]:
         thresholds_min=cfg.access.thresholds_min,
         unreachable_cap_min=cfg.ranking.unreachable_cap_min,
         run_id=run.run_id,
+        robustness=run.robustness,
     )
     return run.map_paths
 
@@ -449,6 +450,7 @@ def deliverables_stage(run: RegionRun) -> list[Path]:
     ``invierte_pe.csv`` (the table per work for Invierte.pe), ``columns.csv``
     (what every CSV column means, with its unit) and ``fichas/`` (one A4
     sheet per programme and top work, ``index.html`` and ``fichas.pdf``).
+    After :func:`robustness_stage`, the workbook has a robustness sheet too.
 
     Parameters
     ----------
@@ -488,6 +490,7 @@ def deliverables_stage(run: RegionRun) -> list[Path]:
             data_source=source,
             run_id=run_id,
             invierte=invierte,
+            robustness=run.robustness,
         )
     )
     paths += deliverables.write_fichas(

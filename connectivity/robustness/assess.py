@@ -225,6 +225,18 @@ def assess_robustness(
         ) as dask:
             mc, mc_facts, curve, curve_facts, checks, check_facts = run_all(dask)
 
+    log.info(
+        "robustness: %d scenarios in %.0f s on %s (%.2f s of compute each), budget curve "
+        "(%d programmes) in %.0f s, %d switching values checked in %.0f s",
+        n,
+        mc_facts.seconds,
+        mc_facts.where,
+        mc_facts.cpu_seconds_per_job,
+        len(curve_jobs),
+        curve_facts.seconds,
+        len(check_jobs),
+        check_facts.seconds,
+    )
     notes: list[str] = []
     if mc[0].programme != base.programme:
         notes.append("scenario_0_differs")

@@ -6,10 +6,13 @@ from __future__ import annotations
 import csv
 import json
 import math
+from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
+from browser import open_page
 from PIL import Image
 
 from connectivity import _columns
@@ -17,6 +20,8 @@ from connectivity.cli import main
 from connectivity.robustness.analysis import budget_curve, switching_values, work_table
 from connectivity.robustness.scenario import ScenarioResult
 from connectivity.settings import settings
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def _result(k, ranks, chosen, score, *, share=1.0, equity=True, cost=None):
@@ -132,3 +137,31 @@ def test_the_robustness_command_writes_its_tables_and_plots_on_cusco(
         assert [c for c in header if _columns.match(c, file=stem) is None] == []
     manifest = json.loads((out / "run.json").read_text())
     assert "robustness" in manifest["stages"]
+    # the workbook has the robustness sheet right after the programme, with the programme's works
+    book = openpyxl.load_workbook(out / "resumen.xlsx")
+    names = book.sheetnames
+    assert names[names.index("Cartera") + 1] == "Robustez"
+    cells = {str(c.value) for row in book["Robustez"].iter_rows() for c in row if c.value}
+    assert set(chosen["work_id"]) <= cells
+    assert any("6 escenarios" in c for c in cells)
+    assert len(book["Robustez"]._images) == 2  # both plots embedded
+    # the investments map colours the works by their probability of being funded
+    html = tmp_path / "maps" / "cusco" / "investments.html"
+    with open_page(html) as (page, log):
+        overlays = page.evaluate(
+            """() => Array.from(document.querySelectorAll(
+              '.leaflet-control-layers-overlays label > span > span')).map(
+              e => e.textContent.trim())"""
+        )
+        layer = "Probabilidad de ser financiada (6 escenarios)"
+        assert layer in overlays
+        page.get_by_text(layer).click()
+        page.wait_for_timeout(300)
+        assert "más de 90%" in page.inner_text(".cx-legend")
+        drawn = page.evaluate("window.cxState.works ? Object.keys(window.cxState.works).length : 0")
+        assert drawn >= 1
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "investments_map_robustness.png"))
+        assert log.page_errors == [] and log.console_errors == [], (
+            log.page_errors + log.console_errors
+        )
