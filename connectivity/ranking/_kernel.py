@@ -4,8 +4,10 @@ A binary heap, the relaxation step and the bounded Dijkstra search on the
 reversed graph (CSR arrays of the base network, linked lists of the edges added
 by committed works and of the current work's changed edges), the evaluation of
 a batch of works (:func:`_evaluate_kernel`, driven by
-:class:`connectivity.ranking.engine._Engine`) and :func:`_any_marked`, used by
-the portfolio to find the works a choice can have changed.
+:class:`connectivity.ranking.engine._Engine`) and the index of the nodes each
+work improves (:func:`_index_regions`, :func:`_compact_regions`,
+:func:`_works_at`), used by the portfolio to find the works a choice can have
+changed.
 """
 
 from __future__ import annotations
@@ -354,15 +356,235 @@ def _evaluate_kernel(
 
 
 @_jit
-def _any_marked(
-    flat: np.ndarray, start: np.ndarray, length: np.ndarray, works: np.ndarray, mark: np.ndarray
-) -> np.ndarray:
-    """For each work, whether any of its nodes ``flat[start:start+length]`` is marked."""
-    out = np.zeros(len(works), dtype=np.bool_)
+def _distinct_counts(
+    region_nodes: np.ndarray, region_ptr: np.ndarray, seen: np.ndarray, stamp: int
+) -> tuple[np.ndarray, int]:
+    """Distinct nodes in each region ``region_nodes[region_ptr[k]:region_ptr[k + 1]]``.
+
+    ``seen`` (one entry per node, below ``stamp`` on entry) marks the nodes
+    met; returns the counts and the next unused stamp.
+    """
+    n = len(region_ptr) - 1
+    counts = np.zeros(n, dtype=np.int64)
+    for k in range(n):
+        stamp += 1
+        for p in range(region_ptr[k], region_ptr[k + 1]):
+            y = region_nodes[p]
+            if seen[y] != stamp:
+                seen[y] = stamp
+                counts[k] += 1
+    return counts, stamp + 1
+
+
+@_jit
+def _index_regions(
+    works: np.ndarray,
+    keep: np.ndarray,
+    region_nodes: np.ndarray,
+    region_ptr: np.ndarray,
+    version: np.ndarray,
+    first: np.ndarray,
+    nxt: np.ndarray,
+    owner: np.ndarray,
+    owner_version: np.ndarray,
+    used: int,
+    seen: np.ndarray,
+    stamp: int,
+) -> tuple[int, int]:
+    """Add the distinct nodes of each kept work's region to the node -> works lists.
+
+    Entry ``e`` says that work ``owner[e]`` (at version ``owner_version[e]``)
+    improves the node whose list (``first``, ``nxt``) holds it. The entry
+    arrays must have room for ``len(region_nodes)`` more entries. Returns the
+    entries used and the next unused stamp of ``seen``.
+    """
     for k in range(len(works)):
-        i = works[k]
-        for p in range(start[i], start[i] + length[i]):
-            if mark[flat[p]]:
-                out[k] = True
-                break
-    return out
+        stamp += 1
+        if not keep[k]:
+            continue
+        w = works[k]
+        for p in range(region_ptr[k], region_ptr[k + 1]):
+            y = region_nodes[p]
+            if seen[y] == stamp:
+                continue
+            seen[y] = stamp
+            owner[used] = w
+            owner_version[used] = version[w]
+            nxt[used] = first[y]
+            first[y] = used
+            used += 1
+    return used, stamp + 1
+
+
+@_jit
+def _compact_regions(
+    first: np.ndarray,
+    nxt: np.ndarray,
+    owner: np.ndarray,
+    owner_version: np.ndarray,
+    version: np.ndarray,
+    new_nxt: np.ndarray,
+    new_owner: np.ndarray,
+    new_version: np.ndarray,
+) -> int:
+    """Copy the current entries (version still the work's) into the new arrays; relink ``first``."""
+    used = 0
+    for y in range(len(first)):
+        e = first[y]
+        head = -1
+        last = -1
+        while e >= 0:
+            w = owner[e]
+            if owner_version[e] == version[w]:
+                new_owner[used] = w
+                new_version[used] = owner_version[e]
+                new_nxt[used] = -1
+                if last >= 0:
+                    new_nxt[last] = used
+                else:
+                    head = used
+                last = used
+                used += 1
+            e = nxt[e]
+        first[y] = head
+    return used
+
+
+@_jit
+def _works_at(
+    nodes: np.ndarray,
+    first: np.ndarray,
+    nxt: np.ndarray,
+    owner: np.ndarray,
+    owner_version: np.ndarray,
+    version: np.ndarray,
+    head_ptr: np.ndarray,
+    head_work: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Mark in ``out`` every work that improves one of ``nodes`` or has a changed edge ending there.
+
+    Improvements come from the node -> works lists (current entries only);
+    changed edges from the CSR ``head_ptr``/``head_work`` (works by the head
+    node of their changes).
+    """
+    for q in range(len(nodes)):
+        y = nodes[q]
+        e = first[y]
+        while e >= 0:
+            w = owner[e]
+            if owner_version[e] == version[w]:
+                out[w] = True
+            e = nxt[e]
+        for r in range(head_ptr[y], head_ptr[y + 1]):
+            out[head_work[r]] = True
+
+
+@_jit
+def _pair_slot(table: np.ndarray, key: int) -> int:
+    """Slot of ``key`` in the open-addressing set ``table`` (-1: empty), linear probing."""
+    mask = len(table) - 1
+    slot = (key * 2654435761) & mask  # Knuth's multiplicative hash
+    while table[slot] != -1 and table[slot] != key:
+        slot = (slot + 1) & mask
+    return slot
+
+
+@_jit
+def _interacting_pairs(
+    works: np.ndarray,
+    region_nodes: np.ndarray,
+    region_ptr: np.ndarray,
+    head_work: np.ndarray,
+    head_node: np.ndarray,
+    cost: np.ndarray,
+    budget: float,
+    n_works: int,
+    n_nodes: int,
+    limit: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Find the first ``limit`` distinct pairs of interacting works, in a row-wise join order.
+
+    Left rows: (work ``w``, node ``y``) for each node of each work's region
+    (``works[k]`` owns ``region_nodes[region_ptr[k]:region_ptr[k + 1]]``), in
+    that order. Right rows at ``y``: the works whose changed edges end at
+    ``y`` (``head_work``/``head_node``, in order), then those whose region
+    holds ``y``, in order. For each left row, for each right row ``x`` at its
+    node: the pair (min, max) of ``w`` and ``x``, kept when ``w != x``, the two
+    costs fit ``budget`` together and the pair is new. This is the order of a
+    pandas inner merge of the two tables on the node (left rows in order,
+    each with its right rows in order) followed by ``drop_duplicates``, without
+    building the join: the right rows are gathered only at the nodes the
+    left rows read, in batches of left rows that double until ``limit`` pairs
+    are found.
+    """
+    size = 1
+    while size < 4 * limit + 4:
+        size *= 2
+    table = np.full(size, -1, dtype=np.int64)
+    found_a = np.empty(limit, dtype=np.int64)
+    found_b = np.empty(limit, dtype=np.int64)
+    n_found = 0
+    batch_of = np.full(n_nodes, -1, dtype=np.int64)  # batch whose right lists hold the node
+    ptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    n_left = len(region_nodes)
+    done = 0
+    k = 0  # the work of left row ``done``
+    batch = 0
+    rows = 4096
+    while done < n_left and n_found < limit:
+        end = min(done + rows, n_left)
+        rows *= 2
+        for p in range(done, end):
+            batch_of[region_nodes[p]] = batch
+        # right lists of this batch's nodes: count, then fill (ptr[y] is y's end after filling)
+        counts = np.zeros(n_nodes, dtype=np.int64)
+        for r in range(len(head_node)):
+            if batch_of[head_node[r]] == batch:
+                counts[head_node[r]] += 1
+        for p in range(n_left):
+            if batch_of[region_nodes[p]] == batch:
+                counts[region_nodes[p]] += 1
+        ptr[0] = 0
+        for y in range(n_nodes):
+            ptr[y + 1] = ptr[y] + counts[y]
+        right = np.empty(ptr[n_nodes], dtype=np.int64)
+        fill = ptr[:n_nodes].copy()
+        for r in range(len(head_node)):
+            y = head_node[r]
+            if batch_of[y] == batch:
+                right[fill[y]] = head_work[r]
+                fill[y] += 1
+        kk = 0
+        for p in range(n_left):
+            while region_ptr[kk + 1] <= p:
+                kk += 1
+            y = region_nodes[p]
+            if batch_of[y] == batch:
+                right[fill[y]] = works[kk]
+                fill[y] += 1
+        for p in range(done, end):
+            while region_ptr[k + 1] <= p:
+                k += 1
+            w = works[k]
+            y = region_nodes[p]
+            for q in range(ptr[y], ptr[y + 1]):
+                x = right[q]
+                if x == w or cost[w] + cost[x] > budget:
+                    continue
+                a = min(w, x)
+                b = max(w, x)
+                key = a * n_works + b
+                slot = _pair_slot(table, key)
+                if table[slot] == key:
+                    continue
+                table[slot] = key
+                found_a[n_found] = a
+                found_b[n_found] = b
+                n_found += 1
+                if n_found == limit:
+                    return found_a, found_b
+        # nodes of this batch are read again (as left rows of later batches) from new lists
+        done = end
+        batch += 1
+    return found_a[:n_found], found_b[:n_found]

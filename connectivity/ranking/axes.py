@@ -200,8 +200,11 @@ def programme_axes(
         else {}
     )
     records: list[dict[str, Any]] = []
+    members_of: defaultdict[int, list[str]] = defaultdict(list)  # in programme order
+    for w in works:
+        members_of[int(label[index[w]])].append(w)
     for group in np.unique(label):
-        members = [w for w in works if label[index[w]] == group]
+        members = members_of[int(group)]
         served = sorted({c for w in members for c in gaining[w]}, key=lambda c: (-pop[c], c))
         people_to: defaultdict[str, float] = defaultdict(float)
         for c in served:

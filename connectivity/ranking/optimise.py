@@ -45,6 +45,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from connectivity.ranking._kernel import _interacting_pairs
 from connectivity.ranking.engine import _Changes, _Engine
 from connectivity.ranking.evaluate import _evaluate_all
 from connectivity.ranking.measures import _ANY_POP
@@ -618,24 +619,26 @@ def complementary_pairs(
     if len(weak) < 2:
         return [], _NO_BUNDLES.copy()
     ev = engine.evaluate(changes, weak, regions=True)
-    sizes = np.diff(ev.region_ptr)
-    region = pd.DataFrame({"w": np.repeat(weak, sizes), "node": ev.region_nodes})
-    if region.empty:
+    if not len(ev.region_nodes):
         return [], _NO_BUNDLES.copy()
+    # the pairs in the order of a merge of every region with every region and changed edge
+    # on the node, streamed (that merge has 40 M rows at size 16 and ~30 times more at
+    # national size); tested equal to the merge
     lo, hi = changes.work_ptr[weak], changes.work_ptr[weak + 1]
-    heads = pd.DataFrame(
-        {
-            "x": np.repeat(weak, hi - lo),
-            "node": np.concatenate([changes.head[a:b] for a, b in zip(lo, hi, strict=True)]),
-        }
+    rows = np.repeat(lo - np.cumsum(hi - lo) + (hi - lo), hi - lo) + np.arange(int((hi - lo).sum()))
+    found_a, found_b = _interacting_pairs(
+        weak,
+        ev.region_nodes,
+        ev.region_ptr,
+        np.repeat(weak, hi - lo),
+        changes.head[rows],
+        cost,
+        float(budget),
+        len(cost),
+        engine.n,
+        MAX_PAIRS_TRIED,
     )
-    touched = pd.concat([heads, region.rename(columns={"w": "x"})], ignore_index=True)
-    pairs = region.merge(touched.drop_duplicates(), on="node")[["w", "x"]]
-    pairs = pairs[pairs["w"] != pairs["x"]]
-    w_pos, x_pos = pairs["w"].to_numpy(), pairs["x"].to_numpy()
-    a, b = np.minimum(w_pos, x_pos), np.maximum(w_pos, x_pos)
-    cand = pd.DataFrame({"a": a, "b": b}).drop_duplicates()
-    cand = cand[cost[cand["a"]] + cost[cand["b"]] <= budget].head(MAX_PAIRS_TRIED)
+    cand = pd.DataFrame({"a": found_a, "b": found_b})
     if cand.empty:
         return [], _NO_BUNDLES.copy()
     ids = list(changes.ids)
@@ -760,11 +763,18 @@ def _joint_workset(works: WorkSet, groups: dict[str, list[str]]) -> WorkSet:
         index=pd.Index(list(groups), name="work_id"),
     )
     ch = works.changes
-    grouped = pd.Series(np.arange(len(ch))).groupby(ch["work_id"].to_numpy()).apply(np.asarray)
-    rows_of: dict[str, np.ndarray] = dict(zip(grouped.index, grouped.to_numpy(), strict=True))
-    take = [rows_of[m] for members in groups.values() for m in members]
-    sizes = [sum(len(rows_of[m]) for m in members) for members in groups.values()]
-    joint = ch.iloc[np.concatenate(take)].reset_index(drop=True)
+    # each member's change rows in their order, by one stable sort of the rows by work
+    # (a groupby of every work's rows took 2.2 s for the 21,843 works of size 16; now 0.03 s)
+    work_of = table.index.get_indexer(ch["work_id"])
+    by_work = np.argsort(work_of, kind="stable")
+    per_work = np.bincount(work_of[work_of >= 0], minlength=len(table))
+    ends_of = np.cumsum(per_work) + int((work_of < 0).sum())
+    count = per_work[members_pos]
+    first = ends_of[members_pos] - count
+    total = np.concatenate([[0], np.cumsum(count)])
+    take = by_work[np.repeat(first - total[:-1], count) + np.arange(int(total[-1]))]
+    sizes = total[ends] - total[starts]
+    joint = ch.iloc[take].reset_index(drop=True)
     joint["work_id"] = np.repeat(np.array(list(groups), dtype=object), sizes)
     return WorkSet(
         works=gpd.GeoDataFrame(rows, geometry=[None] * len(rows), crs=table.crs),

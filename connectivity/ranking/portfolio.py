@@ -31,7 +31,12 @@ import pandas as pd
 from connectivity.config import RankingSection
 from connectivity.errors import ConfigError
 from connectivity.network import RoadNetwork
-from connectivity.ranking._kernel import _any_marked
+from connectivity.ranking._kernel import (
+    _compact_regions,
+    _distinct_counts,
+    _index_regions,
+    _works_at,
+)
 from connectivity.ranking.engine import _Changes, _effective, _Engine, _Evaluation
 from connectivity.ranking.evaluate import _CHUNK, _evaluate_all, _prepare, _table_from_stats
 from connectivity.ranking.measures import _ANY_N, _PM, GAIN_TOL_S, UNREACHABLE_CAP_MIN
@@ -152,65 +157,129 @@ def _check_budget(budget: float | None) -> float | None:
 
 
 class _Regions:
-    """The nodes each candidate work improves on the current network.
+    """For every node, the candidate works that improve it on the current network.
 
     Kept so that, after a work is chosen, only the works whose evaluation can
-    have changed are evaluated again (see :func:`_select`). Regions of one
-    work are stored in a row of a flat array; a re-evaluated work's new row
-    is appended and the array is compacted when half of it is stale. Past
-    ``limit`` stored nodes, further works are marked "always re-evaluate"
-    instead (exact too, just slower).
+    have changed are evaluated again (see :func:`_select`), found from the
+    nodes the choice touched rather than by scanning every work's region. Each
+    node has a linked list of entries (work, version of its region); a work
+    evaluated again gets a new version and new entries, its old ones are
+    skipped, and dropped when the lists are compacted (once half the entries
+    are stale). A work's nodes are listed once however many searches improve
+    them. Past ``limit`` entries, further works are marked "always
+    re-evaluate" instead (exact too, just slower). The works whose changed
+    edges end at each node are listed once, from ``changes``. Compaction
+    waits for at least ``compact_from`` entries.
     """
 
-    def __init__(self, n_works: int, limit: int) -> None:
-        self.flat = np.empty(1024, dtype=np.int64)
+    def __init__(
+        self, n_nodes: int, changes: _Changes, limit: int, *, compact_from: int = 1 << 20
+    ) -> None:
+        n_works = len(changes.ids)
+        self.first = np.full(n_nodes, -1, dtype=np.int64)
+        # entries: 4-byte fields (tens of millions of entries at national size)
+        self.nxt = np.empty(1024, dtype=np.int32)
+        self.owner = np.empty(1024, dtype=np.int32)
+        self.owner_version = np.empty(1024, dtype=np.int32)
         self.used = 0
-        self.start = np.zeros(n_works, dtype=np.int64)
-        self.length = np.zeros(n_works, dtype=np.int64)
+        self.live = 0
+        self.version = np.zeros(n_works, dtype=np.int32)
+        self.count = np.zeros(n_works, dtype=np.int64)  # current entries of each work
         self.always = np.zeros(n_works, dtype=bool)
         self.limit = limit
+        self.compact_from = compact_from
+        self.seen = np.zeros(n_nodes, dtype=np.int64)
+        self.stamp = 0
+        sizes = np.diff(changes.work_ptr)
+        by_head = np.argsort(changes.head, kind="stable")
+        self.head_work = np.repeat(np.arange(n_works, dtype=np.int64), sizes)[by_head]
+        self.head_ptr = np.zeros(n_nodes + 1, dtype=np.int64)
+        np.cumsum(np.bincount(changes.head, minlength=n_nodes), out=self.head_ptr[1:])
 
     def put(self, works: np.ndarray, ev: _Evaluation) -> None:
-        sizes = np.diff(ev.region_ptr)
-        live = int(self.length.sum())
-        if self.used + len(ev.region_nodes) > max(2 * live, 1 << 20):
-            self._compact()
-        if self.used + len(ev.region_nodes) > len(self.flat):
-            grown = np.empty(max(2 * len(self.flat), self.used + len(ev.region_nodes)), np.int64)
-            grown[: self.used] = self.flat[: self.used]
-            self.flat = grown
+        """Store the regions of ``works`` (rows of ``ev``) in place of their earlier ones."""
+        counts, self.stamp = _distinct_counts(ev.region_nodes, ev.region_ptr, self.seen, self.stamp)
+        self.drop(works)
         keep = np.ones(len(works), dtype=bool)
-        if live + len(ev.region_nodes) > self.limit:
+        if self.live + int(counts.sum()) > self.limit:
             # store the small regions, re-evaluate the big ones after every choice
-            room = max(self.limit - live, 0)
-            fits = np.cumsum(np.sort(sizes)) <= room
-            cutoff = np.sort(sizes)[fits].max() if fits.any() else -1
-            keep = sizes <= cutoff
-        self.always[works[~keep]] = True
-        self.length[works] = 0
-        for k in np.flatnonzero(keep).tolist():
-            seg = ev.region_nodes[ev.region_ptr[k] : ev.region_ptr[k + 1]]
-            i = works[k]
-            self.flat[self.used : self.used + len(seg)] = seg
-            self.start[i] = self.used
-            self.length[i] = len(seg)
-            self.used += len(seg)
+            room = max(self.limit - self.live, 0)
+            smallest = np.argsort(counts, kind="stable")
+            keep = np.zeros(len(works), dtype=bool)
+            keep[smallest[np.cumsum(counts[smallest]) <= room]] = True
+        self.always[works] = ~keep
+        adding = int(counts[keep].sum())
+        if self.used + adding > max(2 * (self.live + adding), self.compact_from):
+            self._compact()
+        if self.used + adding > len(self.owner):
+            size = max(2 * len(self.owner), self.used + adding)
+            self.nxt = np.resize(self.nxt, size)
+            self.owner = np.resize(self.owner, size)
+            self.owner_version = np.resize(self.owner_version, size)
+        self.used, self.stamp = _index_regions(
+            works,
+            keep,
+            ev.region_nodes,
+            ev.region_ptr,
+            self.version,
+            self.first,
+            self.nxt,
+            self.owner,
+            self.owner_version,
+            self.used,
+            self.seen,
+            self.stamp,
+        )
+        self.count[works[keep]] = counts[keep]
+        self.live += adding
+
+    def drop(self, works: np.ndarray) -> None:
+        """Forget the regions of ``works`` (their entries become stale)."""
+        self.version[works] += 1
+        self.live -= int(self.count[works].sum())
+        self.count[works] = 0
 
     def _compact(self) -> None:
-        rows = np.flatnonzero(self.length)
-        parts = [self.flat[self.start[i] : self.start[i] + self.length[i]] for i in rows]
-        joined = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
-        self.flat = np.concatenate([joined, np.empty(max(len(joined), 1024), dtype=np.int64)])
-        self.start[rows] = np.cumsum(self.length[rows]) - self.length[rows]
-        self.used = len(joined)
+        size = max(2 * self.live, 1024)
+        nxt = np.empty(size, dtype=np.int32)
+        owner = np.empty(size, dtype=np.int32)
+        owner_version = np.empty(size, dtype=np.int32)
+        self.used = _compact_regions(
+            self.first,
+            self.nxt,
+            self.owner,
+            self.owner_version,
+            self.version,
+            nxt,
+            owner,
+            owner_version,
+        )
+        self.nxt, self.owner, self.owner_version = nxt, owner, owner_version
 
-    def hit(self, works: np.ndarray, mark: np.ndarray) -> np.ndarray:
-        found = np.asarray(_any_marked(self.flat, self.start, self.length, works, mark))
-        return np.asarray(found | self.always[works], dtype=bool)
+    def hit(self, nodes: np.ndarray) -> np.ndarray:
+        """Flag (one boolean per work) the works that can have changed at ``nodes``.
+
+        Those improving one of the nodes, with a changed edge ending at one,
+        or always evaluated again.
+        """
+        out = np.zeros(len(self.version), dtype=bool)
+        _works_at(
+            nodes,
+            self.first,
+            self.nxt,
+            self.owner,
+            self.owner_version,
+            self.version,
+            self.head_ptr,
+            self.head_work,
+            out,
+        )
+        return out | self.always
 
 
-#: Most improved-node entries kept for exact re-evaluation (8 bytes each).
-_REGION_LIMIT = 30_000_000
+#: Most entries (work, node) kept in the index of the nodes works improve (12 bytes each):
+#: works beyond it are evaluated again after every choice instead.
+_REGION_LIMIT = 100_000_000
 
 
 def _select(
@@ -300,10 +369,8 @@ def _select(
         in_pool = np.zeros(len(ids), dtype=bool)
         in_pool[pool] = True
         version = np.zeros(len(ids), dtype=np.int64)
-        regions = _Regions(len(ids), _REGION_LIMIT)
+        regions = _Regions(engine.n, changes, _REGION_LIMIT)
         heap: list[tuple[float, int, int, int]] = []
-        sizes = np.diff(changes.work_ptr)
-        starts = changes.work_ptr[:-1]
 
         def refresh(works: np.ndarray) -> None:
             """Re-evaluate ``works`` and queue them anew.
@@ -321,10 +388,22 @@ def _select(
                 score, _ = _scores(ev.stats, weights, engine.searches)
                 regions.put(part, ev)
                 version[part] += 1
-                for k, i in enumerate(part.tolist()):
-                    per_1000[i] = 1000.0 * ratio(score[k], charge[i]) if score[k] > 0 else 0.0
-                    if funded(score[k], charge[i]):
-                        fresh.append((-ratio(score[k], charge[i]), int(tie[i]), i, version[i]))
+                # ratio() and funded() on arrays, the same float operations in the same order
+                price = charge[part]
+                free = price <= 0
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    rate = np.where(free, math.inf, score / np.where(free, 1.0, price))
+                    per_1000[part] = np.where(score > 0, 1000.0 * rate, 0.0)
+                    good = (score > 0) & (free | (1000.0 * score / price >= hurdle))
+                fresh.extend(
+                    zip(
+                        (-rate[good]).tolist(),
+                        tie[part[good]].tolist(),
+                        part[good].tolist(),
+                        version[part[good]].tolist(),
+                        strict=True,
+                    )
+                )
                 n_evaluations += len(part)
             if len(fresh) * math.log2(len(heap) + 2) < len(heap):
                 for entry in fresh:  # a few works re-queued into a large heap
@@ -345,6 +424,7 @@ def _select(
                 hurdle=hurdle,
             )
         left = budget
+        cost = table["cost"].to_numpy(dtype=float)
         while heap or queue:
             if queue:
                 i = queue.pop(0)
@@ -376,12 +456,15 @@ def _select(
             for c in gained.tolist():
                 improved_by[c].append(ids[i])
             left -= charge[i]
+            was_in_pool = in_pool
             in_pool = open_ & (charge <= left + slack)
+            # works that left the pool come back only as a later stage, evaluated again then
+            regions.drop(np.flatnonzero(was_in_pool & ~in_pool))
             rows.append(
                 {
                     "order": len(rows) + 1,
                     "work_id": ids[i],
-                    "cost": float(table["cost"].iloc[i]),
+                    "cost": float(cost[i]),
                     "cost_net": float(charge[i]),
                     "stage_of": stage_of[i],
                     "budget_left": left,
@@ -396,19 +479,25 @@ def _select(
                     },
                 }
             )
-            members = np.flatnonzero(in_pool)
-            if not len(members):
+            if not in_pool.any():
                 if queue:
                     continue
                 break
+            members = in_pool
             if lazy:
-                mark = np.zeros(engine.n, dtype=bool)
-                mark[ev.region_nodes] = True
-                mark[changes.head[changes.work_ptr[i] : changes.work_ptr[i + 1]]] = True
-                dirty = _any_marked(changes.head, starts, sizes, members, mark)
-                dirty = np.asarray(dirty) | regions.hit(members, mark) | np.isin(members, staged)
-                members = members[dirty]
-            refresh(members)
+                nodes = np.unique(
+                    np.concatenate(
+                        [
+                            ev.region_nodes,
+                            changes.head[changes.work_ptr[i] : changes.work_ptr[i + 1]],
+                        ]
+                    )
+                )
+                dirty = regions.hit(nodes)
+                dirty[staged] = True
+                dirty |= in_pool & ~was_in_pool  # back in the pool (never otherwise: see above)
+                members = dirty & in_pool
+            refresh(np.flatnonzero(members))
     by_search = [f"{kind}_{season}_person_min_saved" for kind, season in engine.searches]
     at = PROGRAMME_COLUMNS.index("cumulative_person_min_saved") + 1
     columns = [*PROGRAMME_COLUMNS[:at], *by_search, *PROGRAMME_COLUMNS[at:]]
