@@ -197,7 +197,7 @@ def run_jobs(
     batches = _batches(jobs, max(1, batch))
     offsets = [i * max(1, batch) for i in range(len(batches))]
     rss: tuple[int, ...] = ()
-    bar = tqdm(total=len(jobs), desc=desc, unit="scenario", disable=not progress_enabled())
+    bar = tqdm(total=len(jobs), desc=desc, unit="run", disable=not progress_enabled())
     with bar:
         if client is None:
             for offset, part in zip(offsets, batches, strict=True):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from connectivity._io import atomic_path
 from connectivity.i18n import Lang
@@ -201,6 +202,9 @@ def budget_plot(
             budget = float(at_one["budget"].iloc[0]) / 1e6
     low.axhline(result.hurdle_per_1000, color="#b00", lw=1, ls="--", label=hurdle_label)
     low.set_yscale("symlog", linthresh=max(result.hurdle_per_1000, 1e-3))
+    marginal = pd.to_numeric(curve["marginal_score_per_1000"], errors="coerce")
+    if len(marginal.dropna()) and float(marginal.min()) >= 0:
+        low.set_ylim(bottom=0)  # no negative returns: no empty negative half
     if budget is not None:
         for a in (ax, low):
             a.axvline(budget, color="#444", lw=0.8, ls=":", label=w["budget"] if a is ax else None)
