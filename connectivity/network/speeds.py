@@ -21,7 +21,7 @@ edge: vehicle where a vehicle can pass, walking elsewhere),
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -279,6 +279,37 @@ def _scalar(value: Any) -> Any:
     return value
 
 
+def _map_each(values: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
+    """Return ``values.map(func)``, calling ``func`` once per distinct value of a text column.
+
+    A column of text (with missing values) holds few distinct values: ``func``
+    is mapped over one row of each (each text; each type of missing value:
+    ``None``, ``NaN`` …) by pandas itself, and the results are spread back to
+    every row, so the values and the dtype are those of mapping every row.
+    Other columns (lists of merged ways, numbers) are mapped row by row.
+    """
+    if len(values) < 64 or pd.api.types.infer_dtype(values, skipna=True) not in (
+        "string",
+        "empty",
+    ):
+        return values.map(func)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(-1, len(uniques)))
+    reps = order[starts[1:]]  # first row of each text
+    missing = np.flatnonzero(codes < 0)
+    if len(missing):  # missing values: one row of each type of them
+        kinds = np.frompyfunc(type, 1, 1)(values.to_numpy(dtype=object)[missing])
+        kind_code, kind_uniques = pd.factorize(np.asarray(kinds, dtype=object))
+        kind_rep = np.zeros(len(kind_uniques), dtype=np.int64)
+        kind_rep[kind_code[::-1]] = missing[::-1]  # the first row of each type
+        codes[missing] = len(uniques) + kind_code
+        reps = np.r_[reps, kind_rep]
+    mapped = values.iloc[reps].map(func)
+    return mapped.iloc[codes].set_axis(values.index)
+
+
 def _tag(edges: pd.DataFrame, column: str) -> pd.Series:
     """Return an OSM tag column with list values (merged ways) reduced to their first value."""
     if column not in edges.columns:
@@ -286,7 +317,7 @@ def _tag(edges: pd.DataFrame, column: str) -> pd.Series:
     values = edges[column]
     if isinstance(values.dtype, pd.StringDtype):
         return values.copy()  # a string column holds no lists: nothing to reduce
-    return values.map(_scalar)
+    return _map_each(values, _scalar)
 
 
 def add_road_class(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -314,15 +345,19 @@ def add_road_class(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     ['trocha', 'camino', 'afirmado']
     """
     out = edges.copy()
-    highway = _tag(out, "highway").fillna("").astype(str).str.removesuffix("_link")
-    surface = _tag(out, "surface").map(lambda s: SURFACE_CLASS.get(str(s)) if s else None)
-    tracktype = _tag(out, "tracktype").map(lambda s: TRACKTYPE_CLASS.get(str(s)) if s else None)
+    highway = _map_each(
+        _tag(out, "highway").fillna("").astype(str), lambda h: h.removesuffix("_link")
+    )
+    surface = _map_each(_tag(out, "surface"), lambda s: SURFACE_CLASS.get(str(s)) if s else None)
+    tracktype = _map_each(
+        _tag(out, "tracktype"), lambda s: TRACKTYPE_CLASS.get(str(s)) if s else None
+    )
     default = highway.map(HIGHWAY_DEFAULT_CLASS)
     road_class = surface.fillna(tracktype).fillna(default)
     # A track tagged only with a dirt surface is still a trocha, not a carrozable road.
     is_track = highway.eq("track") & tracktype.isna() & road_class.eq("sin_afirmar")
     road_class = road_class.mask(is_track, "trocha")
-    smooth = _tag(out, "smoothness").map(lambda s: SMOOTHNESS_FACTOR.get(str(s), 1.0))
+    smooth = _map_each(_tag(out, "smoothness"), lambda s: SMOOTHNESS_FACTOR.get(str(s), 1.0))
     access_no = _tag(out, "access").isin(["no", "private"]) | _tag(out, "motor_vehicle").isin(
         ["no", "private"]
     )
@@ -427,8 +462,10 @@ def add_travel_times(
     length_m = shapely.length(out.geometry.to_numpy())
     out["length_m"] = length_m
     road_class = out["road_class"].astype(str)
-    highway = _tag(out, "highway").fillna("").astype(str).str.removesuffix("_link")
-    smooth = _tag(out, "smoothness").map(lambda s: SMOOTHNESS_FACTOR.get(str(s), 1.0))
+    highway = _map_each(
+        _tag(out, "highway").fillna("").astype(str), lambda h: h.removesuffix("_link")
+    )
+    smooth = _map_each(_tag(out, "smoothness"), lambda s: SMOOTHNESS_FACTOR.get(str(s), 1.0))
     class_kph = road_class.map(tables.class_speed_kph).astype(float)
     cap_kph = highway.map(tables.highway_max_kph).astype(float)
     speed = np.fmin(class_kph, cap_kph) * smooth.astype(float)

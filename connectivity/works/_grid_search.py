@@ -20,6 +20,7 @@ the scipy version (``new_links._grid_route``) it is tested equal to.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
@@ -50,6 +51,7 @@ _FORWARD = np.array(
 )
 
 
+@functools.lru_cache(maxsize=64)
 def _scan_order(width: int) -> tuple[np.ndarray, np.ndarray]:
     """Return the 16 moves in the order scipy scans a cell's neighbours on a grid ``width`` wide.
 
@@ -66,6 +68,8 @@ def _scan_order(width: int) -> tuple[np.ndarray, np.ndarray]:
     backward[:, :2] *= -1
     moves = np.ascontiguousarray(np.vstack([forward, backward]))
     undoes = np.concatenate([np.arange(8), backward_of]).astype(np.int64)
+    moves.setflags(write=False)  # cached by width, shared by the searches
+    undoes.setflags(write=False)
     return moves, undoes
 
 
@@ -256,6 +260,22 @@ def cheapest_grid_path(
         grid (see the module's docstring).
     """
     w = elevation.shape[1]
+    path = _grid_path_cells(elevation, cost_per_m, start, targets, res, max_grade)
+    if path is None:
+        return None
+    return [(int(p) // w, int(p) % w) for p in path.tolist()]
+
+
+def _grid_path_cells(
+    elevation: np.ndarray,
+    cost_per_m: np.ndarray,
+    start: tuple[int, int],
+    targets: np.ndarray,
+    res: float,
+    max_grade: float,
+) -> np.ndarray | None:
+    """Return :func:`cheapest_grid_path` as cell numbers (``row * width + col``), or ``None``."""
+    w = elevation.shape[1]
     moves, undoes = _scan_order(w)
     # the step lengths and climb limits exactly as the scipy version computes them
     step_m = np.array([res * math.hypot(int(dr), int(dc)) for dr, dc in moves[:8, :2]])
@@ -270,6 +290,4 @@ def cheapest_grid_path(
         step_m,
         rise_m,
     )
-    if not len(path):
-        return None
-    return [(int(p) // w, int(p) % w) for p in path.tolist()]
+    return path if len(path) else None

@@ -26,8 +26,9 @@ import shapely
 from connectivity.config import CostsSection
 from connectivity.errors import CrsError
 from connectivity.network import RoadNetwork, SpeedTables
+from connectivity.network.speeds import _map_each
 from connectivity.works.changes import (
-    _check_tables,
+    _check_edge_tables,
     _empty_workset,
     _replace_changes,
     _reweigh,
@@ -97,7 +98,7 @@ def _crossings(
         order = np.lexsort((water_i, line_i))
         line_i, water_i = line_i[order], water_i[order]
         texts = {
-            name: [_text(x) for x in water[name].tolist()] if name in water.columns else None
+            name: _map_each(water[name], _text).tolist() if name in water.columns else None
             for name in ("tunnel", "waterway", "width", "name")
         }
         tunnel = texts["tunnel"]
@@ -193,7 +194,7 @@ def bridge_candidates(
         return network, _empty_workset(network.crs, table)
     water = _projected_waterways(waterways, network.crs)
     sub = edges[mask]
-    _check_tables(sub[sub["vehicle"].to_numpy(bool)], tables)
+    _check_edge_tables(edges, mask & edges["vehicle"].to_numpy(bool), tables)
     base = gpd.GeoDataFrame(sub.reset_index(), geometry="geometry", crs=edges.crs)
     group = _undirected_groups(edges)[mask]
     order = np.lexsort(
@@ -215,10 +216,13 @@ def bridge_candidates(
     places = _nearest_names(network, [c.point for c in found])
     rows: list[dict[str, Any]] = []
     row_work = np.full(len(base), None, dtype=object)
-    for r, crossing, place in zip(first, found, places, strict=True):
-        vehicle = bool(base["vehicle"].iloc[r])
-        road_class = str(base["road_class"].iloc[r])
-        road_name = _text(base["name"].iloc[r]) if "name" in base.columns else ""
+    vehicles = base["vehicle"].to_numpy()
+    classes = base["road_class"].to_numpy()
+    road_names = base["name"].to_numpy() if "name" in base.columns else None
+    for r, crossing, place in zip(first.tolist(), found, places, strict=True):
+        vehicle = bool(vehicles[r])
+        road_class = str(classes[r])
+        road_name = _text(road_names[r]) if road_names is not None else ""
         road = f"'{road_name}'" if road_name else _CLASS_ES.get(road_class, road_class)
         what = "Puente vehicular" if vehicle else "Puente peatonal"
         inferred = bool(unbridged[r])  # no ford tag: the crossing is inferred from a river

@@ -15,12 +15,14 @@ a bridge replaces is mapped).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import math
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -106,6 +108,30 @@ def _workset(
     return WorkSet(works, ch, currency=table.currency, price_year=table.price_year)
 
 
+#: The columns :func:`connectivity.network.add_road_class` and
+#: :func:`connectivity.network.add_travel_times` read (besides the geometry): the speed
+#: model runs on these alone, not on copies of every column of the edge table.
+_MODEL_COLUMNS = (
+    "highway",
+    "surface",
+    "tracktype",
+    "smoothness",
+    "access",
+    "motor_vehicle",
+    "ford",
+    "unbridged_crossing",
+    "river_width_m",
+    "road_class",
+    "vehicle",
+)
+
+
+def _model_rows(rows: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the columns of ``rows`` the speed model reads, and the geometry."""
+    keep = [c for c in rows.columns if c in _MODEL_COLUMNS or c == rows.geometry.name]
+    return gpd.GeoDataFrame(rows[keep], geometry=rows.geometry.name, crs=rows.crs)
+
+
 def _vehicle_times(
     rows: gpd.GeoDataFrame, tables: SpeedTables
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -115,7 +141,7 @@ def _vehicle_times(
     ``travel_time`` is then the vehicle time.
     """
     slow = dataclasses.replace(tables, walk_kph=1e-9)
-    timed = add_travel_times(rows, tables=slow)
+    timed = add_travel_times(_model_rows(rows), tables=slow)
     dry = timed["travel_time_s"].to_numpy(float)
     wet = timed["travel_time_wet_s"].to_numpy(float)
     walk = timed["walk_time_s"].to_numpy(float)
@@ -146,6 +172,49 @@ def _check_tables(rows: gpd.GeoDataFrame, tables: SpeedTables) -> None:
         )
 
 
+#: Rows of the edge tables met in the current :func:`_sharing_checks` block whose stored
+#: vehicle times were found to match the speed tables: (table, speed tables, rows checked).
+_CHECKED: list[tuple[weakref.ref[pd.DataFrame], SpeedTables, np.ndarray]] | None = None
+
+
+@contextlib.contextmanager
+def _sharing_checks() -> Iterator[None]:
+    """Check each edge of each edge table against the speed tables once in the block.
+
+    The edge tables must not change in place inside the block.
+    """
+    global _CHECKED
+    outer = _CHECKED
+    _CHECKED = [] if outer is None else outer
+    try:
+        yield
+    finally:
+        _CHECKED = outer
+
+
+def _check_edge_tables(edges: gpd.GeoDataFrame, rows: np.ndarray, tables: SpeedTables) -> None:
+    """Run :func:`_check_tables` on ``edges[rows]`` (a boolean mask).
+
+    Inside a :func:`_sharing_checks` block, rows already found to match are
+    not checked again: the same rows are refused, with the same first bad edge
+    (a row found to match is never the bad one).
+    """
+    rows = np.asarray(rows, dtype=bool)
+    seen = None
+    if _CHECKED is not None:
+        for ref, known_tables, checked in _CHECKED:
+            if ref() is edges and (known_tables is tables or known_tables == tables):
+                seen = checked
+                break
+        if seen is None:
+            seen = np.zeros(len(edges), dtype=bool)
+            _CHECKED.append((weakref.ref(edges), tables, seen))
+    todo = rows if seen is None else rows & ~seen
+    _check_tables(edges[todo], tables)
+    if seen is not None:
+        seen |= todo
+
+
 def _reweigh(
     base: gpd.GeoDataFrame, new_tags: Mapping[str, Any], tables: SpeedTables
 ) -> pd.DataFrame:
@@ -156,7 +225,7 @@ def _reweigh(
     walking is the dry time over the new class's wet factor (``inf`` at a
     ford), as the model computes it.
     """
-    after = base.copy()
+    after = _model_rows(base)  # a copy: the model reads these columns only
     for col, values in new_tags.items():
         after[col] = pd.Series(
             values if not isinstance(values, str | bool | type(None)) else [values] * len(after),
@@ -240,6 +309,9 @@ def _new_road_edges(
     Rows come in pairs: ``u → v`` then ``v → u`` for each link in turn.
     """
     index = [key for u, v, _, _ in links for key in ((u, v, 0), (v, u, 0))]
+    lines = np.asarray([line for _, _, line, _ in links], dtype=object)
+    both = np.empty(2 * len(lines), dtype=object)  # each line, then its reverse
+    both[0::2], both[1::2] = lines, shapely.reverse(lines)
     rows = gpd.GeoDataFrame(
         {
             "highway": [tags.get("highway")] * len(index),
@@ -247,7 +319,7 @@ def _new_road_edges(
             "tracktype": [tags.get("tracktype")] * len(index),
             "name": [name for *_, name in links for _ in (0, 1)],
         },
-        geometry=[g for _, _, line, _ in links for g in (line, shapely.reverse(line))],
+        geometry=list(both),
         crs=crs,
         index=pd.MultiIndex.from_tuples(index, names=["u", "v", "key"]),
     )
@@ -280,4 +352,5 @@ def _clean_line(coords: Sequence[tuple[float, float]]) -> shapely.LineString:
     for q in coords[1:]:
         if math.hypot(q[0] - clean[-1][0], q[1] - clean[-1][1]) > 0.01:
             clean.append(q)
-    return shapely.LineString(clean)
+    line = shapely.linestrings(np.asarray(clean, dtype=float))  # as LineString(clean), faster
+    return cast(shapely.LineString, line)

@@ -39,7 +39,7 @@ from tqdm import tqdm
 from connectivity._logging import progress_enabled
 from connectivity.config import CostsSection
 from connectivity.network import RoadNetwork, SpeedTables
-from connectivity.works._grid_search import cheapest_grid_path
+from connectivity.works._grid_search import _grid_path_cells
 from connectivity.works.changes import (
     _add_changes,
     _clean_line,
@@ -80,28 +80,99 @@ def _clusters(xy: np.ndarray, within_m: float) -> np.ndarray:
 
 
 class _RoadLines:
-    """The coordinates of the vehicle roads as GeoJSON, made once per road and reused.
+    """The coordinates of the vehicle roads as GeoJSON, made once (for every road) and reused.
 
-    Every window a new link is routed in burns the roads that reach it as one
-    ``MultiLineString`` of the roads' own coordinates: GDAL draws each part of
-    a multi-line exactly as it draws that line alone, so the cells are those of
-    burning the roads one by one, without building a GeoJSON mapping of each
-    road again for every window it reaches.
+    Every tile of road cells (see :class:`_RoadCells`) burns the roads that reach
+    it as one ``MultiLineString`` of the roads' own coordinates: GDAL draws each
+    part of a multi-line exactly as it draws that line alone, so the cells are
+    those of burning the roads one by one, without building a GeoJSON mapping
+    of each road again for every tile it reaches.
     """
 
     def __init__(self, roads: np.ndarray) -> None:
         self._roads = roads
-        self._coords: dict[int, list[list[float]]] = {}
+        self._coords: list[list[list[float]]] | None = None
 
     def multiline(self, which: list[int]) -> dict[str, Any]:
         """Return the roads at positions ``which`` as one GeoJSON ``MultiLineString``."""
-        missing = [i for i in which if i not in self._coords]
-        if missing:
-            xy = shapely.get_coordinates(self._roads[missing])
-            ends = np.cumsum(shapely.get_num_coordinates(self._roads[missing]))
-            for i, part in zip(missing, np.split(xy, ends[:-1]), strict=True):
-                self._coords[i] = part.tolist()
-        return {"type": "MultiLineString", "coordinates": [self._coords[i] for i in which]}
+        if self._coords is None:  # every road's coordinates as lists, in one conversion
+            xy = shapely.get_coordinates(self._roads).tolist()
+            ends = np.cumsum(shapely.get_num_coordinates(self._roads)).tolist()
+            self._coords = [xy[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+        coords = self._coords
+        return {"type": "MultiLineString", "coordinates": [coords[i] for i in which]}
+
+
+#: Side (cells) of the square tiles the roads are rasterised in (see :class:`_RoadCells`).
+_TILE = 256
+
+
+class _RoadCells:
+    """The DEM cells the vehicle roads touch, rasterised once per tile as windows need them.
+
+    The window a new link is routed in takes its target cells from the tiles it
+    overlaps instead of burning the roads that reach it again: each tile is
+    burnt (``all_touched``) once, with the roads that reach the tile, on the
+    DEM's own grid, so a window's cells are those of burning it alone (the
+    cells a line touches do not depend on the raster it is burnt in; tested
+    equal on the sample). Tiles are made under :data:`_GDAL_LOCK` and kept.
+    """
+
+    def __init__(
+        self, terrain: _Terrain, tree: shapely.STRtree, lines: _RoadLines, tile: int = _TILE
+    ) -> None:
+        self._terrain = terrain
+        self._tree = tree
+        self._lines = lines
+        self._tile = tile
+        self._tiles: dict[tuple[int, int], np.ndarray | None] = {}
+
+    def window(self, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+        """Return the road cells of rows ``r0:r1`` and columns ``c0:c1`` (boolean)."""
+        t = self._tile
+        out = np.zeros((r1 - r0, c1 - c0), dtype=bool)
+        for tr in range(r0 // t, (r1 - 1) // t + 1):
+            for tc in range(c0 // t, (c1 - 1) // t + 1):
+                cells = self._burnt(tr, tc)
+                if cells is None:
+                    continue
+                a0, a1 = max(r0, tr * t), min(r1, (tr + 1) * t)
+                b0, b1 = max(c0, tc * t), min(c1, (tc + 1) * t)
+                out[a0 - r0 : a1 - r0, b0 - c0 : b1 - c0] = cells[
+                    a0 - tr * t : a1 - tr * t, b0 - tc * t : b1 - tc * t
+                ]
+        return out
+
+    def _burnt(self, tr: int, tc: int) -> np.ndarray | None:
+        """Return the road cells of one tile (``None``: no road reaches it)."""
+        from rasterio.features import rasterize
+        from rasterio.transform import Affine
+
+        key = (tr, tc)
+        with _GDAL_LOCK:  # GDAL's error state is shared: one rasterisation at a time
+            if key in self._tiles:
+                return self._tiles[key]
+            terrain, t = self._terrain, self._tile
+            h, w = terrain.shape
+            r0, r1 = tr * t, min(h, (tr + 1) * t)
+            c0, c1 = tc * t, min(w, (tc + 1) * t)
+            x_w, y_n = terrain.x0 + c0 * terrain.res, terrain.y0 - r0 * terrain.res
+            box = shapely.box(
+                x_w, y_n - (r1 - r0) * terrain.res, x_w + (c1 - c0) * terrain.res, y_n
+            )
+            near = np.sort(self._tree.query(box, "intersects"))
+            cells = None
+            if len(near):
+                cells = rasterize(
+                    [(self._lines.multiline(near.tolist()), 1)],
+                    out_shape=(r1 - r0, c1 - c0),
+                    transform=Affine(terrain.res, 0.0, x_w, 0.0, -terrain.res, y_n),
+                    all_touched=True,
+                    fill=0,
+                    dtype="uint8",
+                ).astype(bool)
+            self._tiles[key] = cells
+            return cells
 
 
 def _route_to_road(
@@ -114,20 +185,17 @@ def _route_to_road(
     *,
     max_length_m: float,
     max_grade: float,
-    lines: _RoadLines | None = None,
+    cells: _RoadCells | None = None,
 ) -> tuple[shapely.LineString, int, shapely.Point] | str:
     """Cheapest road within the grade limit from ``start`` to the nearest of ``roads``.
 
     ``terrain_class`` is the class of every DEM cell (index into ``cost_per_m``);
-    ``lines`` the GeoJSON of ``roads``, shared by the calls.
+    ``cells`` the DEM cells ``roads`` touch, shared by the calls.
 
     Returns the route (from ``start`` through the grid cells to the point
     where it meets a road), the road's position in ``roads`` and that point;
     or why there is none.
     """
-    from rasterio.features import rasterize
-    from rasterio.transform import Affine
-
     h, w = terrain.shape
     (r,), (c,) = terrain.cell_of(np.array([start.x]), np.array([start.y]))
     if not (0 <= r < h and 0 <= c < w):
@@ -137,28 +205,16 @@ def _route_to_road(
     c0, c1 = max(0, c - radius), min(w, c + radius + 1)
     x_w, y_n = terrain.x0 + c0 * terrain.res, terrain.y0 - r0 * terrain.res
     window = shapely.box(x_w, y_n - (r1 - r0) * terrain.res, x_w + (c1 - c0) * terrain.res, y_n)
-    near = np.sort(tree.query(window, "intersects"))
-    if not len(near):
+    if not len(tree.query(window, "intersects")):
         return "no vehicle road within reach"
     elevation = terrain.elevation[r0:r1, c0:c1]
-    lines = lines if lines is not None else _RoadLines(roads)
-    shape = lines.multiline(near.tolist())
-    with _GDAL_LOCK:  # GDAL's error state is shared: one rasterisation at a time
-        targets = rasterize(
-            [(shape, 1)],
-            out_shape=elevation.shape,
-            transform=Affine(terrain.res, 0.0, x_w, 0.0, -terrain.res, y_n),  # from_origin
-            all_touched=True,
-            fill=0,
-            dtype="uint8",
-        ).astype(bool)
+    cells = cells if cells is not None else _RoadCells(terrain, tree, _RoadLines(roads))
+    targets = cells.window(r0, r1, c0, c1)
     cost = cost_per_m[terrain_class[r0:r1, c0:c1]]
-    cells = cheapest_grid_path(elevation, cost, (r - r0, c - c0), targets, terrain.res, max_grade)
-    if cells is None:
+    path = _grid_path_cells(elevation, cost, (r - r0, c - c0), targets, terrain.res, max_grade)
+    if path is None:
         return "no route within the slope limit"
-    cx, cy = terrain.centre(
-        np.array([rc[0] + r0 for rc in cells]), np.array([rc[1] + c0 for rc in cells])
-    )
+    cx, cy = terrain.centre(path // (c1 - c0) + r0, path % (c1 - c0) + c0)
     end = shapely.Point(cx[-1], cy[-1])
     j = int(tree.query_nearest(end, all_matches=False)[0])
     road_pt = shapely.line_interpolate_point(roads[j], shapely.line_locate_point(roads[j], end))
@@ -308,7 +364,7 @@ def new_link_candidates(
     plans.sort(key=lambda p: ident[p[0][0]])
     per_m = np.array([table.per_m("new_link", t) for t in TERRAIN_CLASSES])
     terrain_class = terrain.slope_class  # classified once, as the DEM was read
-    road_lines = _RoadLines(veh_geoms)
+    road_cells = _RoadCells(terrain, tree, _RoadLines(veh_geoms))
 
     def route(gate: int) -> tuple[shapely.LineString, int, shapely.Point] | str:
         return _route_to_road(
@@ -320,7 +376,7 @@ def new_link_candidates(
             terrain_class,
             max_length_m=max_new_link_m,
             max_grade=max_slope_pct / 100.0,
-            lines=road_lines,
+            cells=road_cells,
         )
 
     found = _route_plans([by_gap for by_gap, _ in plans], route)

@@ -35,7 +35,7 @@ from connectivity.works.bridges import (
 )
 from connectivity.works.changes import (
     _add_changes,
-    _check_tables,
+    _check_edge_tables,
     _clean_line,
     _improves,
     _new_road_edges,
@@ -500,7 +500,7 @@ def proposals_from_file(
     path = Path(path)
     table = cost_table(costs)
     frame = (read_proposals(path) if frame is None else frame).to_crs(network.crs)
-    region = shapely.convex_hull(shapely.MultiPoint(network.nodes.geometry.to_numpy()))
+    region = shapely.convex_hull(shapely.multipoints(network.nodes.geometry.to_numpy()))
     region = region.buffer(REGION_MARGIN_M)
     rejected: list[tuple[int, str, str]] = []
 
@@ -560,7 +560,12 @@ def proposals_from_file(
         crossing=edges[_crossing_edges(edges)],
         groups=pd.Series(_undirected_groups(edges), index=edges.index),
     )
-    _check_tables(ctx.road[ctx.road["vehicle"].to_numpy(bool)], ctx.tables)
+    _check_edge_tables(
+        edges,
+        (edges["road_class"].astype(str) != "connector").to_numpy()
+        & edges["vehicle"].to_numpy(bool),
+        ctx.tables,
+    )
     rows: list[dict[str, Any]] = []
     changes: list[pd.DataFrame] = []
     for n, prop in enumerate(

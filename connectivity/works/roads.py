@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 
 from connectivity.network import RoadNetwork
+from connectivity.network.speeds import _map_each
 
 __all__ = ["CLASS_ORDER", "NEW_LINK_TAGS", "PATH_HIGHWAYS", "TARGET_TAGS"]
 
@@ -70,7 +71,8 @@ def _scalar(value: Any) -> Any:
 def _tag(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    return frame[column].map(_scalar).astype(object).where(frame[column].notna(), None)
+    values = frame[column]
+    return _map_each(values, _scalar).astype(object).where(values.notna(), None)
 
 
 def _text(value: Any) -> str:
@@ -179,8 +181,7 @@ def _place_names(frame: pd.DataFrame) -> list[str]:
     names = [str(i) for i in frame.index.tolist()]
     for col in ("community_id", "name"):  # the first non-empty of name, community_id wins
         if col in frame.columns:
-            for i, value in enumerate(frame[col].tolist()):
-                text = _text(value)
+            for i, text in enumerate(_map_each(frame[col], _text).tolist()):
                 if text:
                     names[i] = text
     return names

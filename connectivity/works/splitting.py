@@ -13,7 +13,7 @@ import dataclasses
 import itertools
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -29,6 +29,41 @@ from connectivity.works.workset import WEIGHTS
 __all__ = ["split_edges"]
 
 log = logging.getLogger(__name__)
+
+
+def _pieces(line: shapely.LineString, bounds: Sequence[float]) -> list[shapely.LineString]:
+    """Return ``substring(line, a, b)`` for each pair of increasing bounds, in one pass.
+
+    The vertices of ``line``, their distances along it (summed as
+    :func:`shapely.ops.substring` sums them) and its points at the bounds are
+    computed once for all pieces; each piece is built of the same coordinates
+    as ``substring`` builds it. A line with ``z`` or bounds not strictly
+    increasing within the line go through ``substring`` itself.
+    """
+    pairs = list(itertools.pairwise(bounds))
+    length = line.length
+    simple = (
+        isinstance(line, shapely.LineString)
+        and not line.has_z
+        and all(0.0 <= a < b <= length for a, b in pairs)
+    )
+    if not simple:
+        return [cast(shapely.LineString, substring(line, a, b)) for a, b in pairs]
+    xy = shapely.get_coordinates(line)
+    coords = xy.tolist()
+    along: list[float] = []  # distance of each vertex (but the last) along the line
+    current = 0
+    for p1, p2 in itertools.pairwise(coords):
+        along.append(current)
+        current += ((p2[0] - p1[0]) ** 2 + (p2[1] - p1[1]) ** 2) ** 0.5
+    dist = np.asarray(along, dtype=float)
+    at = shapely.get_coordinates(shapely.line_interpolate_point(line, list(bounds)))
+    out: list[shapely.LineString] = []
+    for k, (a, b) in enumerate(pairs):
+        inner = xy[: len(dist)][(a < dist) & (dist < b)]
+        piece = shapely.linestrings(np.vstack([at[k : k + 1], inner, at[k + 1 : k + 2]]))
+        out.append(cast(shapely.LineString, piece))
+    return out
 
 
 def split_edges(
@@ -103,6 +138,7 @@ def split_edges(
     ends: list[tuple[int, int]] = []
     piece_geoms: list[shapely.Geometry] = []
     shares: list[float] = []
+    flip: list[bool] = []  # pieces of the reverse twin: reversed once, all together
     for canon in sorted(positions):
         u, v, _ = canon
         line = geoms[row_of[canon]]
@@ -130,7 +166,7 @@ def split_edges(
         at = sorted(stops)
         bounds = [0.0, *at, length]
         chain = [u, *[stops[a] for a in at], v]
-        pieces = [substring(line, a, b) for a, b in itertools.pairwise(bounds)]
+        pieces = _pieces(line, bounds)
         fractions = [p.length / length for p in pieces]
         g = groups[row_of[canon]]
         for pos in by_group[group_start[g] : group_start[g + 1]].tolist():
@@ -139,11 +175,16 @@ def split_edges(
             removed.append(key)
             for j in range(len(pieces)) if forward else range(len(pieces) - 1, -1, -1):
                 src.append(pos)
-                piece_geoms.append(pieces[j] if forward else shapely.reverse(pieces[j]))
+                piece_geoms.append(pieces[j])
+                flip.append(not forward)
                 ends.append((chain[j], chain[j + 1]) if forward else (chain[j + 1], chain[j]))
                 shares.append(fractions[j])
     if not src:
         return network, result
+    geoms_out = np.asarray(piece_geoms, dtype=object)
+    flipped = np.asarray(flip, dtype=bool)
+    geoms_out[flipped] = shapely.reverse(geoms_out[flipped])
+    piece_geoms = list(geoms_out)
     kept = edges.drop(index=removed)
     added = edges.iloc[src].copy()
     added.index = pd.MultiIndex.from_tuples([(a, b, 0) for a, b in ends], names=edges.index.names)

@@ -50,8 +50,10 @@ from tqdm import tqdm
 from connectivity._logging import progress_enabled
 from connectivity.config import CostsSection
 from connectivity.network import RoadNetwork, SpeedTables
+from connectivity.network.speeds import _map_each
 from connectivity.works.changes import (
-    _check_tables,
+    _MODEL_COLUMNS,
+    _check_edge_tables,
     _empty_workset,
     _improves,
     _replace_changes,
@@ -71,7 +73,7 @@ from connectivity.works.roads import (
     _text,
     _undirected_groups,
 )
-from connectivity.works.workset import WorkSet
+from connectivity.works.workset import WEIGHTS, WorkSet
 
 __all__ = ["ALLOWED_UPGRADES", "UPGRADE_HIGHWAYS", "upgrade_candidates"]
 
@@ -238,16 +240,22 @@ def _road_chains(edges: gpd.GeoDataFrame, eligible: np.ndarray) -> list[_Chain]:
     chain_start = _first_per(road_chain)
     n_roads = np.diff(np.r_[chain_start, len(road_rows)])
     lengths = edges["length_m"].to_numpy(float)[road_rows]
-    length_m = [  # numpy's sum, chain by chain, adds in the order the old code did
-        float(lengths[a : a + k].sum())
-        for a, k in zip(chain_start.tolist(), n_roads.tolist(), strict=True)
-    ]
+    # numpy's sum, chain by chain, adds in the order the old code did; a chain of one or
+    # two roads sums to its length or to the two lengths added (what numpy's sum gives)
+    one = lengths[chain_start]
+    two = one + lengths[np.minimum(chain_start + 1, len(lengths) - 1)]
+    length_m = np.where(n_roads == 1, one, two).tolist()
+    for c in np.flatnonzero(n_roads > 2).tolist():
+        a = int(chain_start[c])
+        length_m[c] = float(lengths[a : a + int(n_roads[c])].sum())
     ends = _chain_ends(road_chain, u[road_rows], v[road_rows], n)
     merged = shapely.line_merge(
         shapely.multilinestrings(edges.geometry.to_numpy()[road_rows], indices=road_chain)
     )
     names = (
-        _chain_names(road_chain, _tag(edges, "name").map(_text).to_numpy()[road_rows], n)
+        _chain_names(
+            road_chain, _map_each(_tag(edges.iloc[road_rows], "name"), _text).to_numpy(), n
+        )
         if "name" in edges.columns
         else [""] * n
     )
@@ -337,7 +345,7 @@ def upgrade_candidates(
         & highway.isin(list(UPGRADE_HIGHWAYS)).to_numpy()
         & ~_no_access(edges)
     )
-    _check_tables(edges[eligible & edges["vehicle"].to_numpy(bool)], tables)
+    _check_edge_tables(edges, eligible & edges["vehicle"].to_numpy(bool), tables)
     chains = _road_chains(edges, eligible)
     short = sum(c.length_m < min_length_m for c in chains)
     chains = [c for c in chains if c.length_m >= min_length_m]
@@ -351,7 +359,10 @@ def upgrade_candidates(
         log.info("upgrades: no lower-class road to raise")
         return network, _empty_workset(network.crs, table)
     # one batch through the speed model
-    base = edges.iloc[np.concatenate([chain.rows for chain, _ in plans])].reset_index()
+    # the columns the new weights and the changes are made of (not every tag: less to copy)
+    used = [c for c in edges.columns if c in _MODEL_COLUMNS or c in (*WEIGHTS, "length_m")]
+    base = edges[[*used, edges.geometry.name]]
+    base = base.iloc[np.concatenate([chain.rows for chain, _ in plans])].reset_index()
     base = gpd.GeoDataFrame(base, geometry="geometry", crs=edges.crs)
     tags: dict[str, list[Any]] = {c: [] for c in ("highway", *_RETAGGED)}
     for chain, target in plans:
@@ -367,8 +378,11 @@ def upgrade_candidates(
     new = _reweigh(base, tags, tables)
     new["length_m"] = base["length_m"].to_numpy(float)
     gain = _improves(new, base)
-    at = network.nodes.loc[_ends(plans), ["x", "y"]].to_numpy(float)
-    names = _nearest_names(network, list(shapely.points(at)))
+    # the community nearest to each end node (each node looked up once)
+    end_nodes, end_of = np.unique(np.asarray(_ends(plans), dtype=np.int64), return_inverse=True)
+    at = network.nodes.loc[end_nodes, ["x", "y"]].to_numpy(float)
+    node_names = _nearest_names(network, list(shapely.points(at)))
+    names = [node_names[i] for i in end_of.tolist()]
     targets = np.repeat(np.array([t for _, t in plans], dtype=object), per_plan)
     bounds = np.cumsum([0, *per_plan])
     raised = np.logical_and.reduceat(new["road_class"].to_numpy() == targets, bounds[:-1])
