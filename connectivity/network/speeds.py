@@ -508,3 +508,255 @@ def add_travel_times(
     out["travel_time_rain_s"] = np.fmin(np.where(vehicle, veh_rain_s, np.inf), walk_rain_s)
     out["all_season"] = vehicle & road_class.isin(list(ALL_SEASON_CLASSES)).to_numpy() & ~ford
     return out
+
+
+# -- the same model on arrays, for works that change the tags of a few edges many times ----------
+
+
+def _text_codes(values: Any, n: int) -> tuple[np.ndarray, list[str]] | None:
+    """Return codes of a tag column's values into its distinct texts (``-1`` where missing).
+
+    Lists (merged ways) count as their first value, as in :func:`_tag`.
+    ``values`` is a Series, a sequence of ``n`` values or ``None`` (no such
+    column: every value missing). ``None`` is returned when some value is
+    neither text nor missing (``None``, ``NaN``): the array model does not
+    vouch for such columns and :func:`_array_rows` gives up on them.
+    """
+    if values is None:
+        return np.full(n, -1, dtype=np.intp), []
+    if isinstance(values, pd.Series):
+        dtype = values.dtype
+        if not (
+            isinstance(dtype, pd.StringDtype)
+            or (isinstance(dtype, np.dtype) and dtype.kind in "Of")
+        ):
+            return None  # categories, numbers …: left to the frame model
+        arr = values.to_numpy(dtype=object)
+    elif isinstance(values, np.ndarray) and values.dtype == object and values.ndim == 1:
+        arr = values
+    else:
+        arr = np.fromiter(values, dtype=object, count=n)
+    try:
+        codes, uniques = pd.factorize(arr)
+    except TypeError:  # lists of merged ways: their first value
+        arr = np.fromiter((_scalar(v) for v in arr), dtype=object, count=n)
+        try:
+            codes, uniques = pd.factorize(arr)
+        except TypeError:
+            return None
+    texts = list(uniques.tolist())
+    if not all(isinstance(t, str) for t in texts):
+        return None
+    missing = codes < 0
+    if missing.any() and not {type(v) for v in arr[missing].tolist()} <= {type(None), float}:
+        return None
+    return np.asarray(codes, dtype=np.intp), texts
+
+
+def _as_series(values: Any) -> pd.Series:
+    """Return a column as the frame model sees it: a Series, or the values in an object Series."""
+    return values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+
+
+def _spread(codes: np.ndarray, per_text: list[Any], missing: Any, dtype: Any) -> np.ndarray:
+    """Return values per row: ``per_text[code]``, ``missing`` where the code is ``-1``."""
+    values: np.ndarray = np.asarray([*per_text, missing], dtype=dtype)
+    return np.asarray(values[codes])
+
+
+@dataclass(frozen=True)
+class _ArrayRows:
+    """What the speed model reads of some edges, as arrays (see :func:`_array_rows`).
+
+    ``highway`` texts are those of :func:`add_road_class` (``""`` when missing,
+    ``_link`` removed), by code into ``highway_texts``; ``road_class`` likewise.
+    """
+
+    length_m: np.ndarray
+    highway: np.ndarray
+    highway_texts: list[str]
+    smooth: np.ndarray
+    ford: np.ndarray
+    width: np.ndarray
+    road_class: np.ndarray
+    class_texts: list[str]
+    vehicle: np.ndarray
+
+    def road_class_names(self) -> np.ndarray:
+        """Return the road class of each row (object array of text)."""
+        names: np.ndarray = np.asarray(self.class_texts, dtype=object)
+        return np.asarray(names[self.road_class])
+
+
+_NO_ACCESS = ("no", "private")
+_FORD = ("yes", "stepping_stones")
+
+
+def _array_rows(
+    columns: Mapping[str, Any], geometry: np.ndarray, *, classify: bool
+) -> _ArrayRows | None:
+    """Return the speed model's inputs of edges as arrays; ``None`` where not vouched for.
+
+    Parameters
+    ----------
+    columns : mapping
+        Column name → Series or sequence of one value per edge (columns not
+        given are absent, as in a frame without them).
+    geometry : numpy.ndarray
+        The edges' lines (projected).
+    classify : bool
+        Classify the edges from their tags as :func:`add_road_class` does;
+        otherwise take their ``road_class`` and ``vehicle`` columns.
+
+    Returns
+    -------
+    _ArrayRows or None
+        ``None`` where a tag column holds values other than text or missing
+        ones (the caller then runs the frame model).
+    """
+    n = len(geometry)
+    tags = {}
+    for col in (
+        "highway",
+        "smoothness",
+        "ford",
+        *(("surface", "tracktype", "access", "motor_vehicle") if classify else ()),
+    ):
+        found = _text_codes(columns.get(col), n)
+        if found is None:
+            return None
+        tags[col] = found
+    hw_codes, hw_raw = tags["highway"]
+    hw_texts = [h.removesuffix("_link") for h in hw_raw]
+    # the same text with and without ``_link``: one code per text after removing it
+    hw_unique = list(dict.fromkeys([*hw_texts, ""]))
+    at = {h: i for i, h in enumerate(hw_unique)}
+    highway = _spread(hw_codes, [at[h] for h in hw_texts], at[""], np.intp)
+    sm_codes, sm_texts = tags["smoothness"]
+    smooth = _spread(sm_codes, [SMOOTHNESS_FACTOR.get(s, 1.0) for s in sm_texts], 1.0, float)
+    fd_codes, fd_texts = tags["ford"]
+    ford = _spread(fd_codes, [s in _FORD for s in fd_texts], False, bool)
+    if "unbridged_crossing" in columns:  # the frame model's own expression
+        crossing = _as_series(columns["unbridged_crossing"])
+        ford = ford | crossing.fillna(False).to_numpy(dtype=bool)
+    width = (
+        pd.to_numeric(_as_series(columns["river_width_m"]), errors="coerce").to_numpy(dtype=float)
+        if "river_width_m" in columns
+        else np.full(n, np.nan)
+    )
+    if classify:
+        road_class, class_texts, vehicle = _classify_arrays(tags, highway, hw_unique, smooth)
+    else:
+        rc = _text_codes(columns.get("road_class"), n)
+        if rc is None or (rc[0] < 0).any() or "vehicle" not in columns:
+            return None
+        road_class, class_texts = rc
+        vehicle = _as_series(columns["vehicle"]).to_numpy(dtype=bool)
+    return _ArrayRows(
+        length_m=shapely.length(geometry),
+        highway=highway,
+        highway_texts=hw_unique,
+        smooth=smooth,
+        ford=ford,
+        width=width,
+        road_class=road_class,
+        class_texts=class_texts,
+        vehicle=vehicle,
+    )
+
+
+def _classify_arrays(
+    tags: Mapping[str, tuple[np.ndarray, list[str]]],
+    highway: np.ndarray,
+    hw_texts: list[str],
+    smooth: np.ndarray,
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Road class codes, their texts and ``vehicle``, as :func:`add_road_class` gives them."""
+    names = list(
+        dict.fromkeys(
+            [
+                *SURFACE_CLASS.values(),
+                *TRACKTYPE_CLASS.values(),
+                *HIGHWAY_DEFAULT_CLASS.values(),
+                "sin_afirmar",
+                "trocha",
+                "camino",
+                "connector",
+            ]
+        )
+    )
+    code = {c: i for i, c in enumerate(names)}
+
+    def classes(col: str, table: Mapping[str, str]) -> np.ndarray:
+        codes, texts = tags[col]
+        per = [code[table[s]] if s and s in table else -1 for s in texts]
+        return _spread(codes, per, -1, np.intp)
+
+    surface = classes("surface", SURFACE_CLASS)
+    tracktype = classes("tracktype", TRACKTYPE_CLASS)
+    hw = np.asarray(hw_texts, dtype=object)
+    default = np.asarray([code.get(HIGHWAY_DEFAULT_CLASS.get(h, ""), -1) for h in hw_texts])
+    road_class = np.where(
+        surface >= 0, surface, np.where(tracktype >= 0, tracktype, default[highway])
+    )
+    is_track = (hw == "track")[highway] & (tracktype < 0) & (road_class == code["sin_afirmar"])
+    road_class = np.where(is_track, code["trocha"], road_class)
+    access_no = np.zeros(len(highway), dtype=bool)
+    for col in ("access", "motor_vehicle"):
+        codes, texts = tags[col]
+        access_no |= _spread(codes, [s in _NO_ACCESS for s in texts], False, bool)
+    motor = np.asarray([h in HIGHWAY_MAX_KPH for h in hw_texts], dtype=bool)[highway]
+    vehicle = motor & ~access_no & (smooth > 0)
+    road_class = np.where(vehicle, road_class, code["camino"])
+    connector = (hw == "connector")[highway]
+    road_class = np.where(connector, code["connector"], road_class)
+    return np.asarray(road_class, dtype=np.intp), names, vehicle & ~connector
+
+
+def _array_times(
+    rows: _ArrayRows, tables: SpeedTables, *, walk_kph: float
+) -> dict[str, np.ndarray]:
+    """Travel times of :func:`add_travel_times` without a DEM (flat walking), on arrays.
+
+    Returns ``walk_time_s``, ``walk_time_wet_s``, ``walk_time_rain_s``,
+    ``travel_time_s``, ``travel_time_wet_s`` and ``travel_time_rain_s``; the
+    tables' ``walk_kph`` is replaced by ``walk_kph``.
+    """
+    nan = math.nan
+    cls = rows.class_texts
+
+    def by_class(table: Mapping[str, float], missing: float) -> np.ndarray:
+        per: np.ndarray = np.asarray([float(table[c]) if c in table else missing for c in cls])
+        return np.asarray(per[rows.road_class])
+
+    cap = [
+        float(tables.highway_max_kph[h]) if h in tables.highway_max_kph else nan
+        for h in rows.highway_texts
+    ]
+    speed = np.fmin(by_class(tables.class_speed_kph, nan), np.asarray(cap)[rows.highway])
+    speed = speed * rows.smooth
+    vehicle = rows.vehicle
+    speed = np.where(vehicle, speed, nan)
+    wet_speed = speed * by_class(tables.wet_factor, 0.0)
+    length_m, ford = rows.length_m, rows.ford
+    walk_s = length_m / (walk_kph * _MS_PER_KPH)
+    connector = np.asarray([c == "connector" for c in cls], dtype=bool)[rows.road_class]
+    walk_s = np.where(connector, walk_s / OFF_PATH_FACTOR, walk_s)
+    walk_wet_s = walk_s / by_class(tables.walk_wet_factor, 1.0)
+    with np.errstate(invalid="ignore"):
+        rain_shut = ford & (rows.width >= tables.rain_shuts_width_m)
+    walk_rain_s = np.where(rain_shut, np.inf, walk_wet_s)
+    walk_wet_s = np.where(ford, np.inf, walk_wet_s)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        veh_s = np.where(speed > 0, length_m / (speed * _MS_PER_KPH), np.inf)
+        veh_wet_s = np.where(wet_speed > 0, length_m / (wet_speed * _MS_PER_KPH), np.inf)
+    veh_rain_s = np.where(rain_shut, np.inf, veh_wet_s)
+    veh_wet_s = np.where(ford, np.inf, veh_wet_s)
+    return {
+        "walk_time_s": walk_s,
+        "walk_time_wet_s": walk_wet_s,
+        "walk_time_rain_s": walk_rain_s,
+        "travel_time_s": np.fmin(np.where(vehicle, veh_s, np.inf), walk_s),
+        "travel_time_wet_s": np.fmin(np.where(vehicle, veh_wet_s, np.inf), walk_wet_s),
+        "travel_time_rain_s": np.fmin(np.where(vehicle, veh_rain_s, np.inf), walk_rain_s),
+    }

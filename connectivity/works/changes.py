@@ -31,6 +31,7 @@ import shapely
 
 from connectivity.errors import DataError
 from connectivity.network import SpeedTables, add_road_class, add_travel_times
+from connectivity.network.speeds import _array_rows, _array_times
 from connectivity.works.costs import CostTable
 from connectivity.works.workset import CHANGE_COLUMNS, WEIGHTS, WORK_COLUMNS, WorkSet
 
@@ -140,26 +141,49 @@ def _vehicle_times(
     The network's own model with walking made useless: where a vehicle passes,
     ``travel_time`` is then the vehicle time.
     """
-    slow = dataclasses.replace(tables, walk_kph=1e-9)
+    slow = dataclasses.replace(tables, walk_kph=_SLOW_KPH)
     timed = add_travel_times(_model_rows(rows), tables=slow)
-    dry = timed["travel_time_s"].to_numpy(float)
-    wet = timed["travel_time_wet_s"].to_numpy(float)
-    walk = timed["walk_time_s"].to_numpy(float)
-    walk_wet = timed["walk_time_wet_s"].to_numpy(float)
-    rain = timed["travel_time_rain_s"].to_numpy(float)
-    walk_rain = timed["walk_time_rain_s"].to_numpy(float)
+    return _vehicle_only({c: timed[c].to_numpy(float) for c in WEIGHTS})
+
+
+def _vehicle_only(times: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dry, wet and rain vehicle times from the model's times with walking made useless."""
     return (
-        np.where(dry < walk, dry, np.inf),
-        np.where(wet < walk_wet, wet, np.inf),
-        np.where(rain < walk_rain, rain, np.inf),
+        np.where(times["travel_time_s"] < times["walk_time_s"], times["travel_time_s"], np.inf),
+        np.where(
+            times["travel_time_wet_s"] < times["walk_time_wet_s"],
+            times["travel_time_wet_s"],
+            np.inf,
+        ),
+        np.where(
+            times["travel_time_rain_s"] < times["walk_time_rain_s"],
+            times["travel_time_rain_s"],
+            np.inf,
+        ),
     )
+
+
+#: Walking speed that makes walking useless: where a vehicle passes, the model's fastest
+#: time is then the vehicle's (see :func:`_vehicle_times`).
+_SLOW_KPH = 1e-9
+
+
+def _stored_vehicle_times(
+    rows: gpd.GeoDataFrame, tables: SpeedTables
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_vehicle_times` of edges as they are, on arrays when the tags allow it."""
+    columns = {c: rows[c] for c in _MODEL_COLUMNS if c in rows.columns}
+    arrays = _array_rows(columns, rows.geometry.to_numpy(), classify=False)
+    if arrays is None:
+        return _vehicle_times(rows, tables)
+    return _vehicle_only(_array_times(arrays, tables, walk_kph=_SLOW_KPH))
 
 
 def _check_tables(rows: gpd.GeoDataFrame, tables: SpeedTables) -> None:
     """Refuse speed tables that do not give the network's stored vehicle times."""
     if rows.empty:
         return
-    veh, _, _ = _vehicle_times(rows, tables)
+    veh, _, _ = _stored_vehicle_times(rows, tables)
     stored = rows["travel_time_s"].to_numpy(float)
     by_vehicle = stored < rows["walk_time_s"].to_numpy(float)
     bad = by_vehicle & ~np.isclose(veh, stored, rtol=1e-6, atol=1e-6)
@@ -210,7 +234,9 @@ def _check_edge_tables(edges: gpd.GeoDataFrame, rows: np.ndarray, tables: SpeedT
             seen = np.zeros(len(edges), dtype=bool)
             _CHECKED.append((weakref.ref(edges), tables, seen))
     todo = rows if seen is None else rows & ~seen
-    _check_tables(edges[todo], tables)
+    # the columns the check reads, then the rows (not a copy of every column)
+    read = [c for c in edges.columns if c in (*_MODEL_COLUMNS, "travel_time_s", "walk_time_s")]
+    _check_tables(edges[[*read, edges.geometry.name]][todo], tables)
     if seen is not None:
         seen |= todo
 
@@ -223,8 +249,28 @@ def _reweigh(
     Vehicle times come from the network's speed model on the new tags. Dry
     walking depends only on the line and the terrain, so it is kept; wet
     walking is the dry time over the new class's wet factor (``inf`` at a
-    ford), as the model computes it.
+    ford), as the model computes it. The model runs on arrays
+    (:func:`connectivity.network.speeds._array_rows`) when the tags are text,
+    else on frames (:func:`_reweigh_frames`); both give the same weights.
     """
+    n = len(base)
+    columns: dict[str, Any] = {c: base[c] for c in _MODEL_COLUMNS if c in base.columns}
+    for col, values in new_tags.items():
+        columns[col] = [values] * n if isinstance(values, str | bool | type(None)) else values
+    arrays = _array_rows(columns, base.geometry.to_numpy(), classify=True)
+    if arrays is None:
+        return _reweigh_frames(base, new_tags, tables)
+    veh, veh_wet, veh_rain = _vehicle_only(_array_times(arrays, tables, walk_kph=_SLOW_KPH))
+    flat = _array_times(arrays, tables, walk_kph=tables.walk_kph)
+    return _new_weights(
+        base, flat, (veh, veh_wet, veh_rain), arrays.road_class_names(), arrays.vehicle
+    )
+
+
+def _reweigh_frames(
+    base: gpd.GeoDataFrame, new_tags: Mapping[str, Any], tables: SpeedTables
+) -> pd.DataFrame:
+    """:func:`_reweigh` with the network's speed model run on frames (any tag values)."""
     after = _model_rows(base)  # a copy: the model reads these columns only
     for col, values in new_tags.items():
         after[col] = pd.Series(
@@ -233,45 +279,68 @@ def _reweigh(
             dtype=object,
         )
     after = add_road_class(after)
-    veh, veh_wet, veh_rain = _vehicle_times(after, tables)
-    flat = add_travel_times(after, tables=tables)
-    w = flat["walk_time_s"].to_numpy(float)
+    vehicle_times = _vehicle_times(after, tables)
+    timed = add_travel_times(after, tables=tables)
+    flat = {c: timed[c].to_numpy(float) for c in WEIGHTS}
+    return _new_weights(
+        base, flat, vehicle_times, after["road_class"].to_numpy(), after["vehicle"].to_numpy()
+    )
+
+
+def _new_weights(
+    base: gpd.GeoDataFrame,
+    flat: Mapping[str, np.ndarray],
+    vehicle_times: tuple[np.ndarray, np.ndarray, np.ndarray],
+    road_class: np.ndarray,
+    vehicle: np.ndarray,
+) -> pd.DataFrame:
+    """Return the weights of :func:`_reweigh` from the model's flat and vehicle times."""
+    veh, veh_wet, veh_rain = vehicle_times
+    w = flat["walk_time_s"]
     walk = base["walk_time_s"].to_numpy(float)
 
     def scaled(column: str) -> np.ndarray:
         """Scale the base's dry walking time by the new tags' factor for ``column``."""
-        other = flat[column].to_numpy(float)
+        other = flat[column]
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(w > 0, other / w, np.where(np.isinf(other), np.inf, 1.0))
-        return np.asarray(np.where(np.isinf(ratio), np.inf, walk * ratio), dtype=float)
+            # (0 s of walking times an infinite ratio: inf, what the ``where`` gives)
+            return np.asarray(np.where(np.isinf(ratio), np.inf, walk * ratio), dtype=float)
 
     walk_wet, walk_rain = scaled("walk_time_wet_s"), scaled("walk_time_rain_s")
-    new = pd.DataFrame(
-        {
-            "travel_time_s": np.fmin(veh, walk),
-            "travel_time_wet_s": np.fmin(veh_wet, walk_wet),
-            "walk_time_s": walk,
-            "walk_time_wet_s": walk_wet,
-            "travel_time_rain_s": np.fmin(veh_rain, walk_rain),
-            "walk_time_rain_s": walk_rain,
-        },
-        index=base.index,
-    )
-    old = base[list(WEIGHTS)].to_numpy(float)
-    values = new[list(WEIGHTS)].to_numpy(float)
+    model = {
+        "travel_time_s": np.fmin(veh, walk),
+        "travel_time_wet_s": np.fmin(veh_wet, walk_wet),
+        "walk_time_s": walk,
+        "walk_time_wet_s": walk_wet,
+        "travel_time_rain_s": np.fmin(veh_rain, walk_rain),
+        "walk_time_rain_s": walk_rain,
+    }
+    old = _weights(base)
+    values = np.column_stack([np.asarray(model[c], dtype=float) for c in WEIGHTS])
     larger = values > old * (1 + 1e-9) + 1e-9
     if larger.any():
         log.debug("%d edge weights kept at their old value (model gave larger)", int(larger.sum()))
-    new[list(WEIGHTS)] = np.fmin(values, old)
-    new["road_class"] = after["road_class"].to_numpy()
-    new["vehicle"] = after["vehicle"].to_numpy()
-    return new
+    kept = np.fmin(values, old)
+    at = {c: i for i, c in enumerate(WEIGHTS)}
+    return pd.DataFrame(
+        {
+            **{c: kept[:, at[c]] for c in model},
+            "road_class": road_class,
+            "vehicle": vehicle,
+        },
+        index=base.index,
+    )
+
+
+def _weights(frame: pd.DataFrame) -> np.ndarray:
+    """Return the :data:`WEIGHTS` columns of a frame as one float array (a column each)."""
+    return np.column_stack([frame[c].to_numpy(float) for c in WEIGHTS])
 
 
 def _improves(new: pd.DataFrame, base: pd.DataFrame) -> np.ndarray:
     """Rows where some weight falls."""
-    old = base[list(WEIGHTS)].to_numpy(float)
-    val = new[list(WEIGHTS)].to_numpy(float)
+    old, val = _weights(base), _weights(new)
     with np.errstate(invalid="ignore"):
         return np.asarray(((val < old * (1 - 1e-9)) | (np.isfinite(val) & np.isinf(old))).any(1))
 
@@ -280,21 +349,20 @@ def _replace_changes(
     work_ids: Sequence[str] | np.ndarray, base: pd.DataFrame, new: pd.DataFrame
 ) -> pd.DataFrame:
     """Rows of ``changes`` replacing the edges of ``base`` (with ``u``, ``v``, ``key``)."""
-    frame = pd.DataFrame(
+    n = len(base)
+    return pd.DataFrame(
         {
             "work_id": np.asarray(work_ids, dtype=object),
             "action": "replace",
             "u": base["u"].to_numpy(np.int64),
             "v": base["v"].to_numpy(np.int64),
             "key": base["key"].to_numpy(np.int64),
+            **{col: new[col].to_numpy(float) for col in WEIGHTS},
+            "length_m": new["length_m"].to_numpy(float),
+            "road_class": new["road_class"].astype(str).to_numpy(),
+            "geometry": pd.Series([None] * n, dtype=object),
         }
     )
-    for col in WEIGHTS:
-        frame[col] = new[col].to_numpy(float)
-    frame["length_m"] = new["length_m"].to_numpy(float)
-    frame["road_class"] = new["road_class"].astype(str).to_numpy()
-    frame["geometry"] = pd.Series([None] * len(frame), dtype=object)
-    return frame
 
 
 def _new_road_edges(

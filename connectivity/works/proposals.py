@@ -119,7 +119,9 @@ class _Context:
     road: gpd.GeoDataFrame  # non-connector edges
     road_tree: shapely.STRtree  # of the lines of road (built once for every proposal)
     crossing: gpd.GeoDataFrame  # fords and unbridged crossings
-    groups: pd.Series  # undirected road number per edge
+    crossing_tree: shapely.STRtree  # of the lines of crossing
+    road_groups: np.ndarray  # undirected road number of each row of road
+    crossing_groups: np.ndarray  # and of each row of crossing
 
 
 def _proposal_id(value: Any) -> str:
@@ -299,7 +301,7 @@ def _proposed_upgrade(prop: _Proposal, ctx: _Context) -> tuple[dict[str, Any], p
     done = (new["road_class"].to_numpy() == targets) & _improves(new, base)
     if not done.any():
         return "the roads along its line cannot be raised (closed to vehicles?)"
-    first = done & ~ctx.groups.loc[cand.index].duplicated().to_numpy()
+    first = done & ~pd.Series(ctx.road_groups[near][keep]).duplicated().to_numpy()
     geoms = base.geometry.to_numpy()
     length = float(base["length_m"].to_numpy(float)[first].sum())
     cost, main = prop.cost, DEFAULT_TERRAIN
@@ -336,12 +338,12 @@ def _proposed_bridge(prop: _Proposal, ctx: _Context) -> tuple[dict[str, Any], pd
     crossing = ctx.crossing
     if crossing.empty:
         return "the network has no ford or unbridged river crossing to bridge"
-    tree = shapely.STRtree(crossing.geometry.to_numpy())
-    (j,), (dist,) = tree.query_nearest(prop.geom, all_matches=False, return_distance=True)
+    (j,), (dist,) = ctx.crossing_tree.query_nearest(
+        prop.geom, all_matches=False, return_distance=True
+    )
     if dist > BRIDGE_SNAP_M:
         return f"no ford or unbridged river crossing within {BRIDGE_SNAP_M:g} m"
-    key = crossing.index[int(j)]
-    same = (ctx.groups.loc[crossing.index] == ctx.groups.loc[key]).to_numpy()
+    same = ctx.crossing_groups == ctx.crossing_groups[int(j)]
     base = gpd.GeoDataFrame(crossing[same].reset_index(), geometry="geometry", crs=crossing.crs)
     new = _reweigh(base, _bridge_tags(len(base)), ctx.tables)
     new["length_m"] = base["length_m"].to_numpy(float)
@@ -547,7 +549,10 @@ def proposals_from_file(
         ends[where] = cut_nodes[c]
 
     edges = network.edges
-    ctx_road = edges[(edges["road_class"].astype(str) != "connector").to_numpy()]
+    is_road = (edges["road_class"].astype(str) != "connector").to_numpy()
+    is_crossing = np.asarray(_crossing_edges(edges), dtype=bool)
+    ctx_road, crossing = edges[is_road], edges[is_crossing]
+    groups = _undirected_groups(edges)
     ctx = _Context(
         network=network,
         table=table,
@@ -557,15 +562,12 @@ def proposals_from_file(
         waterways=_projected_waterways(waterways, network.crs),
         road=ctx_road,
         road_tree=shapely.STRtree(ctx_road.geometry.to_numpy()),
-        crossing=edges[_crossing_edges(edges)],
-        groups=pd.Series(_undirected_groups(edges), index=edges.index),
+        crossing=crossing,
+        crossing_tree=shapely.STRtree(crossing.geometry.to_numpy()),
+        road_groups=groups[is_road],
+        crossing_groups=groups[is_crossing],
     )
-    _check_edge_tables(
-        edges,
-        (edges["road_class"].astype(str) != "connector").to_numpy()
-        & edges["vehicle"].to_numpy(bool),
-        ctx.tables,
-    )
+    _check_edge_tables(edges, is_road & edges["vehicle"].to_numpy(bool), ctx.tables)
     rows: list[dict[str, Any]] = []
     changes: list[pd.DataFrame] = []
     for n, prop in enumerate(

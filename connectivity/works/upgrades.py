@@ -122,12 +122,13 @@ class _Chain:
     sort_key: tuple[int, int]
 
 
-def _chain_labels(edges: gpd.GeoDataFrame, eligible: np.ndarray, groups: np.ndarray) -> np.ndarray:
+def _chain_labels(
+    edges: gpd.GeoDataFrame, eligible: np.ndarray, groups: np.ndarray, highway: np.ndarray
+) -> np.ndarray:
     """Chain of each undirected road (joined at nodes where the road simply continues)."""
     u = edges.index.get_level_values(0).to_numpy()
     v = edges.index.get_level_values(1).to_numpy()
     road_class = edges["road_class"].astype(str).to_numpy()
-    highway = _tag(edges, "highway").fillna("").astype(str).to_numpy()
     road = road_class != "connector"
     # distinct neighbours over all roads (connectors of villages do not make junctions)
     pairs = pd.DataFrame({"n": np.r_[u[road], v[road]], "m": np.r_[v[road], u[road]]})
@@ -216,15 +217,19 @@ def _chain_names(chain: np.ndarray, names: np.ndarray, n: int) -> list[str]:
     return out
 
 
-def _road_chains(edges: gpd.GeoDataFrame, eligible: np.ndarray) -> list[_Chain]:
-    """Chains of eligible edges between junctions, one class and highway each."""
+def _road_chains(
+    edges: gpd.GeoDataFrame, eligible: np.ndarray, highway: np.ndarray
+) -> list[_Chain]:
+    """Chains of eligible edges between junctions, one class and highway each.
+
+    ``highway`` is the edges' ``highway`` tag as text (``""`` when missing).
+    """
     groups = _undirected_groups(edges)
-    label = _chain_labels(edges, eligible, groups)
+    label = _chain_labels(edges, eligible, groups, highway)
     u = edges.index.get_level_values(0).to_numpy()
     v = edges.index.get_level_values(1).to_numpy()
     keys_k = edges.index.get_level_values(2).to_numpy()
     road_class = edges["road_class"].astype(str).to_numpy()
-    highway = _tag(edges, "highway").fillna("").astype(str).to_numpy()
     el_rows = np.flatnonzero(eligible)
     if not len(el_rows):
         return []
@@ -254,7 +259,9 @@ def _road_chains(edges: gpd.GeoDataFrame, eligible: np.ndarray) -> list[_Chain]:
     )
     names = (
         _chain_names(
-            road_chain, _map_each(_tag(edges.iloc[road_rows], "name"), _text).to_numpy(), n
+            road_chain,
+            _map_each(_tag(edges[["name"]].iloc[road_rows], "name"), _text).to_numpy(),
+            n,
         )
         if "name" in edges.columns
         else [""] * n
@@ -269,16 +276,19 @@ def _road_chains(edges: gpd.GeoDataFrame, eligible: np.ndarray) -> list[_Chain]:
     edge_rows = el_rows[by_key]
     edge_start = np.r_[_first_per(chain_of[by_key]), len(edge_rows)]
     r0 = road_rows[chain_start]
+    # python values first (one conversion per array, not one per chain)
+    starts, classes, highways = edge_start.tolist(), road_class[r0].tolist(), highway[r0].tolist()
+    end_pairs, low, high = ends.tolist(), a_min[best].tolist(), b_max[best].tolist()
     chains = [
         _Chain(
-            rows=edge_rows[edge_start[c] : edge_start[c + 1]],
-            road_class=str(road_class[r0[c]]),
-            highway=str(highway[r0[c]]),
+            rows=edge_rows[starts[c] : starts[c + 1]],
+            road_class=str(classes[c]),
+            highway=str(highways[c]),
             length_m=float(length_m[c]),
-            ends=(int(ends[c, 0]), int(ends[c, 1])),
+            ends=(int(end_pairs[c][0]), int(end_pairs[c][1])),
             geometry=merged[c],
             name=names[c],
-            sort_key=(int(a_min[best[c]]), int(b_max[best[c]])),
+            sort_key=(int(low[c]), int(high[c])),
         )
         for c in range(n)
     ]
@@ -346,7 +356,7 @@ def upgrade_candidates(
         & ~_no_access(edges)
     )
     _check_edge_tables(edges, eligible & edges["vehicle"].to_numpy(bool), tables)
-    chains = _road_chains(edges, eligible)
+    chains = _road_chains(edges, eligible, highway.to_numpy())
     short = sum(c.length_m < min_length_m for c in chains)
     chains = [c for c in chains if c.length_m >= min_length_m]
     plans: list[tuple[_Chain, str]] = []
@@ -364,15 +374,24 @@ def upgrade_candidates(
     base = edges[[*used, edges.geometry.name]]
     base = base.iloc[np.concatenate([chain.rows for chain, _ in plans])].reset_index()
     base = gpd.GeoDataFrame(base, geometry="geometry", crs=edges.crs)
-    tags: dict[str, list[Any]] = {c: [] for c in ("highway", *_RETAGGED)}
-    for chain, target in plans:
-        n = len(chain.rows)
-        hw = "track" if (target == "trocha" and chain.highway in PATH_HIGHWAYS) else chain.highway
-        tags["highway"] += [hw] * n
-        for col in _RETAGGED:
-            tags[col] += [TARGET_TAGS[target][col]] * n
-    # a trocha opened on a mule path is open to vehicles
     per_plan = [len(chain.rows) for chain, _ in plans]  # edges of each plan, in order
+
+    def each_edge(values: list[Any]) -> np.ndarray:
+        """One value per plan, repeated for each of its edges (an object array)."""
+        per = np.empty(len(values), dtype=object)
+        per[:] = values
+        return np.repeat(per, per_plan)
+
+    tags: dict[str, Any] = {
+        "highway": each_edge(
+            [
+                "track" if (t == "trocha" and chain.highway in PATH_HIGHWAYS) else chain.highway
+                for chain, t in plans
+            ]
+        ),
+        **{col: each_edge([TARGET_TAGS[t][col] for _, t in plans]) for col in _RETAGGED},
+    }
+    # a trocha opened on a mule path is open to vehicles
     opened = np.repeat([t == "trocha" for _, t in plans], per_plan)
     tags["motor_vehicle"] = _tag(base, "motor_vehicle").where(~opened, None).tolist()
     new = _reweigh(base, tags, tables)
@@ -395,18 +414,19 @@ def upgrade_candidates(
     steps = [step_of[chain.road_class, target] for chain, target in plans]
     prices, terrains = _price_lines([c.geometry for c, _ in plans], steps, table, terrain)
     rows: list[dict[str, Any]] = []
-    row_work = np.full(len(base), None, dtype=object)
+    plan_work: list[str | None] = [None] * len(plans)  # the work of each plan made one
     skipped = 0
+    made = (raised & gains).tolist()
+    price_of = np.asarray(prices, dtype=float).tolist()
     for p, (chain, target) in enumerate(
         tqdm(plans, desc="upgrades", unit="work", disable=not progress_enabled())
     ):
-        if not (raised[p] and gains[p]):
+        if not made[p]:
             skipped += 1
             continue
-        cost, main = float(prices[p]), terrains[p]
-        part = slice(int(bounds[p]), int(bounds[p + 1]))
+        cost, main = price_of[p], terrains[p]
         work_id = f"UPG-{len(rows) + 1:05d}"
-        row_work[part] = work_id
+        plan_work[p] = work_id
         place = _between(names[2 * p], names[2 * p + 1])
         road = f"'{chain.name}'" if chain.name else _CLASS_ES[chain.road_class]
         label = f"{_VERB_ES[target]} {chain.name or _CLASS_ES[chain.road_class]}"
@@ -430,6 +450,7 @@ def upgrade_candidates(
                 "geometry": chain.geometry,
             }
         )
+    row_work = each_edge(plan_work)
     done = np.asarray(pd.notna(row_work), dtype=bool)
     changes = [_replace_changes(row_work[done], base[done], new[done])]
     works = _workset(rows, changes, network.crs, table)
