@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 BATCH_SCENARIOS = 10
 #: How long to wait for an existing scheduler to answer before giving up.
 SCHEDULER_TIMEOUT = "20s"
+#: Where an embedded cluster's scheduler serves HTTP (health, metrics): this machine only, on a
+#: free port, so that two clusters (two runs, two test workers) never ask for the same port.
+LOCAL_HTTP_ADDRESS = "127.0.0.1:0"
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,9 @@ def dask_client(scheduler: str | None = None, *, workers: int = 2) -> Iterator[A
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            # the scheduler's HTTP server (health, metrics) on a free local port: None
+            # means 8787, taken by any other cluster on the machine (a warning, then a clash)
+            dashboard_address=LOCAL_HTTP_ADDRESS,
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,

@@ -8,7 +8,7 @@ import pytest
 
 from connectivity.errors import ConnectivityError
 from connectivity.robustness import montecarlo
-from connectivity.robustness.montecarlo import Job, dask_client, run_jobs
+from connectivity.robustness.montecarlo import LOCAL_HTTP_ADDRESS, Job, dask_client, run_jobs
 
 
 def _same(a, b):
@@ -39,7 +39,7 @@ def test_an_existing_scheduler_is_used_by_its_address(cusco_base):
     jobs = [Job(scenario=k) for k in range(3)]
     alone, _ = run_jobs(cusco_base, jobs)
     with LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=LOCAL_HTTP_ADDRESS
     ) as cluster:
         address = cluster.scheduler_address
         with dask_client(address) as client:
@@ -55,3 +55,22 @@ def test_an_unreachable_scheduler_is_named_in_a_clear_error(monkeypatch):
         dask_client("tcp://127.0.0.1:9"),
     ):
         pass
+
+
+def test_an_embedded_cluster_starts_when_the_default_dashboard_port_is_taken():
+    """Another cluster on the machine (another run, another test worker) holds port 8787."""
+    import socket
+
+    holder = socket.socket()
+    try:
+        try:
+            holder.bind(("127.0.0.1", 8787))
+            holder.listen()
+        except OSError:  # already held by someone else: the same situation
+            pass
+        with dask_client(None, workers=1) as client:
+            assert client.submit(abs, -3).result() == 3
+            link = client.dashboard_link
+        assert "127.0.0.1" in link and ":8787" not in link
+    finally:
+        holder.close()
