@@ -110,12 +110,19 @@ def describe_robustness(result: RobustnessResult, lang: Lang = "es") -> str:
     )
 
 
-def _save(fig: Any, path: Path, run_id: str) -> None:
+def _save(fig: Any, path: Path, run_id: str, *, synthetic_words: str | None) -> None:
+    """Mark a synthetic region's plot, lay it out, write it atomically, close it."""
+    import matplotlib.pyplot as plt
+
+    if synthetic_words:
+        fig.text(0.01, 0.005, synthetic_words, fontsize=7, color="#b00")
+    fig.tight_layout()
     metadata: dict[str, str | None] = {"Software": None}
     if run_id:
         metadata["connectivity-run-id"] = run_id
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", metadata=metadata)
+    plt.close(fig)
 
 
 def probability_plot(
@@ -156,11 +163,7 @@ def probability_plot(
         loc="lower right",
         fontsize=7,
     )
-    if synthetic:
-        fig.text(0.01, 0.005, w["synthetic"], fontsize=7, color="#b00")
-    fig.tight_layout()
-    _save(fig, path, run_id)
-    plt.close(fig)
+    _save(fig, path, run_id, synthetic_words=w["synthetic"] if synthetic else None)
     return path
 
 
@@ -215,11 +218,7 @@ def budget_plot(
     for a in (ax, low):
         a.grid(alpha=0.3)
         a.legend(fontsize=7, loc="best")
-    if synthetic:
-        fig.text(0.01, 0.005, w["synthetic"], fontsize=7, color="#b00")
-    fig.tight_layout()
-    _save(fig, path, run_id)
-    plt.close(fig)
+    _save(fig, path, run_id, synthetic_words=w["synthetic"] if synthetic else None)
     return path
 
 
