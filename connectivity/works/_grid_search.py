@@ -16,6 +16,13 @@ the one scipy picks. It stops once no target can be nearer than the nearest
 found, and does not grade a step to a cell already as near as the cell it
 leaves (no step can bring it nearer). ``tests/works/reference_works`` holds
 the scipy version (``new_links._grid_route``) it is tested equal to.
+
+Where every cell costs something it runs as A* instead (see :func:`_search`):
+guided by a lower bound of the cost still to go (the least cost of a metre
+times the straight distance to the nearest target), it settles a few times
+fewer cells (303 instead of 5,096 in ``tests/works/test_works_guided_search.py``;
+on the size-16 sample the search takes a third of the time) and keeps, among
+paths of exactly equal cost, the one Dijkstra's search keeps.
 """
 
 from __future__ import annotations
@@ -132,6 +139,100 @@ def _pop(heap: np.ndarray, size: int) -> int:
     return size
 
 
+# -- the guided search: A* with a lower bound of the cost left, and Dijkstra's path ----------
+#: Side of the box the lower bound is worked out in, in distances from the start to the
+#: nearest target (outside it the bound is 0; the bound is exact inside, cheaper to compute)
+_BOX_FACTOR = 2.0
+#: The lower bound is shrunk by this share so float rounding cannot make it overestimate
+_BOUND_MARGIN = 1e-6
+
+
+@_jit_inline
+def _nearest_ring(targets: np.ndarray, h: int, w: int, r: int, c: int) -> int:
+    """Chebyshev distance (cells) from ``(r, c)`` to the nearest other target cell; -1: none."""
+    for rad in range(1, max(h, w)):
+        if r - rad < 0 and r + rad >= h and c - rad < 0 and c + rad >= w:
+            return -1
+        for rr in range(max(0, r - rad), min(h, r + rad + 1)):
+            if rr == r - rad or rr == r + rad:
+                for cc in range(max(0, c - rad), min(w, c + rad + 1)):
+                    if targets[rr * w + cc]:
+                        return rad
+            else:
+                if c - rad >= 0 and targets[rr * w + c - rad]:
+                    return rad
+                if c + rad < w and targets[rr * w + c + rad]:
+                    return rad
+    return -1
+
+
+@_jit
+def _target_distance_sq(
+    targets: np.ndarray, h: int, w: int, r0: int, r1: int, c0: int, c1: int
+) -> np.ndarray:
+    """Squared distance (cells) from each cell of a box to the nearest target or outside cell.
+
+    The distance transform of Felzenszwalb and Huttenlocher over rows
+    ``r0:r1`` and columns ``c0:c1`` of the ``h`` by ``w`` grid ``targets``
+    (flat), where the grid's cells just outside the box count as targets: the
+    distance to a set that holds every target, so never more than the distance
+    to the nearest target, and 1-Lipschitz however the box is placed.
+    """
+    bh, bw = r1 - r0, c1 - c0
+    far = 1e30
+    # along each column: distance to the nearest target (or the grid row just outside the box)
+    col = np.empty((bh, bw))
+    for j in range(bw):
+        last = -1.0 if r0 > 0 else -far
+        for i in range(bh):
+            if targets[(r0 + i) * w + c0 + j]:
+                last = float(i)
+            col[i, j] = i - last
+        nxt = float(bh) if r1 < h else far
+        for i in range(bh - 1, -1, -1):
+            if targets[(r0 + i) * w + c0 + j]:
+                nxt = float(i)
+            if nxt - i < col[i, j]:
+                col[i, j] = nxt - i
+    # along each row: the lower envelope of the parabolas (q - p)^2 + col[i, p]^2
+    out = np.empty((bh, bw))
+    at = np.empty(bw + 2)
+    height = np.empty(bw + 2)
+    bound = np.empty(bw + 3)
+    for i in range(bh):
+        k = -1
+        for q in range(-1, bw + 1):
+            if q == -1 or q == bw:
+                outside = (c0 > 0) if q == -1 else (c1 < w)
+                if not outside:
+                    continue
+                fq = 0.0
+            else:
+                g = col[i, q]
+                if g >= far / 2:
+                    continue
+                fq = g * g
+            s = -far
+            while k >= 0:
+                s = ((fq + q * q) - (height[k] + at[k] * at[k])) / (2.0 * q - 2.0 * at[k])
+                if s > bound[k]:
+                    break
+                k -= 1
+            k += 1
+            at[k], height[k] = q, fq
+            bound[k] = s if k > 0 else -far
+            bound[k + 1] = far
+        if k < 0:
+            out[i, :] = far
+            continue
+        m = 0
+        for q in range(bw):
+            while bound[m + 1] < q:
+                m += 1
+            out[i, q] = (q - at[m]) * (q - at[m]) + height[m]
+    return out
+
+
 @_jit
 def _search(
     elevation: np.ndarray,
@@ -142,13 +243,42 @@ def _search(
     undoes: np.ndarray,
     step_m: np.ndarray,
     rise_m: np.ndarray,
-) -> np.ndarray:
-    """Cells of the cheapest path from ``start`` to the nearest target (empty: none)."""
+    scale: float,
+) -> tuple[np.ndarray, bool, int]:
+    """Cells of the cheapest path from ``start`` to the nearest target (empty: none).
+
+    With ``scale`` 0 it is Dijkstra's search as scipy runs it (see the module's
+    docstring). With ``scale`` > 0 (the least cost of a metre times the cell
+    size) it is A*: the cost still to go from a cell is at least ``scale`` times
+    its distance (cells) to the nearest target (:func:`_target_distance_sq`, in
+    a box around the start, less :data:`_BOUND_MARGIN`), a consistent lower
+    bound, so each cell is settled at its final cost, the one Dijkstra's search
+    gives; every target as near as the nearest is settled before it stops. Of
+    the neighbours a cell's final cost comes from exactly, it keeps as
+    predecessor the one Dijkstra's search keeps: the first that search settles
+    (lowest cost, then larger cell number). So both give the same path.
+
+    Returns the path, whether it could be told (``False``, with ``scale`` > 0
+    only, when a step is too cheap to change a float cost, where the order of
+    equal costs cannot be told; run it again with ``scale`` 0 then) and the
+    number of cells settled.
+    """
     h, w = elevation.shape
     n = h * w
+    guided = scale > 0.0
+    r_s, c_s = start // w, start % w
+    rad = _nearest_ring(targets, h, w, r_s, c_s) if guided else -1
+    half = int(_BOX_FACTOR * rad * math.sqrt(2.0)) + 2 if rad > 0 else 0
+    r0, r1 = max(0, r_s - half), min(h, r_s + half + 1)
+    c0, c1 = max(0, c_s - half), min(w, c_s + half + 1)
+    box = _target_distance_sq(targets, h, w, r0, r1, c0, c1) if rad > 0 else np.zeros((1, 1))
+    factor = scale * (1.0 - _BOUND_MARGIN)
+    told = True
+    n_settled = 0
     d_row, d_col = moves[:, 0].copy(), moves[:, 1].copy()
     knight = (moves[:, 2] != 0) | (moves[:, 3] != 0) | (moves[:, 4] != 0) | (moves[:, 5] != 0)
     dist = np.full(n, np.inf)
+    settled = np.zeros(n, dtype=np.bool_)
     pred = np.full(n, _NONE, dtype=np.int64)
     capacity = 4 * n + 16  # entries
     heap = np.empty(2 * capacity)
@@ -156,12 +286,15 @@ def _search(
     size = _push(heap, 0, 0.0, start)
     best, best_val = _NONE, np.inf
     while size > 0:
-        d, v = heap[0], int(heap[1])
+        key, v = heap[0], int(heap[1])  # key: cost so far (+ the bound of the cost to go)
         size = _pop(heap, size)
-        if dist[v] < d:
+        if settled[v]:
             continue  # stale: v was reached more cheaply after this entry was pushed
-        if d > best_val:
+        if key > best_val:
             break  # every target left is farther than the nearest found
+        settled[v] = True
+        n_settled += 1
+        d = dist[v]
         if targets[v] and v != start and (best == _NONE or (d == best_val and v < best)):
             best, best_val = v, d
         r, c = v // w, v % w
@@ -171,7 +304,7 @@ def _search(
             if r2 < 0 or r2 >= h or c2 < 0 or c2 >= w:
                 continue
             j = r2 * w + c2
-            if dist[j] <= d:
+            if settled[j] or dist[j] <= d:
                 continue  # d + weight (weight >= 0) cannot be smaller: no need to grade the step
             # grade the step as its forward move f from (ra, ca), from the lower cell number:
             # a move back (k >= 8) is the forward move from its end; the float operations are
@@ -204,15 +337,25 @@ def _search(
             nxt = d + weight
             if dist[j] > nxt:
                 dist[j] = nxt
+                bound = 0.0
+                if guided and r0 <= r2 < r1 and c0 <= c2 < c1:
+                    bound = math.sqrt(box[r2 - r0, c2 - c0]) * factor
                 if size == capacity:
                     capacity *= 2
                     grown = np.empty(2 * capacity)
                     grown[: 2 * size] = heap[: 2 * size]
                     heap = grown
-                size = _push(heap, size, nxt, j)
+                size = _push(heap, size, nxt + bound, j)
                 pred[j] = v
-    if best == _NONE:
-        return np.zeros(0, dtype=np.int64)
+            elif guided and dist[j] == nxt:
+                # as cheap as from pred[j]: keep the one Dijkstra's search settles first
+                p = pred[j]
+                if d < dist[p] or (d == dist[p] and v > p):
+                    pred[j] = v
+            if guided and not nxt > d:
+                told = False  # a step too cheap to change the cost: equal costs cannot be told
+    if best == _NONE or not told:
+        return np.zeros(0, dtype=np.int64), told, n_settled
     length = 1
     node = best
     while node != start:
@@ -224,7 +367,7 @@ def _search(
         path[i] = node
         if i:
             node = pred[node]
-    return path
+    return path, True, n_settled
 
 
 def cheapest_grid_path(
@@ -280,7 +423,7 @@ def _grid_path_cells(
     # the step lengths and climb limits exactly as the scipy version computes them
     step_m = np.array([res * math.hypot(int(dr), int(dc)) for dr, dc in moves[:8, :2]])
     rise_m = np.array([max_grade * step for step in step_m.tolist()])
-    path = _search(
+    args = (
         np.ascontiguousarray(elevation, dtype=np.float64),
         np.ascontiguousarray(cost_per_m, dtype=np.float64),
         int(start[0]) * w + int(start[1]),
@@ -290,4 +433,10 @@ def _grid_path_cells(
         step_m,
         rise_m,
     )
+    # A* where every cell costs something (a bound to guide by), else Dijkstra's search
+    least = float(np.min(args[1])) if args[1].size else 0.0
+    scale = res * least if least > 0.0 and math.isfinite(least) else 0.0
+    path, told, _ = _search(*args, scale)
+    if not told:
+        path, _, _ = _search(*args, 0.0)
     return path if len(path) else None

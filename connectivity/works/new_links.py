@@ -4,8 +4,8 @@
 line) from any vehicle road, grouped when closer than ``cluster_m`` to each
 other, get one new road from the member nearest to a vehicle road (or the next
 nearest, if no road within the limits leaves from it). The road is
-routed over the DEM by a least-cost search (Dijkstra's, as
-:func:`scipy.sparse.csgraph.dijkstra` runs it, compiled in
+routed over the DEM by a least-cost search (the path Dijkstra's search finds,
+as :func:`scipy.sparse.csgraph.dijkstra` runs it, found by A* compiled in
 :mod:`connectivity.works._grid_search`, on the DEM grid, 16 neighbours per cell
 so switchbacks can follow the contour):
 a step is allowed only if its grade is at most ``max_slope_pct`` and costs its
