@@ -127,6 +127,28 @@ class _RoadCells:
         self._tile = tile
         self._tiles: dict[tuple[int, int], np.ndarray | None] = {}
 
+    def prepare(self, windows: list[tuple[int, int, int, int]]) -> None:
+        """Burn, ahead, every tile the windows (``r0, r1, c0, c1``) overlap.
+
+        The tiles not made yet are burnt a run of neighbouring tiles of a row
+        at a time (one rasterisation per run instead of one per tile), with the
+        same cells as burning each tile alone.
+        """
+        t = self._tile
+        needed: set[tuple[int, int]] = set()
+        for r0, r1, c0, c1 in windows:
+            for tr in range(r0 // t, (r1 - 1) // t + 1):
+                needed.update((tr, tc) for tc in range(c0 // t, (c1 - 1) // t + 1))
+        by_row: dict[int, list[int]] = {}
+        for tr, tc in sorted(needed - set(self._tiles)):
+            by_row.setdefault(tr, []).append(tc)
+        for tr, cols in by_row.items():
+            start = 0
+            for k in range(1, len(cols) + 1):
+                if k == len(cols) or cols[k] != cols[k - 1] + 1:
+                    self._burn(tr, cols[start], cols[k - 1] + 1)
+                    start = k
+
     def window(self, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
         """Return the road cells of rows ``r0:r1`` and columns ``c0:c1`` (boolean)."""
         t = self._tile
@@ -145,17 +167,23 @@ class _RoadCells:
 
     def _burnt(self, tr: int, tc: int) -> np.ndarray | None:
         """Return the road cells of one tile (``None``: no road reaches it)."""
+        key = (tr, tc)
+        if key not in self._tiles:
+            self._burn(tr, tc, tc + 1)
+        return self._tiles[key]
+
+    def _burn(self, tr: int, tc0: int, tc1: int) -> None:
+        """Burn the tiles ``tc0:tc1`` of tile row ``tr`` in one raster and keep each tile."""
         from rasterio.features import rasterize
         from rasterio.transform import Affine
 
-        key = (tr, tc)
         with _GDAL_LOCK:  # GDAL's error state is shared: one rasterisation at a time
-            if key in self._tiles:
-                return self._tiles[key]
+            if all((tr, tc) in self._tiles for tc in range(tc0, tc1)):
+                return  # burnt by another thread meanwhile
             terrain, t = self._terrain, self._tile
             h, w = terrain.shape
             r0, r1 = tr * t, min(h, (tr + 1) * t)
-            c0, c1 = tc * t, min(w, (tc + 1) * t)
+            c0, c1 = tc0 * t, min(w, tc1 * t)
             x_w, y_n = terrain.x0 + c0 * terrain.res, terrain.y0 - r0 * terrain.res
             box = shapely.box(
                 x_w, y_n - (r1 - r0) * terrain.res, x_w + (c1 - c0) * terrain.res, y_n
@@ -171,8 +199,33 @@ class _RoadCells:
                     fill=0,
                     dtype="uint8",
                 ).astype(bool)
-            self._tiles[key] = cells
-            return cells
+            for tc in range(tc0, tc1):
+                part = None
+                if cells is not None:
+                    part = cells[:, (tc - tc0) * t : (tc - tc0 + 1) * t]
+                    part = part if part.any() else None
+                self._tiles.setdefault((tr, tc), part)
+
+
+def _cell(terrain: _Terrain, point: shapely.Point) -> tuple[int, int]:
+    """Row and column of the DEM cell holding a point (may be outside the grid)."""
+    (r,), (c,) = terrain.cell_of(np.array([point.x]), np.array([point.y]))
+    return int(r), int(c)
+
+
+def _window(
+    terrain: _Terrain, start: shapely.Point, max_length_m: float
+) -> tuple[int, int, int, int] | None:
+    """Rows ``r0:r1`` and columns ``c0:c1`` a new road from ``start`` is routed in.
+
+    ``None`` when ``start`` is outside the DEM.
+    """
+    h, w = terrain.shape
+    r, c = _cell(terrain, start)
+    if not (0 <= r < h and 0 <= c < w):
+        return None
+    radius = math.ceil(max_length_m / terrain.res) + 1
+    return max(0, r - radius), min(h, r + radius + 1), max(0, c - radius), min(w, c + radius + 1)
 
 
 def _route_to_road(
@@ -196,20 +249,19 @@ def _route_to_road(
     where it meets a road), the road's position in ``roads`` and that point;
     or why there is none.
     """
-    h, w = terrain.shape
-    (r,), (c,) = terrain.cell_of(np.array([start.x]), np.array([start.y]))
-    if not (0 <= r < h and 0 <= c < w):
+    box = _window(terrain, start, max_length_m)
+    if box is None:
         return "outside the DEM"
-    radius = math.ceil(max_length_m / terrain.res) + 1
-    r0, r1 = max(0, r - radius), min(h, r + radius + 1)
-    c0, c1 = max(0, c - radius), min(w, c + radius + 1)
-    x_w, y_n = terrain.x0 + c0 * terrain.res, terrain.y0 - r0 * terrain.res
-    window = shapely.box(x_w, y_n - (r1 - r0) * terrain.res, x_w + (c1 - c0) * terrain.res, y_n)
-    if not len(tree.query(window, "intersects")):
-        return "no vehicle road within reach"
-    elevation = terrain.elevation[r0:r1, c0:c1]
+    r0, r1, c0, c1 = box
+    r, c = _cell(terrain, start)
     cells = cells if cells is not None else _RoadCells(terrain, tree, _RoadLines(roads))
     targets = cells.window(r0, r1, c0, c1)
+    if not targets.any():  # (a road burnt in the window reaches it: no need to look then)
+        x_w, y_n = terrain.x0 + c0 * terrain.res, terrain.y0 - r0 * terrain.res
+        window = shapely.box(x_w, y_n - (r1 - r0) * terrain.res, x_w + (c1 - c0) * terrain.res, y_n)
+        if not len(tree.query(window, "intersects")):
+            return "no vehicle road within reach"
+    elevation = terrain.elevation[r0:r1, c0:c1]
     cost = cost_per_m[terrain_class[r0:r1, c0:c1]]
     path = _grid_path_cells(elevation, cost, (r - r0, c - c0), targets, terrain.res, max_grade)
     if path is None:
@@ -379,6 +431,9 @@ def new_link_candidates(
             cells=road_cells,
         )
 
+    # the road cells of the windows first tried, burnt ahead in a few rasterisations
+    firsts = (_window(terrain, pts[by_gap[0]], max_new_link_m) for by_gap, _ in plans)
+    road_cells.prepare([box for box in firsts if box is not None])
     found = _route_plans([by_gap for by_gap, _ in plans], route)
     routes: list[tuple[int, list[int], shapely.LineString, EdgeKey, shapely.Point]] = []
     failed: Counter[str] = Counter()

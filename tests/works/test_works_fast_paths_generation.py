@@ -142,11 +142,16 @@ def test_window_cells_from_tiles_equal_the_window_burnt_alone(sample: Sample, ti
     ]
     centres += [(int(rng.integers(0, h)), int(rng.integers(0, w))) for _ in range(30)]
     centres += [(0, 0), (h - 1, w - 1), (0, w - 1), (h - 1, 0)]
-    burnt = 0
+    windows = []
     for r, c in centres[:120]:
         radius = int(rng.integers(1, 40))
-        r0, r1 = max(0, r - radius), min(h, r + radius + 1)
-        c0, c1 = max(0, c - radius), min(w, c + radius + 1)
+        windows.append(
+            (max(0, r - radius), min(h, r + radius + 1), max(0, c - radius), min(w, c + radius + 1))
+        )
+    # the tiles of every other window burnt ahead, a run of tiles at a time; the rest one by one
+    cells.prepare(windows[::2])
+    burnt = 0
+    for r0, r1, c0, c1 in windows:
         expected = _window_burnt_alone(terrain, roads, r0, r1, c0, c1)
         got = cells.window(r0, r1, c0, c1)
         assert got.dtype == bool and np.array_equal(got, expected), (r0, r1, c0, c1)
