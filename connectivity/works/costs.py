@@ -195,14 +195,64 @@ def cost_table(costs: CostsSection | None = None) -> CostTable:
 
 
 @dataclass(frozen=True)
-class _Terrain:
+class _Grid:
+    """The cells of a DEM on a north-up square grid in the network CRS (without their values)."""
+
+    x0: float  # west edge
+    y0: float  # north edge
+    res: float  # cell size (m)
+    height: int  # rows
+    width: int  # columns
+
+    @classmethod
+    def of_dem(cls, dem_path: Path, crs: Any) -> _Grid:
+        """Return the grid :meth:`_Terrain.from_dem` reads the DEM on (reading its header only)."""
+        with open_dem(dem_path, what="DEM for new links and terrain costs") as src:
+            return cls._placed(src, crs)[0]
+
+    @classmethod
+    def _placed(cls, src: Any, crs: Any) -> tuple[_Grid, Any]:
+        """Return the grid of an open DEM in ``crs`` and the transform to warp to (``None``: none).
+
+        A DEM already in ``crs`` on north-up square cells is read as it is;
+        any other is warped to square cells of its coarser resolution.
+        """
+        from rasterio.warp import calculate_default_transform
+
+        t = src.transform
+        square = math.isclose(abs(t.a), abs(t.e), rel_tol=1e-6) and t.b == 0 and t.d == 0
+        if src.crs == crs and square and t.e < 0:
+            return cls(float(t.c), float(t.f), float(abs(t.a)), src.height, src.width), None
+        dst, width, height = calculate_default_transform(
+            src.crs, crs, src.width, src.height, *src.bounds
+        )
+        res = max(abs(dst.a), abs(dst.e))
+        dst, width, height = calculate_default_transform(
+            src.crs, crs, src.width, src.height, *src.bounds, resolution=res
+        )
+        return cls(float(dst.c), float(dst.f), float(res), int(height), int(width)), dst
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.height, self.width)
+
+    def cell_of(self, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column of the cells holding the points (may be outside the grid)."""
+        rows = np.floor((self.y0 - np.asarray(ys, dtype=float)) / self.res).astype(np.int64)
+        cols = np.floor((np.asarray(xs, dtype=float) - self.x0) / self.res).astype(np.int64)
+        return rows, cols
+
+    def centre(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Coordinates of cell centres."""
+        return self.x0 + (cols + 0.5) * self.res, self.y0 - (rows + 0.5) * self.res
+
+
+@dataclass(frozen=True)
+class _Terrain(_Grid):
     """A DEM on a north-up square grid in the network CRS, with the terrain class of each cell."""
 
     elevation: np.ndarray  # float64, NaN where no data
     slope_class: np.ndarray  # int8 index into TERRAIN_CLASSES of the ground slope of each cell
-    x0: float  # west edge
-    y0: float  # north edge
-    res: float  # cell size (m)
 
     @classmethod
     def from_dem(cls, dem_path: Path, crs: Any) -> _Terrain:
@@ -219,55 +269,36 @@ class _Terrain:
     def _read(cls, dem_path: Path, crs: Any) -> _Terrain:
         from rasterio.enums import Resampling
         from rasterio.vrt import WarpedVRT
-        from rasterio.warp import calculate_default_transform
 
         with open_dem(dem_path, what="DEM for new links and terrain costs") as src:
-            t = src.transform
-            square = math.isclose(abs(t.a), abs(t.e), rel_tol=1e-6) and t.b == 0 and t.d == 0
-            if src.crs == crs and square and t.e < 0:
+            grid, warp = _Grid._placed(src, crs)
+            if warp is None:
                 band = _dem_band(src)
-                res, x0, y0 = abs(t.a), t.c, t.f
             else:
-                dst, width, height = calculate_default_transform(
-                    src.crs, crs, src.width, src.height, *src.bounds
-                )
-                res = max(abs(dst.a), abs(dst.e))
-                dst, width, height = calculate_default_transform(
-                    src.crs, crs, src.width, src.height, *src.bounds, resolution=res
-                )
                 nodata = src.nodata if src.nodata is not None else -32768.0
                 with WarpedVRT(
                     src,
                     crs=crs,
-                    transform=dst,
-                    width=width,
-                    height=height,
+                    transform=warp,
+                    width=grid.width,
+                    height=grid.height,
                     resampling=Resampling.bilinear,
                     src_nodata=nodata,
                     nodata=nodata,
                 ) as vrt:
                     band = vrt.read(1, masked=True).astype(float).filled(np.nan)
-                x0, y0 = dst.c, dst.f
-        slope_class = _slope_classes(band, float(res))
+        slope_class = _slope_classes(band, grid.res)
         band.setflags(write=False)  # shared by the works of one run
         slope_class.setflags(write=False)
         return cls(
-            elevation=band, slope_class=slope_class, x0=float(x0), y0=float(y0), res=float(res)
+            x0=grid.x0,
+            y0=grid.y0,
+            res=grid.res,
+            height=int(band.shape[0]),
+            width=int(band.shape[1]),
+            elevation=band,
+            slope_class=slope_class,
         )
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return (int(self.elevation.shape[0]), int(self.elevation.shape[1]))
-
-    def cell_of(self, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Row and column of the cells holding the points (may be outside the grid)."""
-        rows = np.floor((self.y0 - np.asarray(ys, dtype=float)) / self.res).astype(np.int64)
-        cols = np.floor((np.asarray(xs, dtype=float) - self.x0) / self.res).astype(np.int64)
-        return rows, cols
-
-    def centre(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Coordinates of cell centres."""
-        return self.x0 + (cols + 0.5) * self.res, self.y0 - (rows + 0.5) * self.res
 
     def terrain_class(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
         """Index into :data:`TERRAIN_CLASSES` of the ground at points."""

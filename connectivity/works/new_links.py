@@ -27,6 +27,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ from connectivity.works.changes import (
 from connectivity.works.costs import (
     _TERRAIN_ES,
     TERRAIN_CLASSES,
+    _Grid,
     _price_lines,
     _Terrain,
     cost_table,
@@ -119,7 +121,7 @@ class _RoadCells:
     """
 
     def __init__(
-        self, terrain: _Terrain, tree: shapely.STRtree, lines: _RoadLines, tile: int = _TILE
+        self, terrain: _Grid, tree: shapely.STRtree, lines: _RoadLines, tile: int = _TILE
     ) -> None:
         self._terrain = terrain
         self._tree = tree
@@ -207,14 +209,14 @@ class _RoadCells:
                 self._tiles.setdefault((tr, tc), part)
 
 
-def _cell(terrain: _Terrain, point: shapely.Point) -> tuple[int, int]:
+def _cell(terrain: _Grid, point: shapely.Point) -> tuple[int, int]:
     """Row and column of the DEM cell holding a point (may be outside the grid)."""
     (r,), (c,) = terrain.cell_of(np.array([point.x]), np.array([point.y]))
     return int(r), int(c)
 
 
 def _window(
-    terrain: _Terrain, start: shapely.Point, max_length_m: float
+    terrain: _Grid, start: shapely.Point, max_length_m: float
 ) -> tuple[int, int, int, int] | None:
     """Rows ``r0:r1`` and columns ``c0:c1`` a new road from ``start`` is routed in.
 
@@ -343,6 +345,54 @@ def _route_plans(
     return [r if r is not None else (-1, "no member") for r in result]
 
 
+@dataclass(frozen=True)
+class _LinkPlan:
+    """The communities that get a new link, by cluster, and the roads they are routed to."""
+
+    clusters: list[tuple[list[int], list[int]]]  # members by distance to a road, and by id
+    chosen: np.ndarray  # positions of the communities farther than the gap from a road
+    points: np.ndarray  # every community's point
+    ident: np.ndarray  # every community's id (text)
+    gap: np.ndarray  # every community's straight distance to the nearest vehicle road
+    roads: np.ndarray  # the vehicle roads' lines
+    tree: shapely.STRtree  # of ``roads``
+    road_cells: _RoadCells  # the DEM cells of ``roads``, burnt for the first windows
+
+    @classmethod
+    def make(
+        cls,
+        comm: Any,
+        vehicle: Any,
+        grid: _Grid,
+        max_new_link_m: float,
+        min_gap_m: float,
+        cluster_m: float,
+    ) -> _LinkPlan:
+        """Choose and cluster the communities; burn the road cells their routes first need."""
+        roads = vehicle.geometry.to_numpy()
+        tree = shapely.STRtree(roads)
+        pts = comm.geometry.to_numpy()
+        _, gap = tree.query_nearest(pts, all_matches=False, return_distance=True)
+        gap = np.asarray(gap)
+        chosen = np.flatnonzero((gap > min_gap_m) & (gap <= max_new_link_m))
+        ids = comm["community_id"].astype(str).to_numpy() if "community_id" in comm else None
+        ident = ids if ids is not None else np.array([str(i) for i in comm.index])
+        xy = np.column_stack([shapely.get_x(pts[chosen]), shapely.get_y(pts[chosen])])
+        label = _clusters(xy, cluster_m)
+        # each cluster: members by distance to a road (the nearest tried first), and by id
+        clusters: list[tuple[list[int], list[int]]] = []
+        for lab in np.unique(label):
+            members = chosen[label == lab]
+            by_gap = members[np.lexsort((ident[members], gap[members]))].tolist()
+            clusters.append((by_gap, sorted(by_gap, key=lambda i: ident[i])))
+        clusters.sort(key=lambda p: ident[p[0][0]])
+        road_cells = _RoadCells(grid, tree, _RoadLines(roads))
+        # the road cells of the windows first tried, burnt ahead in a few rasterisations
+        firsts = (_window(grid, pts[by_gap[0]], max_new_link_m) for by_gap, _ in clusters)
+        road_cells.prepare([box for box in firsts if box is not None])
+        return cls(clusters, chosen, pts, ident, gap, roads, tree, road_cells)
+
+
 def new_link_candidates(
     network: RoadNetwork,
     *,
@@ -396,27 +446,17 @@ def new_link_candidates(
     ]
     if comm.empty or vehicle.empty:
         return network, _empty_workset(network.crs, table)
-    terrain = _Terrain.from_dem(Path(dem_path), network.crs)
-    veh_geoms = vehicle.geometry.to_numpy()
-    tree = shapely.STRtree(veh_geoms)
-    pts = comm.geometry.to_numpy()
-    _, gap = tree.query_nearest(pts, all_matches=False, return_distance=True)
-    gap = np.asarray(gap)
-    chosen = np.flatnonzero((gap > min_gap_m) & (gap <= max_new_link_m))
-    ids = comm["community_id"].astype(str).to_numpy() if "community_id" in comm else None
-    ident = ids if ids is not None else np.array([str(i) for i in comm.index])
-    xy = np.column_stack([shapely.get_x(pts[chosen]), shapely.get_y(pts[chosen])])
-    label = _clusters(xy, cluster_m)
-    # each cluster: members by distance to a road (the nearest tried first), and by id
-    plans: list[tuple[list[int], list[int]]] = []
-    for lab in np.unique(label):
-        members = chosen[label == lab]
-        by_gap = members[np.lexsort((ident[members], gap[members]))].tolist()
-        plans.append((by_gap, sorted(by_gap, key=lambda i: ident[i])))
-    plans.sort(key=lambda p: ident[p[0][0]])
+    # the DEM is read (and its cells classified) on a thread while this one gets the
+    # communities, their clusters and the road cells of their windows ready
+    grid = _Grid.of_dem(Path(dem_path), network.crs)
+    with ThreadPoolExecutor(max_workers=1) as reading:
+        pending = reading.submit(_Terrain.from_dem, Path(dem_path), network.crs)
+        plan = _LinkPlan.make(comm, vehicle, grid, max_new_link_m, min_gap_m, cluster_m)
+        terrain = pending.result()
+    plans, pts, ident, gap = plan.clusters, plan.points, plan.ident, plan.gap
+    tree, veh_geoms, road_cells = plan.tree, plan.roads, plan.road_cells
     per_m = np.array([table.per_m("new_link", t) for t in TERRAIN_CLASSES])
     terrain_class = terrain.slope_class  # classified once, as the DEM was read
-    road_cells = _RoadCells(terrain, tree, _RoadLines(veh_geoms))
 
     def route(gate: int) -> tuple[shapely.LineString, int, shapely.Point] | str:
         return _route_to_road(
@@ -431,9 +471,6 @@ def new_link_candidates(
             cells=road_cells,
         )
 
-    # the road cells of the windows first tried, burnt ahead in a few rasterisations
-    firsts = (_window(terrain, pts[by_gap[0]], max_new_link_m) for by_gap, _ in plans)
-    road_cells.prepare([box for box in firsts if box is not None])
     found = _route_plans([by_gap for by_gap, _ in plans], route)
     routes: list[tuple[int, list[int], shapely.LineString, EdgeKey, shapely.Point]] = []
     failed: Counter[str] = Counter()
@@ -506,7 +543,7 @@ def new_link_candidates(
         "new links: %d works for %d communities farther than %.0f m from a vehicle road "
         "(%d clusters; not built: %s)",
         len(works),
-        len(chosen),
+        len(plan.chosen),
         min_gap_m,
         len(plans),
         ", ".join(f"{v} {k}" for k, v in sorted(failed.items())) or "none",
