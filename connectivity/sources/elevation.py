@@ -480,7 +480,9 @@ def open_dem(path: str | os.PathLike[str], *, what: str) -> Iterator[Any]:
         with warnings.catch_warnings():
             # said below as an error that names the file
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
-            src = rasterio.open(file)
+            # blocks decoded on every core the process may use (GeoTIFF; others ignore it)
+            with rasterio.Env(GDAL_NUM_THREADS=str(len(os.sched_getaffinity(0)))):
+                src = rasterio.open(file)
         with src:
             if src.crs is None:
                 raise CrsError(f"{what}: {file}: the DEM has no CRS")
@@ -512,6 +514,56 @@ def _sharing_dem_bands() -> Iterator[None]:
         _SHARED_BANDS = outer
 
 
+#: Values this close to the nodata value (relative) are left to GDAL to tell apart
+_NEAR_NODATA = 1e-5
+
+
+def _band_masked_by_nodata(src: Any) -> NDArray[np.float64] | None:
+    """Return the first band as float64, NaN where GDAL's mask says nodata; or ``None``.
+
+    ``src.read(1, masked=True)`` reads the band twice (the values, then GDAL's
+    nodata mask band from the values again, on one core). Where the mask comes
+    from the band's nodata value only, it is worked out here from one read:
+    integer values equal to it, float values equal to it (or NaN when it is
+    NaN). GDAL also calls a float value nodata when it is within a few units in
+    the last place of it: when any value lies that close without being equal,
+    or the nodata value does not fit the band's type, this returns ``None`` and
+    GDAL's own mask is read instead.
+    """
+    from rasterio.enums import MaskFlags
+
+    flags = list(src.mask_flag_enums[0])
+    if flags == [MaskFlags.all_valid]:
+        return np.array(src.read(1), dtype=np.float64)
+    nodata = src.nodata
+    if flags != [MaskFlags.nodata] or nodata is None:
+        return None
+    data = src.read(1)
+    kind = np.dtype(data.dtype)
+    if kind.kind in "iu":
+        info = np.iinfo(kind)
+        if not (math.isfinite(nodata) and nodata == int(nodata) and info.min <= nodata <= info.max):
+            return None
+        nodata_cells = data == kind.type(int(nodata))
+    elif kind.kind == "f":
+        value = kind.type(nodata)
+        if math.isnan(nodata):
+            nodata_cells = np.isnan(data)
+        else:
+            if not np.isfinite(value):
+                return None
+            nodata_cells = data == value
+            with np.errstate(invalid="ignore", over="ignore"):
+                near = np.abs(data - value) <= _NEAR_NODATA * abs(float(value))
+            if np.count_nonzero(near) != np.count_nonzero(nodata_cells):
+                return None  # a value GDAL may round to nodata: let GDAL tell
+    else:
+        return None
+    band: NDArray[np.float64] = np.array(data, dtype=np.float64)
+    band[nodata_cells] = np.nan
+    return band
+
+
 def _dem_band(src: Any) -> NDArray[np.float64]:
     """Return the first band of an open DEM as float64, NaN on nodata (read-only when shared).
 
@@ -521,10 +573,12 @@ def _dem_band(src: Any) -> NDArray[np.float64]:
     key = os.path.realpath(str(src.name))
     if _SHARED_BANDS is not None and key in _SHARED_BANDS:
         return _SHARED_BANDS[key]
-    masked = src.read(1, masked=True)
-    # as masked.astype(float).filled(np.nan), without the two copies of the masked array
-    band: NDArray[np.float64] = np.array(masked.data, dtype=np.float64)
-    band[np.ma.getmaskarray(masked)] = np.nan
+    band = _band_masked_by_nodata(src)
+    if band is None:
+        masked = src.read(1, masked=True)
+        # as masked.astype(float).filled(np.nan), without the two copies of the masked array
+        band = np.array(masked.data, dtype=np.float64)
+        band[np.ma.getmaskarray(masked)] = np.nan
     if _SHARED_BANDS is not None:
         band.setflags(write=False)
         _SHARED_BANDS[key] = band

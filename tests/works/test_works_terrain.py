@@ -16,7 +16,12 @@ import shapely
 from rasterio.transform import from_origin
 from works_cases import Sample
 
-from connectivity.sources.elevation import _dem_band, _sharing_dem_bands, open_dem
+from connectivity.sources.elevation import (
+    _band_masked_by_nodata,
+    _dem_band,
+    _sharing_dem_bands,
+    open_dem,
+)
 from connectivity.works import cost_table
 from connectivity.works.costs import (
     _classify_slope,
@@ -96,6 +101,53 @@ def test_dem_band_equals_a_masked_read_and_is_read_once_when_shared(
             assert _dem_band(src) is first and not first.flags.writeable
             assert np.array_equal(first, expected, equal_nan=True)
         assert _dem_band(src) is not first  # read again outside the block
+
+
+@pytest.mark.parametrize(
+    ("dtype", "nodata", "near", "fast"),
+    [
+        ("float32", -9999.0, None, True),
+        ("float32", 0.0, None, True),
+        ("int16", -32768, None, True),
+        ("uint16", 0, None, True),
+        ("float64", float("nan"), None, True),
+        ("float32", None, None, True),  # no nodata: every cell valid
+        # a value a few units in the last place from nodata: GDAL's own mask decides
+        ("float32", -9999.0, float(np.nextafter(np.float32(-9999.0), np.float32(0))), False),
+        ("float64", -9999.0, -9999.0 * (1 + 1e-12), False),
+    ],
+)
+def test_band_masked_from_one_read_equals_gdals_mask(
+    tmp_path: Path, dtype: str, nodata: float | None, near: float | None, fast: bool
+) -> None:
+    rng = np.random.default_rng(5)
+    values = rng.uniform(0.0, 3000.0, size=(40, 50)).astype(dtype)
+    if nodata is not None:
+        values[2:5, 3:7] = nodata
+    if near is not None:
+        values[10, 10] = near
+    path = tmp_path / "dem.tif"
+    profile = {"driver": "GTiff", "width": 50, "height": 40, "count": 1, "dtype": dtype}
+    with rasterio.open(
+        path, "w", crs="EPSG:32718", transform=from_origin(0, 0, 30, 30), nodata=nodata, **profile
+    ) as dst:
+        dst.write(values, 1)
+    with open_dem(path, what="test") as src:
+        expected = src.read(1, masked=True).astype(float).filled(np.nan)
+        quick = _band_masked_by_nodata(src)
+        assert (quick is not None) == fast
+        band = _dem_band(src)
+    assert band.dtype == np.float64 and np.array_equal(band, expected, equal_nan=True)
+    if quick is not None:
+        assert np.array_equal(quick, expected, equal_nan=True)
+
+
+def test_band_masked_from_one_read_equals_gdals_mask_on_the_sample(sample: Sample) -> None:
+    with open_dem(sample.dem, what="test") as src:
+        expected = src.read(1, masked=True).astype(float).filled(np.nan)
+        quick = _band_masked_by_nodata(src)
+    assert quick is not None
+    assert np.array_equal(quick, expected, equal_nan=True)
 
 
 def test_pricing_a_line_given_twice_equals_pricing_it_alone(sample: Sample) -> None:
