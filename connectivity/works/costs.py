@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -205,12 +205,6 @@ class _Grid:
     width: int  # columns
 
     @classmethod
-    def of_dem(cls, dem_path: Path, crs: Any) -> _Grid:
-        """Return the grid :meth:`_Terrain.from_dem` reads the DEM on (reading its header only)."""
-        with open_dem(dem_path, what="DEM for new links and terrain costs") as src:
-            return cls._placed(src, crs)[0]
-
-    @classmethod
     def _placed(cls, src: Any, crs: Any) -> tuple[_Grid, Any]:
         """Return the grid of an open DEM in ``crs`` and the transform to warp to (``None``: none).
 
@@ -260,33 +254,72 @@ class _Terrain(_Grid):
         key = (str(Path(dem_path).resolve()), str(crs))
         if _SHARED_TERRAIN is not None and key in _SHARED_TERRAIN:
             return _SHARED_TERRAIN[key]
-        terrain = cls._read(dem_path, crs)
+        return cls._kept(key, cls._read(dem_path, crs))
+
+    @staticmethod
+    def _kept(key: tuple[str, str], terrain: _Terrain) -> _Terrain:
         if _SHARED_TERRAIN is not None:
             _SHARED_TERRAIN[key] = terrain
         return terrain
 
     @classmethod
+    @contextlib.contextmanager
+    def read_aside(cls, dem_path: Path, crs: Any) -> Iterator[tuple[_Grid, Callable[[], _Terrain]]]:
+        """Yield the grid of a DEM and a function returning :meth:`from_dem`'s terrain.
+
+        The values are read and classified on another thread meanwhile (GDAL
+        and the compiled classification leave this thread free). The file is
+        opened on this thread: Python's warning filters, which opening it
+        touches, are shared by the threads and not safe to change at once.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        key = (str(Path(dem_path).resolve()), str(crs))
+        if _SHARED_TERRAIN is not None and key in _SHARED_TERRAIN:
+            known = _SHARED_TERRAIN[key]
+            yield known, lambda: known
+            return
+        # the classification compiled (or loaded from numba's cache) on this thread, for
+        # writable and read-only (shared) bands: compiling touches the warning filters
+        for writable in (True, False):
+            probe = np.zeros((3, 3))
+            probe.setflags(write=writable)
+            _slope_classes(probe, 1.0)
+        with (
+            open_dem(dem_path, what="DEM for new links and terrain costs") as src,
+            ThreadPoolExecutor(max_workers=1) as reading,
+        ):
+            grid = _Grid._placed(src, crs)[0]
+            pending = reading.submit(cls._from_source, src, crs)
+            yield grid, lambda: cls._kept(key, pending.result())
+
+    @classmethod
     def _read(cls, dem_path: Path, crs: Any) -> _Terrain:
+        with open_dem(dem_path, what="DEM for new links and terrain costs") as src:
+            return cls._from_source(src, crs)
+
+    @classmethod
+    def _from_source(cls, src: Any, crs: Any) -> _Terrain:
+        """Read an open DEM in ``crs`` and classify its cells."""
         from rasterio.enums import Resampling
         from rasterio.vrt import WarpedVRT
 
-        with open_dem(dem_path, what="DEM for new links and terrain costs") as src:
-            grid, warp = _Grid._placed(src, crs)
-            if warp is None:
-                band = _dem_band(src)
-            else:
-                nodata = src.nodata if src.nodata is not None else -32768.0
-                with WarpedVRT(
-                    src,
-                    crs=crs,
-                    transform=warp,
-                    width=grid.width,
-                    height=grid.height,
-                    resampling=Resampling.bilinear,
-                    src_nodata=nodata,
-                    nodata=nodata,
-                ) as vrt:
-                    band = vrt.read(1, masked=True).astype(float).filled(np.nan)
+        grid, warp = _Grid._placed(src, crs)
+        if warp is None:
+            band = _dem_band(src)
+        else:
+            nodata = src.nodata if src.nodata is not None else -32768.0
+            with WarpedVRT(
+                src,
+                crs=crs,
+                transform=warp,
+                width=grid.width,
+                height=grid.height,
+                resampling=Resampling.bilinear,
+                src_nodata=nodata,
+                nodata=nodata,
+            ) as vrt:
+                band = vrt.read(1, masked=True).astype(float).filled(np.nan)
         slope_class = _slope_classes(band, grid.res)
         band.setflags(write=False)  # shared by the works of one run
         slope_class.setflags(write=False)

@@ -25,11 +25,11 @@ import math
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import shapely
@@ -230,7 +230,11 @@ def _window(
     return max(0, r - radius), min(h, r + radius + 1), max(0, c - radius), min(w, c + radius + 1)
 
 
-def _route_to_road(
+#: A route (line, position of the road it meets, point where it meets it), or why none
+_Found = tuple[shapely.LineString, int, shapely.Point] | str
+
+
+def _search_to_road(
     terrain: _Terrain,
     start: shapely.Point,
     tree: shapely.STRtree,
@@ -241,15 +245,14 @@ def _route_to_road(
     max_length_m: float,
     max_grade: float,
     cells: _RoadCells | None = None,
-) -> tuple[shapely.LineString, int, shapely.Point] | str:
-    """Cheapest road within the grade limit from ``start`` to the nearest of ``roads``.
+) -> tuple[np.ndarray, np.ndarray] | str:
+    """Cheapest path of DEM cells within the grade limit from ``start`` to a cell of ``roads``.
 
     ``terrain_class`` is the class of every DEM cell (index into ``cost_per_m``);
     ``cells`` the DEM cells ``roads`` touch, shared by the calls.
 
-    Returns the route (from ``start`` through the grid cells to the point
-    where it meets a road), the road's position in ``roads`` and that point;
-    or why there is none.
+    Returns the rows and columns of the path's cells (the start's first), or
+    why there is none. :func:`_lines_to_roads` makes the routes of the paths.
     """
     box = _window(terrain, start, max_length_m)
     if box is None:
@@ -268,23 +271,55 @@ def _route_to_road(
     path = _grid_path_cells(elevation, cost, (r - r0, c - c0), targets, terrain.res, max_grade)
     if path is None:
         return "no route within the slope limit"
-    cx, cy = terrain.centre(path // (c1 - c0) + r0, path % (c1 - c0) + c0)
-    end = shapely.Point(cx[-1], cy[-1])
-    j = int(tree.query_nearest(end, all_matches=False)[0])
-    road_pt = shapely.line_interpolate_point(roads[j], shapely.line_locate_point(roads[j], end))
-    line = _clean_line(
-        [(start.x, start.y), *zip(cx.tolist(), cy.tolist(), strict=True), (road_pt.x, road_pt.y)]
+    return path // (c1 - c0) + r0, path % (c1 - c0) + c0
+
+
+def _lines_to_roads(
+    terrain: _Grid,
+    starts: list[shapely.Point],
+    paths: list[tuple[np.ndarray, np.ndarray] | str],
+    tree: shapely.STRtree,
+    roads: np.ndarray,
+    max_length_m: float,
+) -> list[_Found]:
+    """Return the route of each path of :func:`_search_to_road`, or why there is none.
+
+    A route runs from its start through the centres of the path's cells to
+    the nearest point of the road nearest to the last cell's centre (the roads
+    of every path looked up at once). Returns, per path, the route, the road's
+    position in ``roads`` and that point; or the reason (routes longer than
+    ``max_length_m`` too).
+    """
+    out: list[_Found] = [p if isinstance(p, str) else "" for p in paths]
+    found = [k for k, p in enumerate(paths) if not isinstance(p, str)]
+    if not found:
+        return out
+    centres = [terrain.centre(*cast(tuple[np.ndarray, np.ndarray], paths[k])) for k in found]
+    ends = shapely.points([(cx[-1], cy[-1]) for cx, cy in centres])
+    nearest = np.asarray(tree.query_nearest(ends, all_matches=False)[1], dtype=np.int64)
+    on_road = shapely.line_interpolate_point(
+        roads[nearest], shapely.line_locate_point(roads[nearest], ends)
     )
-    if line.length > max_length_m:
-        return "route longer than max_new_link_m"
-    return line, j, road_pt
-
-
-_Found = tuple[shapely.LineString, int, shapely.Point] | str
+    for k, (cx, cy), j, road_pt in zip(found, centres, nearest.tolist(), on_road, strict=True):
+        start = starts[k]
+        line = _clean_line(
+            [
+                (start.x, start.y),
+                *zip(cx.tolist(), cy.tolist(), strict=True),
+                (road_pt.x, road_pt.y),
+            ]
+        )
+        if line.length > max_length_m:
+            out[k] = "route longer than max_new_link_m"
+        else:
+            out[k] = (line, j, road_pt)
+    return out
 
 
 def _route_plans(
-    plans: list[list[int]], route: Callable[[int], _Found]
+    plans: list[list[int]],
+    route: Callable[[int], Any],
+    finish: Callable[[list[int], list[Any]], list[_Found]] | None = None,
 ) -> list[tuple[int, _Found]]:
     """Route each cluster from its first member from which a road can be found.
 
@@ -293,8 +328,10 @@ def _route_plans(
     threads (the compiled search releases the GIL), in rounds: the first member
     of every cluster, then the next member of those not routed yet, and so on.
     A thread routes a batch of starts (:data:`_BATCH`) in one GDAL environment.
-    Each route depends on its start only, so the result is that of trying the
-    members one by one, cluster after cluster.
+    ``finish``, when given, turns the results of a round's members (in order)
+    into their routes on this thread, all at once. Each route depends on its
+    start only, so the result is that of trying the members one by one,
+    cluster after cluster.
 
     Returns
     -------
@@ -309,16 +346,16 @@ def _route_plans(
     todo = [i for i, members in enumerate(plans) if members]
     workers = max(1, min(len(os.sched_getaffinity(0)), 8))
 
-    def route_batch(batch: list[int]) -> list[_Found]:
+    def route_batch(batch: list[int]) -> list[Any]:
         # one GDAL environment per batch, not one per rasterisation of a window
         with rasterio.Env():
             return [route(gate) for gate in batch]
 
-    def route_all(gates: list[int]) -> Iterator[_Found]:
+    def route_all(gates: list[int]) -> list[_Found]:
         size = max(1, min(_BATCH, -(-len(gates) // workers)))
         batches = [gates[k : k + size] for k in range(0, len(gates), size)]
-        for found in pool.map(route_batch, batches):
-            yield from found
+        routed = [found for batch in pool.map(route_batch, batches) for found in batch]
+        return finish(gates, routed) if finish is not None else routed
 
     with (
         ThreadPoolExecutor(max_workers=workers) as pool,
@@ -448,18 +485,16 @@ def new_link_candidates(
         return network, _empty_workset(network.crs, table)
     # the DEM is read (and its cells classified) on a thread while this one gets the
     # communities, their clusters and the road cells of their windows ready
-    grid = _Grid.of_dem(Path(dem_path), network.crs)
-    with ThreadPoolExecutor(max_workers=1) as reading:
-        pending = reading.submit(_Terrain.from_dem, Path(dem_path), network.crs)
+    with _Terrain.read_aside(Path(dem_path), network.crs) as (grid, read_terrain):
         plan = _LinkPlan.make(comm, vehicle, grid, max_new_link_m, min_gap_m, cluster_m)
-        terrain = pending.result()
+        terrain = read_terrain()
     plans, pts, ident, gap = plan.clusters, plan.points, plan.ident, plan.gap
     tree, veh_geoms, road_cells = plan.tree, plan.roads, plan.road_cells
     per_m = np.array([table.per_m("new_link", t) for t in TERRAIN_CLASSES])
     terrain_class = terrain.slope_class  # classified once, as the DEM was read
 
-    def route(gate: int) -> tuple[shapely.LineString, int, shapely.Point] | str:
-        return _route_to_road(
+    def route(gate: int) -> tuple[np.ndarray, np.ndarray] | str:
+        return _search_to_road(
             terrain,
             pts[gate],
             tree,
@@ -471,7 +506,15 @@ def new_link_candidates(
             cells=road_cells,
         )
 
-    found = _route_plans([by_gap for by_gap, _ in plans], route)
+    def finish(gates: list[int], paths: list[tuple[np.ndarray, np.ndarray] | str]) -> list[_Found]:
+        return _lines_to_roads(
+            terrain, [pts[g] for g in gates], paths, tree, veh_geoms, max_new_link_m
+        )
+
+    # the search compiled (or loaded from numba's cache) on this thread, not on the routing
+    # threads: compiling touches Python's warning filters, which the threads share
+    _grid_path_cells(np.zeros((2, 2)), np.ones((2, 2)), (0, 0), np.eye(2, dtype=bool), 1.0, 1.0)
+    found = _route_plans([by_gap for by_gap, _ in plans], route, finish)
     routes: list[tuple[int, list[int], shapely.LineString, EdgeKey, shapely.Point]] = []
     failed: Counter[str] = Counter()
     for (_, members), (gate, result) in zip(plans, found, strict=True):
