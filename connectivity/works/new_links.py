@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+import geopandas as gpd
 import numpy as np
 import shapely
 from scipy.sparse import coo_array
@@ -398,8 +399,8 @@ class _LinkPlan:
     @classmethod
     def make(
         cls,
-        comm: Any,
-        vehicle: Any,
+        comm: gpd.GeoDataFrame,
+        vehicle: gpd.GeoDataFrame,
         grid: _Grid,
         max_new_link_m: float,
         min_gap_m: float,
