@@ -150,6 +150,44 @@ def test_band_masked_from_one_read_equals_gdals_mask_on_the_sample(sample: Sampl
     assert np.array_equal(quick, expected, equal_nan=True)
 
 
+@pytest.mark.parametrize("geographic", [False, True])
+def test_terrain_read_aside_equals_the_terrain_read_in_turn(
+    sample: Sample, tmp_path: Path, geographic: bool
+) -> None:
+    dem = sample.dem
+    if geographic:  # a DEM in degrees: warped to the network's CRS as it is read
+        from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+        dem = tmp_path / "dem_4326.tif"
+        with rasterio.open(sample.dem) as src:
+            transform, width, height = calculate_default_transform(
+                src.crs, "EPSG:4326", src.width, src.height, *src.bounds
+            )
+            profile = {**src.profile, "crs": "EPSG:4326", "transform": transform}
+            with rasterio.open(dem, "w", **{**profile, "width": width, "height": height}) as dst:
+                reproject(
+                    rasterio.band(src, 1),
+                    rasterio.band(dst, 1),
+                    dst_transform=transform,
+                    dst_crs="EPSG:4326",
+                    resampling=Resampling.bilinear,
+                )
+    crs = sample.network.crs
+    expected = _Terrain._read(dem, crs)
+    with _sharing_terrain(), _Terrain.read_aside(dem, crs) as (grid, read_terrain):
+        terrain = read_terrain()
+        assert _Terrain.from_dem(dem, crs) is terrain  # kept for the other generators
+    for got in (grid, terrain):
+        assert (got.x0, got.y0, got.res, got.shape) == (
+            expected.x0,
+            expected.y0,
+            expected.res,
+            expected.shape,
+        )
+    assert np.array_equal(terrain.elevation, expected.elevation, equal_nan=True)
+    assert np.array_equal(terrain.slope_class, expected.slope_class)
+
+
 def test_pricing_a_line_given_twice_equals_pricing_it_alone(sample: Sample) -> None:
     table = cost_table()
     with _sharing_terrain():
