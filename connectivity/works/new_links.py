@@ -217,14 +217,13 @@ def _cell(terrain: _Grid, point: shapely.Point) -> tuple[int, int]:
 
 
 def _window(
-    terrain: _Grid, start: shapely.Point, max_length_m: float
+    terrain: _Grid, r: int, c: int, max_length_m: float
 ) -> tuple[int, int, int, int] | None:
-    """Rows ``r0:r1`` and columns ``c0:c1`` a new road from ``start`` is routed in.
+    """Rows ``r0:r1`` and columns ``c0:c1`` a new road from cell ``(r, c)`` is routed in.
 
-    ``None`` when ``start`` is outside the DEM.
+    ``None`` when the cell is outside the DEM.
     """
     h, w = terrain.shape
-    r, c = _cell(terrain, start)
     if not (0 <= r < h and 0 <= c < w):
         return None
     radius = math.ceil(max_length_m / terrain.res) + 1
@@ -255,11 +254,11 @@ def _search_to_road(
     Returns the rows and columns of the path's cells (the start's first), or
     why there is none. :func:`_lines_to_roads` makes the routes of the paths.
     """
-    box = _window(terrain, start, max_length_m)
+    r, c = _cell(terrain, start)
+    box = _window(terrain, r, c, max_length_m)
     if box is None:
         return "outside the DEM"
     r0, r1, c0, c1 = box
-    r, c = _cell(terrain, start)
     cells = cells if cells is not None else _RoadCells(terrain, tree, _RoadLines(roads))
     targets = cells.window(r0, r1, c0, c1)
     if not targets.any():  # (a road burnt in the window reaches it: no need to look then)
@@ -426,7 +425,9 @@ class _LinkPlan:
         clusters.sort(key=lambda p: ident[p[0][0]])
         road_cells = _RoadCells(grid, tree, _RoadLines(roads))
         # the road cells of the windows first tried, burnt ahead in a few rasterisations
-        firsts = (_window(grid, pts[by_gap[0]], max_new_link_m) for by_gap, _ in clusters)
+        firsts = (
+            _window(grid, *_cell(grid, pts[by_gap[0]]), max_new_link_m) for by_gap, _ in clusters
+        )
         road_cells.prepare([box for box in firsts if box is not None])
         return cls(clusters, chosen, pts, ident, gap, roads, tree, road_cells)
 

@@ -76,6 +76,25 @@ def test_terrain_classes_equal_numpy_on_the_sample_dem(sample: Sample) -> None:
     ]
 
 
+def _write_dem(path: Path, values: np.ndarray, nodata: float | None) -> Path:
+    """Write ``values`` as a one-band GeoTIFF of 30 m cells in UTM 18S, with ``nodata``."""
+    height, width = values.shape
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=1,
+        dtype=values.dtype,
+        crs="EPSG:32718",
+        transform=from_origin(0, 0, 30, 30),
+        nodata=nodata,
+    ) as dst:
+        dst.write(values, 1)
+    return path
+
+
 @pytest.mark.parametrize(
     ("dtype", "nodata"), [("float32", -9999.0), ("int16", -32768), ("float64", float("nan"))]
 )
@@ -85,12 +104,7 @@ def test_dem_band_equals_a_masked_read_and_is_read_once_when_shared(
     rng = np.random.default_rng(3)
     values = rng.uniform(0.0, 3000.0, size=(20, 30)).astype(dtype)
     values[2:5, 3:7] = nodata
-    path = tmp_path / "dem.tif"
-    profile = {"driver": "GTiff", "width": 30, "height": 20, "count": 1, "dtype": dtype}
-    with rasterio.open(
-        path, "w", crs="EPSG:32718", transform=from_origin(0, 0, 30, 30), nodata=nodata, **profile
-    ) as dst:
-        dst.write(values, 1)
+    path = _write_dem(tmp_path / "dem.tif", values, nodata)
     with open_dem(path, what="test") as src:
         expected = src.read(1, masked=True).astype(float).filled(np.nan)
         alone = _dem_band(src)
@@ -126,12 +140,7 @@ def test_band_masked_from_one_read_equals_gdals_mask(
         values[2:5, 3:7] = nodata
     if near is not None:
         values[10, 10] = near
-    path = tmp_path / "dem.tif"
-    profile = {"driver": "GTiff", "width": 50, "height": 40, "count": 1, "dtype": dtype}
-    with rasterio.open(
-        path, "w", crs="EPSG:32718", transform=from_origin(0, 0, 30, 30), nodata=nodata, **profile
-    ) as dst:
-        dst.write(values, 1)
+    path = _write_dem(tmp_path / "dem.tif", values, nodata)
     with open_dem(path, what="test") as src:
         expected = src.read(1, masked=True).astype(float).filled(np.nan)
         quick = _band_masked_by_nodata(src)
