@@ -67,9 +67,17 @@ class PageLog:
 
 @contextmanager
 def open_page(
-    html_file: Path, *, width: int = 1400, height: int = 900
+    html_file: Path,
+    *,
+    width: int = 1400,
+    height: int = 900,
+    ready: str = "window.cxState !== undefined",
 ) -> Iterator[tuple[Any, PageLog]]:
-    """Open ``html_file`` in headless Chromium; yield the Playwright page and its log."""
+    """Open ``html_file`` in headless Chromium; yield the Playwright page and its log.
+
+    ``ready``: a script expression true once the page has drawn itself (a
+    map's ``cxState``; an index page of parts sets ``cxIndex``).
+    """
     from playwright.sync_api import sync_playwright
 
     log = PageLog()
@@ -102,7 +110,7 @@ def open_page(
 
             page.on("dialog", dialog)
             page.goto(html_file.resolve().as_uri(), wait_until="load")
-            page.wait_for_function("window.cxState !== undefined", timeout=15_000)
+            page.wait_for_function(ready, timeout=15_000)
             yield page, log
         finally:
             browser.close()

@@ -85,13 +85,13 @@ def test_cusco_dem(cusco_dem: Path, contours_pbf: Path) -> None:
     assert np.median(error) < 12.5 and np.percentile(error, 90) < 40
 
 
-
 def test_cusco_dem_band_from_one_read_equals_gdals_mask(cusco_dem: Path) -> None:
     with elevation.open_dem(cusco_dem, what="test") as src:
         expected = src.read(1, masked=True).astype(float).filled(np.nan)
         quick = elevation._band_masked_by_nodata(src)
     assert quick is not None and np.isnan(expected).any()  # cells outside the contours
     assert np.array_equal(quick, expected, equal_nan=True)
+
 
 def test_rasterized_tin_equals_scipy_interpolation(contours_pbf: Path) -> None:
     # the real contours of a 3 km square, on a 30 m grid: every cell against scipy

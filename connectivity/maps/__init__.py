@@ -2,7 +2,10 @@
 
 Two self-contained HTML maps and one PNG are written per region by
 :func:`write_maps`: ``access.html`` (:func:`access_map`), ``investments.html``
-(:func:`investments_map`) and ``investments.png`` (:func:`overview_png`).
+(:func:`investments_map`) and ``investments.png`` (:func:`overview_png`). A
+region of more than :data:`MAX_MAP_COMMUNITIES` communities (a department, the
+country) gets both maps per part under ``parts/``, and the two pages become
+index pages of the parts.
 The HTML works without any network connection (only the OpenStreetMap
 background tiles come from the web), and every text from the data is put into
 the page as text, never as HTML.
@@ -26,7 +29,15 @@ overview
 labels
     Label placement for the overview: candidate places, then leader lines.
 write
-    :func:`write_maps`, which writes all three files of a region atomically.
+    :func:`write_maps`, which writes all three files of a region atomically,
+    or, for a region of more communities than a page holds, a map of each
+    kind per part and index pages.
+parts
+    A region too large for one page split into parts (a k-d split of the
+    communities), and what each part's page draws of the region's layers.
+index
+    The index page of a region mapped in parts: the parts' boxes, a table of
+    what each holds, links to their maps.
 works_view
     What the maps read from a ranking result, in fixed column names.
 works_payload
@@ -63,12 +74,14 @@ from connectivity.maps.access import access_map
 from connectivity.maps.investments import MAX_GAIN_ROWS, investments_map
 from connectivity.maps.lighten import MAX_MAP_BYTES
 from connectivity.maps.overview import overview_figure, overview_png
+from connectivity.maps.parts import MAX_MAP_COMMUNITIES
 from connectivity.maps.style import MINUTE_BINS, ROAD_STYLE
 from connectivity.maps.write import write_maps
 
 __all__ = [
     "MAX_GAIN_ROWS",
     "MAX_MAP_BYTES",
+    "MAX_MAP_COMMUNITIES",
     "MINUTE_BINS",
     "ROAD_STYLE",
     "access_map",

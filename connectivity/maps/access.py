@@ -22,6 +22,7 @@ from connectivity.access import UNREACHABLE_CAP_MIN
 from connectivity.maps.encoding import _Names, _Segments
 from connectivity.maps.lighten import MAX_MAP_BYTES, lighten
 from connectivity.maps.page import _map_page
+from connectivity.maps.parts import PartView
 from connectivity.maps.payload import (
     _check_access,
     _check_lang,
@@ -116,9 +117,53 @@ def access_map(
     kinds = map_kinds(network)
     _check_access(access, kinds)
     bins = _check_bins(thresholds_min)
+    segments = _Segments.from_edges(network.edges)
+    router = Router(network, segments) if routes else None
+    return _access_page(
+        network,
+        access,
+        segments,
+        router,
+        waterways=waterways,
+        data_source=data_source,
+        attribution=attribution,
+        synthetic=synthetic,
+        title=title,
+        lang=lang,
+        bins=bins,
+        unreachable_cap_min=unreachable_cap_min,
+        max_bytes=max_bytes,
+    )
+
+
+def _access_page(
+    network: RoadNetwork,
+    access: gpd.GeoDataFrame,
+    segments: _Segments,
+    router: Router | None,
+    *,
+    waterways: gpd.GeoDataFrame | None,
+    data_source: str,
+    attribution: Sequence[str],
+    synthetic: bool,
+    title: str,
+    lang: Lang,
+    bins: Sequence[float],
+    unreachable_cap_min: float,
+    max_bytes: int | None,
+    part: PartView | None = None,
+) -> folium.Map:
+    """Build the access map from checked inputs and the region's segments and router.
+
+    With ``part``, the page maps one part of the region
+    (:class:`~connectivity.maps.parts.PartView`): ``access`` holds the
+    part's communities, and ``segments`` (a copy of the region's, its
+    coordinates changed here) keep coordinates only for the roads the part
+    draws and its routes.
+    """
+    kinds = map_kinds(network)
     t = labels(lang)
     names = _Names()
-    segments = _Segments.from_edges(network.edges)
     payload = _map_payload(
         network,
         kinds,
@@ -134,12 +179,31 @@ def access_map(
         attribution=attribution,
         synthetic=synthetic,
         bins=bins,
+        keep=None if part is None else part.segments_in_box,
+        part=part,
     )
-    router = Router(network, segments) if routes else None
     payload["comm"] = _community_payload(network, kinds, access, names, router)
     payload["summary"] = _summary_payload(access, kinds, cap_min=unreachable_cap_min)
+    if part is not None:
+        part.drop_unused_segments(payload, segments)
     if max_bytes is not None:
-        lighten(payload, segments, names, lang, max_bytes)
-    m = _map_page(payload, t, network, access, segments, names, works=False)
+        lighten(
+            payload,
+            segments,
+            names,
+            lang,
+            max_bytes,
+            keep=None if part is None else part.segments_in_box,
+        )
+    m = _map_page(
+        payload,
+        t,
+        network,
+        access,
+        segments,
+        names,
+        works=False,
+        bounds=None if part is None else part.bounds,
+    )
     log.info("access map: %d communities, %d road segments", len(access), len(segments.coords))
     return m

@@ -16,20 +16,24 @@ brief, then only the best-ranked that fit, and the map says so.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from connectivity.access import UNREACHABLE_CAP_MIN
 from connectivity.errors import DataError
 from connectivity.maps.encoding import _json, _Names, _Segments, _text
 from connectivity.maps.lighten import HIDE_STEPS, MAX_MAP_BYTES, lighten, route_segments
 from connectivity.maps.page import _map_page, _page_bytes_around
+from connectivity.maps.parts import PartView
 from connectivity.maps.payload import (
     _check_access,
     _check_lang,
@@ -57,7 +61,7 @@ from connectivity.maps.style import (
 )
 from connectivity.maps.text import Lang, labels
 from connectivity.maps.works_payload import MAX_GAIN_ROWS, _axes_payload, _works_payload
-from connectivity.maps.works_view import _works_view
+from connectivity.maps.works_view import _works_view, _WorksView
 from connectivity.network import RoadNetwork
 from connectivity.ranking import ScoreWeights
 
@@ -158,16 +162,127 @@ def investments_map(
     bins = _check_bins(thresholds_min)
     if top_n < 0:
         raise DataError(f"top_n must be >= 0, got {top_n}")
+    region = _WorksRegion.build(
+        network, ranking, after_network=after_network, top_n=top_n, routes=routes
+    )
+    return _investments_page(
+        region,
+        access,
+        region.segments,
+        waterways=waterways,
+        data_source=data_source,
+        attribution=attribution,
+        synthetic=synthetic,
+        title=title,
+        lang=lang,
+        bins=bins,
+        unreachable_cap_min=unreachable_cap_min,
+        max_bytes=max_bytes,
+        robustness=robustness,
+    )
+
+
+@dataclass
+class _WorksRegion:
+    """What every investments page of a region reads of the whole region, built once.
+
+    The works as the maps read them, the road segments of the network with the
+    programme built (``in_base``: those of the base network), the routers on
+    the networks before and after, the shares of the year of each state and
+    the state the maps open on.
+    """
+
+    network: RoadNetwork
+    ranking: Any
+    kinds: tuple[str, ...]
+    top_n: int
+    view: _WorksView
+    segments: _Segments
+    in_base: np.ndarray
+    router: Router | None
+    after_router: Router | None
+    shares: tuple[float, float, float]
+    best: BestState
+
+    @classmethod
+    def build(
+        cls,
+        network: RoadNetwork,
+        ranking: Any,
+        *,
+        after_network: RoadNetwork | None,
+        top_n: int,
+        routes: bool,
+    ) -> _WorksRegion:
+        kinds = map_kinds(network)
+        view = _works_view(ranking, network.crs, kinds)
+        route_edges = after_network.edges if after_network is not None else network.edges
+        segments = _Segments.from_edges(route_edges)
+        in_base = np.zeros(len(segments.coords), dtype=bool)
+        base_keys = set(network.edges.index.tolist())
+        for k, seg in segments.lookup.items():
+            if k in base_keys:
+                in_base[seg] = True
+        shares = season_shares(ranking)
+        return cls(
+            network=network,
+            ranking=ranking,
+            kinds=kinds,
+            top_n=top_n,
+            view=view,
+            segments=segments,
+            in_base=in_base,
+            router=Router(network, segments) if routes else None,
+            after_router=(
+                Router(after_network, segments) if routes and after_network is not None else None
+            ),
+            shares=shares,
+            best=best_state(ranking, view, kinds, shares, top_n=top_n),
+        )
+
+    def part_view(self, part: PartView) -> _WorksView:
+        """Return the works touching ``part``'s box (the programme's among them), their gains."""
+        works = self.view.works
+        touch = part.part.holds(shapely.bounds(works.geometry.to_numpy()))
+        ids = works.index[touch]
+        kept = set(ids.tolist())
+        return dataclasses.replace(
+            self.view,
+            works=works[touch],
+            gains=self.view.gains[self.view.gains["work_id"].isin(kept)],
+            portfolio=[w for w in self.view.portfolio if w in kept],
+        )
+
+
+def _investments_page(
+    region: _WorksRegion,
+    access: gpd.GeoDataFrame,
+    segments: _Segments,
+    *,
+    waterways: gpd.GeoDataFrame | None,
+    data_source: str,
+    attribution: Sequence[str],
+    synthetic: bool,
+    title: str,
+    lang: Lang,
+    bins: Sequence[float],
+    unreachable_cap_min: float | None,
+    max_bytes: int | None,
+    robustness: Any | None,
+    part: PartView | None = None,
+) -> folium.Map:
+    """Build the investments map from checked inputs and the region's shared parts.
+
+    With ``part``, the page maps one part of the region: ``access`` holds the
+    part's communities, the works are those touching its box
+    (:meth:`_WorksRegion.part_view`), and ``segments`` (a copy of the
+    region's) keep coordinates only for the roads it draws and its routes.
+    """
+    network, ranking, kinds, top_n = region.network, region.ranking, region.kinds, region.top_n
     t = labels(lang)
-    view = _works_view(ranking, network.crs, kinds)
+    view = region.view if part is None else region.part_view(part)
     names = _Names()
-    route_edges = after_network.edges if after_network is not None else network.edges
-    segments = _Segments.from_edges(route_edges)
-    in_base = np.zeros(len(segments.coords), dtype=bool)
-    base_keys = set(network.edges.index.tolist())
-    for k, s in segments.lookup.items():
-        if k in base_keys:
-            in_base[s] = True
+    keep = region.in_base if part is None else part.segments_in_box
     payload = _map_payload(
         network,
         kinds,
@@ -183,15 +298,14 @@ def investments_map(
         attribution=attribution,
         synthetic=synthetic,
         bins=bins,
-        keep=in_base,
+        keep=keep,
+        part=part,
     )
     after = _after_or_before(view.after, access, kinds)
     if unreachable_cap_min is None:
         unreachable_cap_min = float(getattr(ranking, "cap_min", UNREACHABLE_CAP_MIN))
-    shares = season_shares(ranking)
-    best = best_state(ranking, view, kinds, shares, top_n=top_n)
-    router = Router(network, segments) if routes else None
-    after_router = Router(after_network, segments) if routes and after_network is not None else None
+    shares = region.shares
+    router, after_router = region.router, region.after_router
     route_states = (
         community_gain_states(access, after, "market", shares, cap_min=unreachable_cap_min)
         if "market" in kinds
@@ -213,7 +327,9 @@ def investments_map(
     axes = _axes_payload(getattr(ranking, "axes", None), view, network.crs, lang, names)
     payload["axes"] = axes
     payload["topN"] = int(top_n)
-    payload.update(_gain_payload(ranking, best, shares, unreachable_cap_min))
+    payload.update(_gain_payload(ranking, region.best, shares, unreachable_cap_min))
+    if part is not None:
+        part.drop_unused_segments(payload, segments)
     budget = None
     light = None
     if max_bytes is not None:
@@ -224,7 +340,7 @@ def investments_map(
             names,
             lang,
             int(max_bytes * ROADS_SHARE),
-            keep=in_base,
+            keep=keep,
             steps=[s for s in HIDE_STEPS if s != "routes"],  # they show what the works gain
         )
         # what the page holds besides the works: the payload so far, the names and road
@@ -252,14 +368,30 @@ def investments_map(
     payload["worksShown"] = shown.payload()
     if robustness is not None:
         payload["robust"] = _robust_payload(robustness, payload["works"]["id"])
-    if light is not None:  # the segments of the works' routes keep their coordinates
-        light.restore(segments, route_segments({"works": payload["works"]}).tolist())
+    # the segments of the works' routes keep their coordinates
+    work_routes = route_segments({"works": payload["works"]}).tolist()
+    if light is not None:
+        light.restore(segments, work_routes)
+    if part is not None:
+        part.restore(segments, work_routes)
     # the axes' works are positions among the works drawn (the programme always is)
     drawn = {w: i for i, w in enumerate(payload["works"]["id"])}
     every = list(view.works.index)
     for axis in axes:
         axis["works"] = [drawn[every[i]] for i in axis["works"] if every[i] in drawn]
-    m = _map_page(payload, t, network, access, segments, names, works=True, top_n=top_n)
+    if part is not None:  # a part shows the axes of the works it holds
+        payload["axes"] = [axis for axis in axes if axis["works"]]
+    m = _map_page(
+        payload,
+        t,
+        network,
+        access,
+        segments,
+        names,
+        works=True,
+        top_n=top_n,
+        bounds=None if part is None else part.bounds,
+    )
     log.info(
         "investments map: %d works (%d in the portfolio), %d communities",
         len(view.works),

@@ -114,9 +114,14 @@ class Lightened:
         """Give back their coordinates to the segments ``ids`` (routes added afterwards)."""
         if self._coords is None:
             return
-        for i in ids:
-            if not segments.coords[i]:
-                segments.coords[i] = self._coords[i]
+        wanted = [i for i in ids if not segments.coords[i]]
+        missing = [i for i in wanted if not self._coords[i]]
+        if missing:  # segments of a part's map that were not in it before
+            found = _lighter_lines(segments, np.asarray(missing, dtype=np.int64))
+            for i in missing:
+                self._coords[i] = found[i]
+        for i in wanted:
+            segments.coords[i] = self._coords[i]
 
 
 def page_bytes(payload: Mapping[str, Any], segments: _Segments, names: _Names) -> int:
@@ -187,8 +192,8 @@ def lighten(
         return shown
     whole, started = shown.page_bytes, time.perf_counter()
     assert segments.geoms is not None, "segments built without their geometries"
-    simple = shapely.simplify(segments.geoms, ROAD_SIMPLIFY_M)
-    shown._coords = _encode_lines(_to_wgs84(simple, segments.crs), LINE_STEP)
+    # only the segments the page holds (a part of a region holds a few of the region's)
+    shown._coords = _lighter_lines(segments, np.flatnonzero([bool(c) for c in segments.coords]))
     payload["rivers"] = [
         [n, [_requantise(x, LINE_STEP) for x in ls]] for n, ls in payload["rivers"]
     ]
@@ -236,6 +241,21 @@ def lighten(
             max_bytes / 1e6,
         )
     return shown
+
+
+def _lighter_lines(segments: _Segments, ids: np.ndarray) -> list[list[int]]:
+    """Coordinates of the segments ``ids`` simplified and rounded as a lightened map draws them.
+
+    A list over every segment: empty for those not in ``ids``.
+    """
+    assert segments.geoms is not None, "segments built without their geometries"
+    out: list[list[int]] = [[] for _ in range(len(segments.geoms))]
+    if len(ids):
+        simple = shapely.simplify(segments.geoms[ids], ROAD_SIMPLIFY_M)
+        lines = _encode_lines(_to_wgs84(simple, segments.crs), LINE_STEP)
+        for i, line in zip(ids.tolist(), lines, strict=True):
+            out[i] = line
+    return out
 
 
 def _apply(

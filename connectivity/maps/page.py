@@ -195,15 +195,18 @@ def _map_page(
     *,
     works: bool,
     top_n: int = 0,
+    bounds: list[list[float]] | None = None,
 ) -> folium.Map:
     """Complete ``payload`` (segments, names) and build the map around it.
 
     ``works`` adds the layers of the investments map (and the axes' layer
-    when the payload has axes).
+    when the payload has axes). The page opens on ``bounds``
+    (``[[south, west], [north, east]]``; default: the roads and communities).
     """
     payload["seg"] = _seg_payload(segments.coords)
     payload["names"] = names.items
-    bounds = _bounds(access, network)
+    if bounds is None:
+        bounds = _bounds(access, network)
     last = (payload.get("worksShown") or {}).get("lastRank")
     m, groups = _base_map(bounds, t)
     _add_groups(

@@ -33,6 +33,7 @@ from connectivity.maps.encoding import (
     _text,
     _to_wgs84,
 )
+from connectivity.maps.parts import PartView
 from connectivity.maps.routes import Router
 from connectivity.maps.style import (
     KIND_ICONS,
@@ -131,12 +132,15 @@ def _map_payload(
     synthetic: bool,
     bins: Sequence[float],
     keep: np.ndarray | None = None,
+    part: PartView | None = None,
 ) -> dict[str, Any]:
     """Payload both HTML maps share: labels, colours, roads, rivers, the facilities of ``kinds``.
 
     ``keep`` selects the road segments drawn (see :func:`_road_payload`); the
     caller adds the communities (and works), then :func:`connectivity.maps.page._map_page`
-    the segments, names and layers.
+    the segments, names and layers. A ``part``'s page holds the rivers and
+    facilities of its box, says which part it is in its header (``part``)
+    and gives the part's averages in its legend.
     """
     payload: dict[str, Any] = {
         "lang": lang,
@@ -164,9 +168,16 @@ def _map_payload(
     payload.update(style)
     payload["roadLegend"] = legend
     payload["roads"] = roads
+    facilities = {kind: network.facilities[kind] for kind in kinds}
+    if part is not None:
+        if waterways is not None and not waterways.empty:
+            waterways = waterways[part.holds_points(waterways)]
+        facilities = {k: layer[part.holds_points(layer)] for k, layer in facilities.items()}
+        payload["part"] = part.header
+        payload["t"]["summary_title"] = t["summary_title_part"]
     payload["rivers"] = _river_payload(waterways, network.crs, names)
     payload["facilities"] = {
-        kind: _facility_payload(network.facilities[kind], network.crs, names) for kind in kinds
+        kind: _facility_payload(layer, network.crs, names) for kind, layer in facilities.items()
     }
     return payload
 
@@ -230,8 +241,11 @@ def _road_payload(
     styles = [[*ROAD_STYLE[c][:2], ROAD_STYLE[c][2], road_class_label(c, lang)] for c in classes]
     pos = {c: i for i, c in enumerate(classes)}
     groups: dict[tuple[int, int], list[int]] = {}
-    for i, (rc, nm) in enumerate(zip(segments.road_class, segments.name, strict=True)):
-        if rc not in pos or (keep is not None and not keep[i]):
+    at = np.arange(len(segments.road_class)) if keep is None else np.flatnonzero(keep)
+    for i, rc, nm in zip(
+        at.tolist(), segments.road_class[at].tolist(), segments.name[at].tolist(), strict=True
+    ):
+        if rc not in pos:
             continue  # connectors (walking links to places) are drawn only as parts of routes
         groups.setdefault((pos[rc], names.add(nm)), []).append(i)
     roads = [[c, n, segs] for (c, n), segs in sorted(groups.items())]

@@ -121,6 +121,36 @@ _TEXT: dict[str, dict[str, str]] = {
         "png_more": "… y {n} obras más en ranking.csv",
         "legend_unreachable": "inaccesible",
         "summary_title": "Promedio de la región",
+        "summary_title_part": "Promedio de esta parte",
+        "part_label": "Parte {n} de {count}: {label}",
+        "part_index": "Todas las partes",
+        "part_access": "Mapa de acceso de esta parte",
+        "part_investments": "Mapa de inversiones de esta parte",
+        "index_title_access": "Acceso por partes",
+        "index_title_investments": "Obras viales priorizadas, por partes",
+        "index_why": (
+            "La región tiene {n} comunidades: más de las que un mapa abre con fluidez "
+            "({most} como máximo). Se muestra en {count} partes. Cada parte dibuja sus "
+            "comunidades, los caminos, ríos y servicios de su recuadro y las obras que lo "
+            "tocan; los tiempos y las rutas son los de toda la red."
+        ),
+        "index_hint": "Haga clic en un recuadro o en una fila para abrir el mapa de esa parte.",
+        "index_part": "Parte",
+        "index_zone": "Zona (distritos con más población)",
+        "index_communities": "Comunidades",
+        "index_people": "Personas",
+        "index_no_route": "Personas sin ruta al mercado (época seca)",
+        "index_mean_market": "Minutos al mercado, quienes tienen ruta",
+        "index_works": "Obras de la cartera",
+        "index_cost": "Inversión de la cartera ({currency})",
+        "index_maps": "Mapas",
+        "index_access": "acceso",
+        "index_investments": "inversiones",
+        "index_total": "Toda la región",
+        "index_works_note": (
+            "Cada obra de la cartera se cuenta una sola vez, en la parte de su punto medio; "
+            "el mapa de una parte dibuja también las obras que solo la tocan."
+        ),
         "summary_reachable": "{dest}: quienes tienen ruta",
         "summary_no_route": "sin ruta (aislados)",
         "summary_at_cap": "todos, sin ruta = {cap} min",
@@ -321,6 +351,36 @@ _TEXT: dict[str, dict[str, str]] = {
         "png_more": "… and {n} more works in ranking.csv",
         "legend_unreachable": "unreachable",
         "summary_title": "Region average",
+        "summary_title_part": "Average of this part",
+        "part_label": "Part {n} of {count}: {label}",
+        "part_index": "All parts",
+        "part_access": "Access map of this part",
+        "part_investments": "Investments map of this part",
+        "index_title_access": "Access by part",
+        "index_title_investments": "Prioritised road works, by part",
+        "index_why": (
+            "The region has {n} communities: more than one map opens smoothly "
+            "({most} at most). It is shown in {count} parts. Each part draws its "
+            "communities, the roads, rivers and facilities of its box and the works that "
+            "touch it; the travel times and routes are those of the whole network."
+        ),
+        "index_hint": "Click a box or a row to open the map of that part.",
+        "index_part": "Part",
+        "index_zone": "Area (districts with most people)",
+        "index_communities": "Communities",
+        "index_people": "People",
+        "index_no_route": "People with no route to a market (dry season)",
+        "index_mean_market": "Minutes to market, people with a route",
+        "index_works": "Programme works",
+        "index_cost": "Programme investment ({currency})",
+        "index_maps": "Maps",
+        "index_access": "access",
+        "index_investments": "investments",
+        "index_total": "Whole region",
+        "index_works_note": (
+            "Each programme work is counted once, in the part of its midpoint; a part's "
+            "map also draws the works that only touch it."
+        ),
         "summary_reachable": "{dest}: people with a route",
         "summary_no_route": "no route (cut off)",
         "summary_at_cap": "everyone, no route = {cap} min",

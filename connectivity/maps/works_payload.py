@@ -311,7 +311,13 @@ def _work_rows(
     ):
         if v in variant_pos:
             rows[w].append([int(p), variant_pos[v], b, a])
-    more = (count - np.minimum(count, MAX_GAIN_ROWS)).tolist()
+    # a part of a region lists the gains of its own communities; the others count as more
+    off_map = view.gains[
+        ~view.gains["community_id"].isin(set(access["community_id"].map(_text)))
+        & (view.gains["after_min"] < view.gains["before_min"])
+    ]
+    off = off_map["work_id"].map(position).dropna().to_numpy(dtype=int)
+    more = (count - np.minimum(count, MAX_GAIN_ROWS) + np.bincount(off, minlength=n)).tolist()
     # people: the ranking's figure, else everyone of the communities that gain
     people = pd.to_numeric(works["people_benefited"], errors="coerce").to_numpy(dtype=float)
     pairs = gains.drop_duplicates(["work_id", "pos"])

@@ -10,15 +10,25 @@ from typing import Any, cast
 
 import folium
 import geopandas as gpd
+import shapely
 from branca.element import Element, Figure
+from tqdm.auto import tqdm
 
 from connectivity._io import atomic_path
+from connectivity._logging import progress_enabled
 from connectivity.access import UNREACHABLE_CAP_MIN
-from connectivity.maps.access import access_map
-from connectivity.maps.investments import investments_map
+from connectivity.errors import DataError
+from connectivity.maps.access import _access_page, access_map
+from connectivity.maps.encoding import _Segments, _text
+from connectivity.maps.index import index_page, part_table
+from connectivity.maps.investments import _investments_page, _WorksRegion, investments_map
+from connectivity.maps.lighten import MAX_MAP_BYTES
 from connectivity.maps.overview import overview_png
-from connectivity.maps.style import MINUTE_BINS
-from connectivity.maps.text import Lang
+from connectivity.maps.parts import MAX_MAP_COMMUNITIES, MapPart, PartView, split_region
+from connectivity.maps.payload import _check_access, _check_lang, _credits, map_kinds
+from connectivity.maps.routes import Router
+from connectivity.maps.style import MINUTE_BINS, _check_bins
+from connectivity.maps.text import Lang, labels
 from connectivity.network import RoadNetwork
 
 __all__ = ["write_maps"]
@@ -44,8 +54,15 @@ def write_maps(
     unreachable_cap_min: float = UNREACHABLE_CAP_MIN,
     run_id: str = "",
     robustness: Any | None = None,
+    max_communities: int = MAX_MAP_COMMUNITIES,
 ) -> list[Path]:
     """Write ``access.html`` and, given a ranking, ``investments.html`` and ``investments.png``.
+
+    A region of more than ``max_communities`` communities is mapped in parts
+    (:mod:`connectivity.maps.parts`): each part's access and investments maps
+    go under ``parts/``, and ``access.html`` and ``investments.html`` are index
+    pages of the parts (:mod:`connectivity.maps.index`); the PNG shows the
+    whole region.
 
     Parameters
     ----------
@@ -67,6 +84,9 @@ def write_maps(
     robustness : connectivity.robustness.RobustnessResult, optional
         Adds the layer of the works' probability of being funded to the
         investments map.
+    max_communities : int
+        Most communities one map page holds (default
+        :data:`~connectivity.maps.parts.MAX_MAP_COMMUNITIES`).
 
     Returns
     -------
@@ -74,6 +94,26 @@ def write_maps(
         The files written, each atomically.
     """
     out = Path(out_dir)
+    if len(access) > max_communities:
+        return _write_parts(
+            network,
+            access,
+            out=out,
+            ranking=ranking,
+            after_network=after_network,
+            waterways=waterways,
+            top_n=top_n,
+            data_source=data_source,
+            attribution=attribution,
+            synthetic=synthetic,
+            title=title,
+            lang=lang,
+            thresholds_min=thresholds_min,
+            unreachable_cap_min=unreachable_cap_min,
+            run_id=run_id,
+            robustness=robustness,
+            max_communities=max_communities,
+        )
     common: dict[str, Any] = {
         "data_source": data_source,
         "attribution": attribution,
@@ -129,6 +169,159 @@ def write_maps(
             )
         )
     return written
+
+
+def _write_parts(
+    network: RoadNetwork,
+    access: gpd.GeoDataFrame,
+    *,
+    out: Path,
+    ranking: Any | None,
+    after_network: RoadNetwork | None,
+    waterways: gpd.GeoDataFrame | None,
+    top_n: int,
+    data_source: str,
+    attribution: Sequence[str],
+    synthetic: bool,
+    title: str,
+    lang: Lang,
+    thresholds_min: Sequence[float],
+    unreachable_cap_min: float,
+    run_id: str,
+    robustness: Any | None,
+    max_communities: int,
+) -> list[Path]:
+    """Write a region too large for one page: a map of each kind per part, and index pages."""
+    lang = _check_lang(lang)
+    kinds = map_kinds(network)
+    _check_access(access, kinds)
+    bins = _check_bins(thresholds_min)
+    if top_n < 0:
+        raise DataError(f"top_n must be >= 0, got {top_n}")
+    crs = network.crs
+    parts = split_region(
+        access, crs, max_communities=max_communities, extent=network.edges.total_bounds
+    )
+    log.info(
+        "%d communities, more than a map holds (%d): mapped in %d parts",
+        len(access),
+        max_communities,
+        len(parts),
+    )
+    t = labels(lang)
+    with_works = ranking is not None
+    common: dict[str, Any] = {
+        "waterways": waterways,
+        "data_source": data_source,
+        "attribution": attribution,
+        "synthetic": synthetic,
+        "title": title,
+        "lang": lang,
+        "bins": bins,
+        "max_bytes": MAX_MAP_BYTES,
+    }
+
+    def header(part: MapPart, which: str) -> dict[str, Any]:
+        links = [[t["part_index"], f"../{which}.html"]]
+        if with_works:
+            other = "investments" if which == "access" else "access"
+            links.append([t[f"part_{other}"], Path(part.file(other)).name])
+        label = t["part_label"].format(n=part.number, count=part.count, label=part.label)
+        return {"label": label, "links": links}
+
+    written: list[Path] = []
+    segments = _Segments.from_edges(network.edges)
+    bounds = shapely.bounds(segments.geoms)
+    router = Router(network, segments)
+    for part in _bar(parts, "access maps"):
+        communities = access.iloc[part.communities]
+        view, own = PartView.make(
+            part, segments, bounds, communities, crs, header=header(part, "access")
+        )
+        m = _access_page(
+            network,
+            communities,
+            own,
+            router,
+            unreachable_cap_min=unreachable_cap_min,
+            part=view,
+            **common,
+        )
+        written.append(_save_html(m, out / part.file("access"), run_id))
+    del segments, bounds, router
+    programme = None
+    if ranking is not None:
+        region = _WorksRegion.build(
+            network, ranking, after_network=after_network, top_n=top_n, routes=True
+        )
+        bounds = shapely.bounds(region.segments.geoms)
+        for part in _bar(parts, "investments maps"):
+            communities = access.iloc[part.communities]
+            view, own = PartView.make(
+                part,
+                region.segments,
+                bounds,
+                communities,
+                crs,
+                header=header(part, "investments"),
+                keep=region.in_base,
+            )
+            m = _investments_page(
+                region,
+                communities,
+                own,
+                unreachable_cap_min=unreachable_cap_min,
+                robustness=robustness,
+                part=view,
+                **common,
+            )
+            written.append(_save_html(m, out / part.file("investments"), run_id))
+        works = region.view.works
+        programme = works[works["portfolio_order"].notna()]
+        currency = _text(works["currency"].iloc[0]) if len(works) else "PEN"
+    table = part_table(parts, access, crs, programme=programme, cap_min=unreachable_cap_min)
+    for which in ("access", "investments") if with_works else ("access",):
+        page = index_page(
+            parts,
+            table,
+            crs,
+            which=which,
+            lang=lang,
+            n_communities=len(access),
+            max_communities=max_communities,
+            title=title,
+            credits=_credits(data_source, attribution, synthetic),
+            synthetic=synthetic,
+            currency=currency if with_works else "PEN",
+            with_works=with_works,
+            run_id=run_id,
+        )
+        path = out / f"{which}.html"
+        with atomic_path(path) as tmp:
+            tmp.write_text(page, encoding="utf-8")
+        written.append(path)
+    if ranking is not None:
+        written.append(
+            overview_png(
+                network,
+                ranking,
+                out / "investments.png",
+                access=access,
+                waterways=waterways,
+                top_n=top_n,
+                title=title,
+                run_id=run_id,
+                data_source=data_source,
+                attribution=attribution,
+                synthetic=synthetic,
+                lang=lang,
+            )
+        )
+    return written
+
+
+def _bar(parts: Sequence[MapPart], desc: str) -> Any:
+    return tqdm(parts, desc=desc, unit=" part", disable=not progress_enabled())
 
 
 def _save_html(m: folium.Map, path: Path, run_id: str) -> Path:

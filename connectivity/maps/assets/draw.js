@@ -636,6 +636,14 @@
       box.appendChild(el("h1", null, d.title));
       if (d.subtitle) { box.appendChild(el("p", null, d.subtitle)); }
       if (d.synthetic) { box.appendChild(el("p", "cx-synthetic", T.synthetic)); }
+      if (d.part) {  // one part of a region mapped in parts: which, and links to the others
+        var part = el("p", "cx-part", d.part.label);
+        d.part.links.forEach(function (l) {
+          var a = el("a", null, l[0]); a.href = l[1];
+          part.appendChild(document.createTextNode(" · ")); part.appendChild(a);
+        });
+        box.appendChild(part);
+      }
       box.appendChild(el("p", null, d.hint));
       L.DomEvent.disableClickPropagation(box);
       return box;
