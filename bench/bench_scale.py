@@ -228,10 +228,19 @@ def _child_pipeline(config: Path, report: Path) -> dict[str, Any]:
     done("programme", start)
     start = time.perf_counter()
     maps_stage(run)
-    sizes = {p.name: p.stat().st_size / 1e6 for p in maps_dir.iterdir() if p.is_file()}
+    sizes = {
+        str(p.relative_to(maps_dir)): p.stat().st_size / 1e6
+        for p in maps_dir.rglob("*")
+        if p.is_file()
+    }
     out["counts"]["maps MB"] = round(sum(sizes.values()), 1)
     for name in ("access.html", "investments.html"):  # each kept under MAX_MAP_BYTES
         out["counts"][f"{name} MB"] = round(sizes.get(name, 0.0), 1)
+    # a region of more communities than a page holds is mapped in parts (maps/parts/)
+    parts = [n for n in sizes if n.startswith("parts/")]
+    if parts:
+        out["counts"]["map parts"] = len(parts) // 2
+        out["counts"]["largest part map MB"] = round(max(sizes[n] for n in parts), 1)
     done("maps", start)
     return out
 

@@ -28,7 +28,15 @@ from test_maps import ARTIFACTS, _assert_clean
 from connectivity import maps
 from connectivity.errors import DataError
 from connectivity.i18n import fmt_money
-from connectivity.maps.parts import MAX_MAP_COMMUNITIES, PARTS_DIR, split_region
+from connectivity.maps.encoding import _Segments
+from connectivity.maps.lighten import MAX_MAP_BYTES
+from connectivity.maps.parts import (
+    MAX_MAP_COMMUNITIES,
+    PARTS_DIR,
+    page_load,
+    road_bytes,
+    split_region,
+)
 from connectivity.works import apply_works
 
 UTM18S = "EPSG:32718"
@@ -86,23 +94,56 @@ def test_split_puts_every_village_in_one_part_and_the_boxes_tile_the_region(
     assert [p.communities.tolist() for p in again] == [p.communities.tolist() for p in parts]
 
 
+def test_split_by_bytes_keeps_each_part_of_a_dense_network_under_its_share(
+    ranked_cusco: Any,
+) -> None:
+    """Cusco's real roads: the parts hold at most max_bytes of communities and roads."""
+    run = ranked_cusco
+    segments = _Segments.from_edges(run.network.edges)
+    bounds, nbytes = shapely.bounds(segments.geoms), road_bytes(segments.coords)
+    total = page_load(len(run.access), nbytes)
+    most = total / 4.5
+    parts = split_region(
+        run.access, run.network.crs, roads=(bounds, nbytes), max_bytes=most, max_communities=10**6
+    )
+    assert 5 <= len(parts) <= 7
+    centres = (bounds[:, :2] + bounds[:, 2:]) / 2.0
+    claimed = np.zeros(len(centres), dtype=int)
+    for p in parts:
+        x0, y0, x1, y1 = p.box
+        inside = (
+            (centres[:, 0] >= x0)
+            & (centres[:, 0] <= x1)
+            & (centres[:, 1] >= y0)
+            & (centres[:, 1] <= y1)
+        )
+        claimed += inside
+        load = page_load(len(p.communities), nbytes[inside])
+        # a road on a cut counts in both parts: allow one segment's bytes over
+        assert load <= most + nbytes.max(), (p.number, load, most)
+    assert (claimed >= 1).all()  # every road segment's centre is in some part's box
+    members = np.concatenate([p.communities for p in parts])
+    assert sorted(members.tolist()) == list(range(len(run.access)))
+    # the whole region fits one page by the same estimate, and write_maps keeps it whole
+    assert total < MAX_MAP_BYTES
+
+
 def test_split_refuses_a_part_of_no_community(villages: gpd.GeoDataFrame) -> None:
     with pytest.raises(DataError, match="at least 1 community"):
         split_region(villages, UTM18S, max_communities=0)
 
 
 class Written:
-    def __init__(self, run: Any, whole: dict[str, Path], parts: dict[str, Path]) -> None:
-        self.run, self.whole, self.parts = run, whole, parts
+    def __init__(self, run: Any, most: int, whole: dict[str, Path], parts: dict[str, Path]) -> None:
+        self.run, self.most, self.whole, self.parts = run, most, whole, parts
 
 
-@pytest.fixture(scope="module")
-def written(ranked_sample: Any, tmp_path_factory: pytest.TempPathFactory) -> Written:
-    run = ranked_sample
+def _write(run: Any, most: int, tmp_path_factory: pytest.TempPathFactory) -> Written:
+    """The region's maps whole (one page each) and in parts of at most ``most`` communities."""
     cfg = run.config
     after = apply_works(run.network, run.works, run.ranking.portfolio["work_id"].tolist())
     out: dict[str, dict[str, Path]] = {}
-    for name, most in (("whole", MAX_MAP_COMMUNITIES), ("parts", MAX)):
+    for name, limit in (("whole", MAX_MAP_COMMUNITIES), ("parts", most)):
         folder = tmp_path_factory.mktemp(f"maps_{name}")
         paths = maps.write_maps(
             run.network,
@@ -120,10 +161,27 @@ def written(ranked_sample: Any, tmp_path_factory: pytest.TempPathFactory) -> Wri
             thresholds_min=cfg.access.thresholds_min,
             unreachable_cap_min=cfg.ranking.unreachable_cap_min,
             run_id="test-run",
-            max_communities=most,
+            max_communities=limit,
         )
         out[name] = {str(p.relative_to(folder)): p for p in paths}
-    return Written(run, out["whole"], out["parts"])
+    return Written(run, most, out["whole"], out["parts"])
+
+
+@pytest.fixture(scope="module")
+def written(ranked_sample: Any, tmp_path_factory: pytest.TempPathFactory) -> Written:
+    return _write(ranked_sample, MAX, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def written_cusco(ranked_cusco: Any, tmp_path_factory: pytest.TempPathFactory) -> Written:
+    """Cusco's real network and schools, in three parts."""
+    return _write(ranked_cusco, int(np.ceil(len(ranked_cusco.access) / 3)), tmp_path_factory)
+
+
+@pytest.fixture(params=["sample", "cusco"])
+def region_maps(request: pytest.FixtureRequest) -> Written:
+    name = "written" if request.param == "sample" else "written_cusco"
+    return request.getfixturevalue(name)  # type: ignore[no-any-return]
 
 
 def test_a_region_over_the_limit_gets_a_map_of_each_kind_per_part_and_index_pages(
@@ -144,7 +202,8 @@ def test_a_region_over_the_limit_gets_a_map_of_each_kind_per_part_and_index_page
             assert f"parts/investments_{k}.html" in text
 
 
-def test_each_part_maps_its_communities_as_the_whole_map_does(written: Written) -> None:
+def test_each_part_maps_its_communities_as_the_whole_map_does(region_maps: Written) -> None:
+    written = region_maps
     seen: list[str] = []
     for which in ("access", "investments"):
         whole = _payload(written.whole[f"{which}.html"])
@@ -153,7 +212,7 @@ def test_each_part_maps_its_communities_as_the_whole_map_does(written: Written) 
         for name in sorted(p for p in written.parts if p.startswith(f"{PARTS_DIR}/{which}_")):
             part = _payload(written.parts[name])
             comm = part["comm"]
-            assert 0 < len(comm["id"]) <= MAX
+            assert 0 < len(comm["id"]) <= written.most
             ids += comm["id"]
             rows = [at[c] for c in comm["id"]]
             for key in ("pop", "lat", "lon", "popSrc", "route", "routeAfter", "routeState"):
@@ -186,8 +245,9 @@ def _coords(payload: dict[str, Any]) -> dict[int, list[int]]:
 
 
 def test_each_part_draws_the_works_touching_it_and_counts_the_gains_it_leaves_out(
-    written: Written,
+    region_maps: Written,
 ) -> None:
+    written = region_maps
     result = written.run.ranking
     programme = set(result.portfolio["work_id"].astype(str))
     whole = _payload(written.whole["investments.html"])
@@ -197,11 +257,13 @@ def test_each_part_draws_the_works_touching_it_and_counts_the_gains_it_leaves_ou
     if "work_id" in works.columns:
         works = works.set_index("work_id")
     bounds = shapely.bounds(works.geometry.to_numpy())
+    segments = _Segments.from_edges(written.run.network.edges)  # as write_maps splits
     parts = split_region(
         written.run.access,
         written.run.network.crs,
-        max_communities=MAX,
+        max_communities=written.most,
         extent=written.run.network.edges.total_bounds,
+        roads=(shapely.bounds(segments.geoms), road_bytes(segments.coords)),
     )
     drawn_programme: set[str] = set()
     for part in parts:

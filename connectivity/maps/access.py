@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -152,6 +153,7 @@ def _access_page(
     unreachable_cap_min: float,
     max_bytes: int | None,
     part: PartView | None = None,
+    routes: dict[str, list[Any]] | None = None,
 ) -> folium.Map:
     """Build the access map from checked inputs and the region's segments and router.
 
@@ -159,7 +161,8 @@ def _access_page(
     (:class:`~connectivity.maps.parts.PartView`): ``access`` holds the
     part's communities, and ``segments`` (a copy of the region's, its
     coordinates changed here) keep coordinates only for the roads the part
-    draws and its routes.
+    draws and its routes. ``routes``: the communities' routes to market
+    found before (:func:`~connectivity.maps.payload.market_routes`).
     """
     kinds = map_kinds(network)
     t = labels(lang)
@@ -182,7 +185,7 @@ def _access_page(
         keep=None if part is None else part.segments_in_box,
         part=part,
     )
-    payload["comm"] = _community_payload(network, kinds, access, names, router)
+    payload["comm"] = _community_payload(network, kinds, access, names, router, routes=routes)
     payload["summary"] = _summary_payload(access, kinds, cap_min=unreachable_cap_min)
     if part is not None:
         part.drop_unused_segments(payload, segments)

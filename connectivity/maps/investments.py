@@ -41,6 +41,7 @@ from connectivity.maps.payload import (
     _map_payload,
     _summary_payload,
     map_kinds,
+    market_routes,
     variants,
 )
 from connectivity.maps.routes import Router
@@ -203,6 +204,8 @@ class _WorksRegion:
     after_router: Router | None
     shares: tuple[float, float, float]
     best: BestState
+    #: each work's box (minx, miny, maxx, maxy; network CRS), to find those touching a part
+    work_bounds: np.ndarray
 
     @classmethod
     def build(
@@ -238,12 +241,28 @@ class _WorksRegion:
             ),
             shares=shares,
             best=best_state(ranking, view, kinds, shares, top_n=top_n),
+            work_bounds=shapely.bounds(view.works.geometry.to_numpy()),
         )
+
+    def after(self, access: pd.DataFrame) -> pd.DataFrame:
+        """Minutes after the programme of ``access``'s communities (before, where none)."""
+        return _after_or_before(self.view.after, access, self.kinds)
+
+    def community_routes(
+        self, access: pd.DataFrame, after: pd.DataFrame, cap_min: float
+    ) -> dict[str, list[Any]]:
+        """Routes to market before and after the programme, each in the state it gains most."""
+        states = (
+            community_gain_states(access, after, "market", self.shares, cap_min=cap_min)
+            if "market" in self.kinds
+            else None
+        )
+        return market_routes(self.network, access, self.router, self.after_router, states)
 
     def part_view(self, part: PartView) -> _WorksView:
         """Return the works touching ``part``'s box (the programme's among them), their gains."""
         works = self.view.works
-        touch = part.part.holds(shapely.bounds(works.geometry.to_numpy()))
+        touch = part.part.holds(self.work_bounds)
         ids = works.index[touch]
         kept = set(ids.tolist())
         return dataclasses.replace(
@@ -270,6 +289,7 @@ def _investments_page(
     max_bytes: int | None,
     robustness: Any | None,
     part: PartView | None = None,
+    routes: dict[str, list[Any]] | None = None,
 ) -> folium.Map:
     """Build the investments map from checked inputs and the region's shared parts.
 
@@ -277,6 +297,8 @@ def _investments_page(
     part's communities, the works are those touching its box
     (:meth:`_WorksRegion.part_view`), and ``segments`` (a copy of the
     region's) keep coordinates only for the roads it draws and its routes.
+    ``routes``: the communities' routes found before
+    (:meth:`_WorksRegion.community_routes`).
     """
     network, ranking, kinds, top_n = region.network, region.ranking, region.kinds, region.top_n
     t = labels(lang)
@@ -301,25 +323,15 @@ def _investments_page(
         keep=keep,
         part=part,
     )
-    after = _after_or_before(view.after, access, kinds)
+    after = region.after(access)
     if unreachable_cap_min is None:
         unreachable_cap_min = float(getattr(ranking, "cap_min", UNREACHABLE_CAP_MIN))
     shares = region.shares
     router, after_router = region.router, region.after_router
-    route_states = (
-        community_gain_states(access, after, "market", shares, cap_min=unreachable_cap_min)
-        if "market" in kinds
-        else None
-    )
+    if routes is None:
+        routes = region.community_routes(access, after, unreachable_cap_min)
     payload["comm"] = _community_payload(
-        network,
-        kinds,
-        access,
-        names,
-        router,
-        after=after,
-        after_router=after_router,
-        route_states=route_states,
+        network, kinds, access, names, router, after=after, routes=routes
     )
     payload["summary"] = _summary_payload(access, kinds, cap_min=unreachable_cap_min, after=after)
     currencies = view.works["currency"].map(_text)

@@ -1,15 +1,21 @@
 """A region too large for one map page, split into parts that each make a light map.
 
-A browser opens a map page of some tens of thousands of communities; a
-department or the whole country holds more. :func:`split_region` divides the
-region's communities into parts of at most ``max_communities`` each by a k-d
-split of their positions: the region's box (the communities and the roads) is
-cut across its longer side where the communities divide in proportion to the
-parts each side must hold, and each side again, until every part is small
-enough. The parts' boxes tile the region without overlapping; every community
-is in exactly one part. Each part is then mapped with the communities it holds,
-the roads, rivers and facilities of its box, and the works that touch it; the
-routes stay those of the whole network (:mod:`connectivity.maps.write`).
+A map page stays under 10 MB (:data:`~connectivity.maps.lighten.MAX_MAP_BYTES`)
+and opens in a browser; a department or the whole country does not fit in one
+without leaving out most of its roads. A region is mapped in parts when it has
+more than :data:`MAX_MAP_COMMUNITIES` communities or its communities and roads
+are estimated (:func:`page_load`) to take more than a page.
+:func:`split_region` divides it by a k-d split of the positions of its
+communities and road segments: the region's box is cut across its longer side
+where the communities (or the bytes of communities and roads, whichever needs
+more parts) divide in proportion to the parts each side must hold, and each
+side again, until every part holds at most ``max_communities`` communities and
+:data:`PART_BYTES` of communities and roads, half a page, so its map keeps
+every road and route and leaves room for the works. The parts' boxes tile the
+region without overlapping; every community is in exactly one part. Each part
+is then mapped with the communities it holds, the roads, rivers and facilities
+of its box, and the works that touch it; the routes stay those of the whole
+network, found once for every community (:mod:`connectivity.maps.write`).
 
 A part is named for the districts where most of its people live (or, without
 a ``district`` column, its most populous communities), so a planner finds
@@ -33,12 +39,28 @@ from connectivity.errors import DataError
 from connectivity.maps.encoding import _WGS84, _Segments, _text
 from connectivity.maps.style import ROAD_STYLE
 
-__all__ = ["MAX_MAP_COMMUNITIES", "PARTS_DIR", "MapPart", "PartView", "split_region"]
+__all__ = [
+    "COMMUNITY_BYTES",
+    "MAX_MAP_COMMUNITIES",
+    "PARTS_DIR",
+    "PART_BYTES",
+    "MapPart",
+    "PartView",
+    "page_load",
+    "road_bytes",
+    "split_region",
+]
 
 #: A map page holds at most this many communities; a larger region is mapped in parts.
 #: At ~200 bytes a community on the access map and ~350 on the investments map (minutes
 #: before and after, routes), 20,000 leave room for the roads and works under 10 MB.
 MAX_MAP_COMMUNITIES = 20_000
+#: Bytes a community is estimated to take on the investments map (its minutes before and
+#: after, its routes to market before and after and their roads' share); see :func:`page_load`.
+COMMUNITY_BYTES = 600
+#: A part's communities and roads take at most this many bytes (estimated, :func:`page_load`):
+#: half a map's budget, the other half for the works, axes, names, rivers and facilities.
+PART_BYTES = 4_750_000
 #: Folder (under ``maps/<region>/``) of the parts' maps.
 PARTS_DIR = "parts"
 #: Districts (or communities) a part's name lists.
@@ -98,14 +120,37 @@ class MapPart:
         )
 
 
+def page_load(n_communities: int, road_bytes: np.ndarray | None = None) -> float:
+    """Return the bytes a page of ``n_communities`` and these roads is estimated to take.
+
+    :data:`COMMUNITY_BYTES` per community and, per road segment, the bytes of
+    its coordinates (``road_bytes``, see :func:`road_bytes`): the part of a
+    map page that grows with the region (the works get the rest).
+    """
+    roads = float(np.sum(road_bytes)) if road_bytes is not None else 0.0
+    return n_communities * COMMUNITY_BYTES + roads
+
+
+def road_bytes(coords: Sequence[Sequence[int]]) -> np.ndarray:
+    """Return an estimate of the bytes each road segment's encoded line takes in a page.
+
+    A delta-encoded line (:func:`~connectivity.maps.encoding._encode_lines`)
+    is two integers of 8 digits, then small steps of 1 to 3 digits each.
+    """
+    counts = np.fromiter((len(c) for c in coords), dtype=np.int64, count=len(coords))
+    return np.where(counts > 0, 4 * counts + 12, 0).astype(float)
+
+
 def split_region(
     access: gpd.GeoDataFrame,
     crs: Any,
     *,
     max_communities: int = MAX_MAP_COMMUNITIES,
     extent: Sequence[float] | None = None,
+    roads: tuple[np.ndarray, np.ndarray] | None = None,
+    max_bytes: float = PART_BYTES,
 ) -> list[MapPart]:
-    """Split a region's communities into parts of at most ``max_communities`` each.
+    """Split a region into parts of at most ``max_communities`` and ``max_bytes`` each.
 
     Parameters
     ----------
@@ -120,18 +165,29 @@ def split_region(
         ``(minx, miny, maxx, maxy)`` the region's box must cover besides the
         communities (the network's bounds), so roads at its edges fall in a
         part.
+    roads : tuple of numpy.ndarray, optional
+        The road segments the maps draw: their boxes (rows ``minx, miny,
+        maxx, maxy``, network CRS) and bytes (:func:`road_bytes`). A part's
+        communities and roads together take at most ``max_bytes``
+        (:func:`page_load`), so its map keeps every road where the region is
+        dense in roads.
+    max_bytes : float
+        Most bytes of communities and roads a part's page holds.
 
     Returns
     -------
     list of MapPart
-        ``ceil(n / max_communities)`` parts (one when the region fits): each
-        cut gives each side its share of the parts and of the communities,
-        so parts hold nearly equal numbers of communities.
+        ``ceil(n / max_communities)`` parts when the communities decide, as
+        many as the bytes need when they do (one when the region fits):
+        each cut gives each side its share of the parts and of what decides
+        them, so parts are nearly equal. A part may hold no community where
+        the region has roads and no community.
 
     Raises
     ------
     DataError
-        ``max_communities`` below 1, or communities without a position.
+        ``max_communities`` or ``max_bytes`` not positive, or communities
+        without a position.
 
     Examples
     --------
@@ -146,13 +202,25 @@ def split_region(
     """
     if max_communities < 1:
         raise DataError(f"a map part must hold at least 1 community, got {max_communities}")
+    if not max_bytes > 0:
+        raise DataError(f"a map part must hold some bytes, got {max_bytes}")
     pts = access.geometry.to_crs(crs) if access.crs is not None else access.geometry
     xy = shapely.get_coordinates(pts.to_numpy())
     if len(xy) != len(access) or not np.isfinite(xy).all():
         raise DataError("every community needs a point position to be mapped in parts")
-    box = _outer_box(xy, extent)
+    n = len(access)
+    size = np.full(n, COMMUNITY_BYTES, dtype=float)
+    where = xy
+    if roads is not None and len(roads[0]):
+        bounds, nbytes = np.asarray(roads[0], dtype=float), np.asarray(roads[1], dtype=float)
+        ok = np.isfinite(bounds).all(axis=1) & (nbytes > 0)
+        centres = (bounds[ok, :2] + bounds[ok, 2:]) / 2.0
+        where = np.vstack([xy, centres])
+        size = np.concatenate([size, nbytes[ok]])
+    box = _outer_box(where, extent)
     cells: list[tuple[tuple[float, float, float, float], np.ndarray]] = []
-    _split(np.arange(len(access)), xy, box, max_communities, cells)
+    limits = _Limits(where, np.arange(len(where)) < n, size, max_communities, max_bytes)
+    limits.split(np.arange(len(where)), box, cells)
     count = len(cells)
     return [
         MapPart(number=i + 1, count=count, box=b, communities=at, label=_label(access, at))
@@ -173,28 +241,47 @@ def _outer_box(xy: np.ndarray, extent: Sequence[float] | None) -> tuple[float, f
     return (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
 
 
-def _split(
-    members: np.ndarray,
-    xy: np.ndarray,
-    box: tuple[float, float, float, float],
-    most: int,
-    out: list[tuple[tuple[float, float, float, float], np.ndarray]],
-) -> None:
-    """Cut ``box`` across its longer side until each cell holds at most ``most`` communities."""
-    parts = math.ceil(len(members) / most)
-    if parts <= 1:
-        out.append((box, members))
-        return
-    axis = 0 if box[2] - box[0] >= box[3] - box[1] else 1
-    order = members[np.lexsort((members, xy[members, axis]))]
-    left_parts = parts // 2
-    n_left = round(len(members) * left_parts / parts)
-    left, right = order[:n_left], order[n_left:]
-    cut = float((xy[left[-1], axis] + xy[right[0], axis]) / 2.0)
-    low = (box[0], box[1], cut, box[3]) if axis == 0 else (box[0], box[1], box[2], cut)
-    high = (cut, box[1], box[2], box[3]) if axis == 0 else (box[0], cut, box[2], box[3])
-    _split(np.sort(left), xy, low, most, out)
-    _split(np.sort(right), xy, high, most, out)
+@dataclass
+class _Limits:
+    """The k-d split: points (communities first, then road segments), what each weighs."""
+
+    xy: np.ndarray
+    is_community: np.ndarray
+    size: np.ndarray  # bytes
+    most: int
+    max_bytes: float
+
+    def split(
+        self,
+        points: np.ndarray,
+        box: tuple[float, float, float, float],
+        out: list[tuple[tuple[float, float, float, float], np.ndarray]],
+    ) -> None:
+        """Cut ``box`` across its longer side until each cell is within both limits."""
+        community = self.is_community[points]
+        n_comm = int(community.sum())
+        by_count = math.ceil(n_comm / self.most)
+        by_bytes = math.ceil(float(self.size[points].sum()) / self.max_bytes - 1e-9)
+        parts = max(by_count, by_bytes)
+        if parts <= 1 or len(points) < 2:
+            out.append((box, np.sort(points[community])))
+            return
+        axis = 0 if box[2] - box[0] >= box[3] - box[1] else 1
+        order = points[np.lexsort((points, self.xy[points, axis]))]
+        # each side gets its share of the parts, of what decides their number
+        weight = (
+            self.is_community[order].astype(float) if by_count >= by_bytes else self.size[order]
+        )
+        cum = np.cumsum(weight)
+        target = cum[-1] * (parts // 2) / parts
+        n_left = int(np.searchsorted(cum, target - 1e-9 * max(1.0, target))) + 1
+        n_left = min(max(n_left, 1), len(order) - 1)
+        left, right = order[:n_left], order[n_left:]
+        cut = float((self.xy[left[-1], axis] + self.xy[right[0], axis]) / 2.0)
+        low = (box[0], box[1], cut, box[3]) if axis == 0 else (box[0], box[1], box[2], cut)
+        high = (cut, box[1], box[2], box[3]) if axis == 0 else (box[0], cut, box[2], box[3])
+        self.split(left, low, out)
+        self.split(right, high, out)
 
 
 def _label(access: pd.DataFrame, members: np.ndarray) -> str:
@@ -273,7 +360,7 @@ class PartView:
         own = dataclasses.replace(segments, coords=list(segments.coords))
         return cls(part, crs, in_box, bounds, header, segments.coords), own
 
-    def holds_points(self, layer: gpd.GeoDataFrame) -> np.ndarray:
+    def holds_features(self, layer: gpd.GeoDataFrame) -> np.ndarray:
         """Which features of ``layer`` (any CRS) meet the part's box."""
         if layer.empty:
             return np.zeros(0, dtype=bool)

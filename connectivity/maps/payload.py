@@ -49,7 +49,7 @@ from connectivity.maps.text import LANGS, Lang, kind_labels, road_class_label
 from connectivity.network import RoadNetwork
 from connectivity.sources.population import population_is_estimated
 
-__all__ = ["OSM_CREDIT", "SEASONS", "map_kinds", "variants"]
+__all__ = ["OSM_CREDIT", "SEASONS", "map_kinds", "market_routes", "variants"]
 
 #: The passability states the maps show (:data:`connectivity.access.SEASONS`): the dry
 #: season; the rains, the fords of wide rivers shut; rivers in flood, every ford shut.
@@ -171,8 +171,8 @@ def _map_payload(
     facilities = {kind: network.facilities[kind] for kind in kinds}
     if part is not None:
         if waterways is not None and not waterways.empty:
-            waterways = waterways[part.holds_points(waterways)]
-        facilities = {k: layer[part.holds_points(layer)] for k, layer in facilities.items()}
+            waterways = waterways[part.holds_features(waterways)]
+        facilities = {k: layer[part.holds_features(layer)] for k, layer in facilities.items()}
         payload["part"] = part.header
         payload["t"]["summary_title"] = t["summary_title_part"]
     payload["rivers"] = _river_payload(waterways, network.crs, names)
@@ -290,6 +290,7 @@ def _community_payload(
     after: pd.DataFrame | None = None,
     after_router: Router | None = None,
     route_states: np.ndarray | None = None,
+    routes: dict[str, list[Any]] | None = None,
 ) -> dict[str, Any]:
     """Return the communities: places, people, minutes before (and after), routes to market.
 
@@ -297,7 +298,7 @@ def _community_payload(
     state ``route_states`` gives (an index into :data:`SEASONS` per
     community; the dry season by default): ``route``, and with an
     ``after_router`` ``routeAfter`` (None where it is the same route), and
-    ``routeState``.
+    ``routeState`` (:func:`market_routes`); or the ``routes`` found before.
     """
     crs = network.crs
     pts = access.geometry.to_crs(crs) if access.crs is not None else access.geometry
@@ -342,6 +343,29 @@ def _community_payload(
     if after is not None:
         aligned = after.reindex(access["community_id"].map(_text).to_numpy())
         out["after"] = {v: _minutes(aligned[v].to_numpy(dtype=float)) for v in variants(kinds)}
+    if routes is None:
+        routes = market_routes(network, access, router, after_router, route_states)
+    out.update(routes)
+    return out
+
+
+def market_routes(
+    network: RoadNetwork,
+    access: pd.DataFrame,
+    router: Router | None,
+    after_router: Router | None = None,
+    route_states: np.ndarray | None = None,
+) -> dict[str, list[Any]]:
+    """Return the communities' routes to their nearest market, as the payload holds them.
+
+    ``route`` (segment positions, or None), ``routeState`` (the state of
+    each, an index into :data:`SEASONS`: ``route_states``, else the dry
+    season) and, with an ``after_router``, ``routeAfter`` (None where it is
+    the route before). Nothing without a router, ``node_id`` or markets.
+    A map in parts works them out once for every community of the region
+    and gives each part its rows.
+    """
+    out: dict[str, list[Any]] = {}
     if router is not None and "node_id" in access.columns and not network.markets.empty:
         states = np.zeros(len(access), dtype=int) if route_states is None else route_states
         nodes = access["node_id"].tolist()

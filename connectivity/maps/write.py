@@ -18,14 +18,29 @@ from connectivity._io import atomic_path
 from connectivity._logging import progress_enabled
 from connectivity.access import UNREACHABLE_CAP_MIN
 from connectivity.errors import DataError
-from connectivity.maps.access import _access_page, access_map
+from connectivity.maps.access import _access_page
 from connectivity.maps.encoding import _Segments, _text
 from connectivity.maps.index import index_page, part_table
 from connectivity.maps.investments import _investments_page, _WorksRegion, investments_map
 from connectivity.maps.lighten import MAX_MAP_BYTES
 from connectivity.maps.overview import overview_png
-from connectivity.maps.parts import MAX_MAP_COMMUNITIES, MapPart, PartView, split_region
-from connectivity.maps.payload import _check_access, _check_lang, _credits, map_kinds
+from connectivity.maps.parts import (
+    MAX_MAP_COMMUNITIES,
+    PART_BYTES,
+    PARTS_DIR,
+    MapPart,
+    PartView,
+    page_load,
+    road_bytes,
+    split_region,
+)
+from connectivity.maps.payload import (
+    _check_access,
+    _check_lang,
+    _credits,
+    map_kinds,
+    market_routes,
+)
 from connectivity.maps.routes import Router
 from connectivity.maps.style import MINUTE_BINS, _check_bins
 from connectivity.maps.text import Lang, labels
@@ -55,10 +70,14 @@ def write_maps(
     run_id: str = "",
     robustness: Any | None = None,
     max_communities: int = MAX_MAP_COMMUNITIES,
+    max_part_bytes: float = PART_BYTES,
 ) -> list[Path]:
     """Write ``access.html`` and, given a ranking, ``investments.html`` and ``investments.png``.
 
-    A region of more than ``max_communities`` communities is mapped in parts
+    A region of more than ``max_communities`` communities, or whose
+    communities and roads would take more than a page
+    (:func:`~connectivity.maps.parts.page_load` over
+    :data:`~connectivity.maps.lighten.MAX_MAP_BYTES`), is mapped in parts
     (:mod:`connectivity.maps.parts`): each part's access and investments maps
     go under ``parts/``, and ``access.html`` and ``investments.html`` are index
     pages of the parts (:mod:`connectivity.maps.index`); the PNG shows the
@@ -67,9 +86,9 @@ def write_maps(
     Parameters
     ----------
     network, access, waterways, data_source, attribution, synthetic, title, lang, thresholds_min
-        As in :func:`access_map`.
+        As in :func:`~connectivity.maps.access.access_map`.
     unreachable_cap_min : float
-        As in :func:`access_map`: the ranking's ``unreachable_cap_min``.
+        As in :func:`~connectivity.maps.access.access_map`: the ranking's ``unreachable_cap_min``.
     out_dir : path-like
         Folder to write to (e.g. ``maps/<region>/``; created if missing).
     ranking : RankingResult, optional
@@ -87,6 +106,9 @@ def write_maps(
     max_communities : int
         Most communities one map page holds (default
         :data:`~connectivity.maps.parts.MAX_MAP_COMMUNITIES`).
+    max_part_bytes : float
+        Most bytes of communities and roads a part's page holds (default
+        :data:`~connectivity.maps.parts.PART_BYTES`).
 
     Returns
     -------
@@ -94,10 +116,26 @@ def write_maps(
         The files written, each atomically.
     """
     out = Path(out_dir)
-    if len(access) > max_communities:
+    lang = _check_lang(lang)
+    _check_access(access, map_kinds(network))
+    bins = _check_bins(thresholds_min)
+    if top_n < 0:
+        raise DataError(f"top_n must be >= 0, got {top_n}")
+    segments = _Segments.from_edges(network.edges)
+    load = page_load(len(access), road_bytes(segments.coords))
+    if len(access) > max_communities or load > MAX_MAP_BYTES:
+        log.info(
+            "%d communities and roads of ~%.0f MB: more than one map page holds (%d "
+            "communities, %.1f MB): the region is mapped in parts",
+            len(access),
+            load / 1e6,
+            max_communities,
+            MAX_MAP_BYTES / 1e6,
+        )
         return _write_parts(
             network,
             access,
+            segments,
             out=out,
             ranking=ranking,
             after_network=after_network,
@@ -108,11 +146,12 @@ def write_maps(
             synthetic=synthetic,
             title=title,
             lang=lang,
-            thresholds_min=thresholds_min,
+            bins=bins,
             unreachable_cap_min=unreachable_cap_min,
             run_id=run_id,
             robustness=robustness,
             max_communities=max_communities,
+            max_part_bytes=max_part_bytes,
         )
     common: dict[str, Any] = {
         "data_source": data_source,
@@ -122,19 +161,23 @@ def write_maps(
     }
     written = [
         _save_html(
-            access_map(
+            _access_page(
                 network,
                 access,
+                segments,
+                Router(network, segments),
                 waterways=waterways,
                 title=title,
-                thresholds_min=thresholds_min,
+                bins=bins,
                 unreachable_cap_min=unreachable_cap_min,
+                max_bytes=MAX_MAP_BYTES,
                 **common,
             ),
             out / "access.html",
             run_id,
         )
     ]
+    del segments
     if ranking is not None:
         written.append(
             _save_html(
@@ -174,6 +217,7 @@ def write_maps(
 def _write_parts(
     network: RoadNetwork,
     access: gpd.GeoDataFrame,
+    segments: _Segments,
     *,
     out: Path,
     ranking: Any | None,
@@ -185,29 +229,30 @@ def _write_parts(
     synthetic: bool,
     title: str,
     lang: Lang,
-    thresholds_min: Sequence[float],
+    bins: Sequence[float],
     unreachable_cap_min: float,
     run_id: str,
     robustness: Any | None,
     max_communities: int,
+    max_part_bytes: float,
 ) -> list[Path]:
-    """Write a region too large for one page: a map of each kind per part, and index pages."""
-    lang = _check_lang(lang)
-    kinds = map_kinds(network)
-    _check_access(access, kinds)
-    bins = _check_bins(thresholds_min)
-    if top_n < 0:
-        raise DataError(f"top_n must be >= 0, got {top_n}")
+    """Write a region too large for one page: a map of each kind per part, and index pages.
+
+    ``segments``: the base network's (:meth:`_Segments.from_edges`). The
+    communities' routes are found once for the whole region; each part's
+    page takes its rows.
+    """
     crs = network.crs
+    bounds = shapely.bounds(segments.geoms)
     parts = split_region(
-        access, crs, max_communities=max_communities, extent=network.edges.total_bounds
+        access,
+        crs,
+        max_communities=max_communities,
+        extent=network.edges.total_bounds,
+        roads=(bounds, road_bytes(segments.coords)),
+        max_bytes=max_part_bytes,
     )
-    log.info(
-        "%d communities, more than a map holds (%d): mapped in %d parts",
-        len(access),
-        max_communities,
-        len(parts),
-    )
+    log.info("mapped in %d parts (under %s/)", len(parts), PARTS_DIR)
     t = labels(lang)
     with_works = ranking is not None
     common: dict[str, Any] = {
@@ -230,9 +275,7 @@ def _write_parts(
         return {"label": label, "links": links}
 
     written: list[Path] = []
-    segments = _Segments.from_edges(network.edges)
-    bounds = shapely.bounds(segments.geoms)
-    router = Router(network, segments)
+    routes = market_routes(network, access, Router(network, segments))
     for part in _bar(parts, "access maps"):
         communities = access.iloc[part.communities]
         view, own = PartView.make(
@@ -242,19 +285,21 @@ def _write_parts(
             network,
             communities,
             own,
-            router,
+            None,
             unreachable_cap_min=unreachable_cap_min,
             part=view,
+            routes=_rows(routes, part),
             **common,
         )
         written.append(_save_html(m, out / part.file("access"), run_id))
-    del segments, bounds, router
+    del segments, bounds, routes
     programme = None
     if ranking is not None:
         region = _WorksRegion.build(
             network, ranking, after_network=after_network, top_n=top_n, routes=True
         )
         bounds = shapely.bounds(region.segments.geoms)
+        routes = region.community_routes(access, region.after(access), unreachable_cap_min)
         for part in _bar(parts, "investments maps"):
             communities = access.iloc[part.communities]
             view, own = PartView.make(
@@ -273,6 +318,7 @@ def _write_parts(
                 unreachable_cap_min=unreachable_cap_min,
                 robustness=robustness,
                 part=view,
+                routes=_rows(routes, part),
                 **common,
             )
             written.append(_save_html(m, out / part.file("investments"), run_id))
@@ -318,6 +364,11 @@ def _write_parts(
             )
         )
     return written
+
+
+def _rows(routes: dict[str, list[Any]], part: MapPart) -> dict[str, list[Any]]:
+    """Return the part's communities' rows of the routes found for the whole region."""
+    return {key: [rows[i] for i in part.communities.tolist()] for key, rows in routes.items()}
 
 
 def _bar(parts: Sequence[MapPart], desc: str) -> Any:
