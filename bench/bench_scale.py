@@ -68,6 +68,8 @@ QUICK: dict[str, Any] = {
 }
 TARGET_READER_RATIO = 20.0
 TARGET_NATIONAL_READ_S = 600.0
+#: Every HTML map page a run writes (one per kind, or per part of a large region).
+TARGET_PAGE_MB = 10.0
 TARGET_NATIONAL_GB = 16.0
 TARGET_CANDIDATE_RATIO = 10.0
 NATIONAL_NODES = 10_000_000
@@ -239,8 +241,9 @@ def _child_pipeline(config: Path, report: Path) -> dict[str, Any]:
     # a region of more communities than a page holds is mapped in parts (maps/parts/)
     parts = [n for n in sizes if n.startswith("parts/")]
     if parts:
-        out["counts"]["map parts"] = len(parts) // 2
-        out["counts"]["largest part map MB"] = round(max(sizes[n] for n in parts), 1)
+        out["counts"]["map parts"] = len([n for n in parts if "/access_" in n])
+    pages = [mb for n, mb in sizes.items() if n.endswith(".html")]
+    out["largest_page_mb"] = max(pages, default=math.nan)
     done("maps", start)
     return out
 
@@ -497,6 +500,16 @@ def pipeline_rows(report: BenchReport, configs: dict[str, Path]) -> None:
             note = f"{res['error']}; {note}"
         report.add(f"pipeline {label}: total of the stages", total, "s", note=note)
         report.add(f"pipeline {label}: peak RSS", peak, "GB", note="ru_maxrss of the child")
+        if "largest_page_mb" in res:  # every map page opens in a browser, at any size
+            largest = float(res["largest_page_mb"])
+            report.add(
+                f"pipeline {label}: largest map page",
+                largest,
+                "MB",
+                f"<= {TARGET_PAGE_MB:g} MB",
+                largest <= TARGET_PAGE_MB,
+                note="in parts (maps/<region>/parts/)" if "map parts" in counts else "",
+            )
     report.context["pipeline by size (s)"] = "\n    " + "\n    ".join(table)
 
 

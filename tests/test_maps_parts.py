@@ -273,6 +273,17 @@ def test_each_part_draws_the_works_touching_it_and_counts_the_gains_it_leaves_ou
         assert set(ids) <= touching
         assert programme & touching <= set(ids)  # the programme is always drawn
         drawn_programme |= programme & set(ids)
+        # the axes of the programme works it draws, and only those, each with its works
+        axes = result.axes
+        if axes is not None and len(axes):
+            holding = {
+                str(a)
+                for a, ws in zip(axes["axis_id"], axes["works"].astype(str), strict=True)
+                if set(ws.split(";")) & set(ids)
+            }
+            assert {a["id"] for a in payload["axes"]} == holding
+            for a in payload["axes"]:
+                assert a["works"] and all(ids[j] in programme for j in a["works"])
         # rows listed + rows left out: the same for a work in a part as on the whole map
         shown_full = payload["works"]["full"]
         for j, w in enumerate(ids):

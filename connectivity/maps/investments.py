@@ -336,7 +336,10 @@ def _investments_page(
     payload["summary"] = _summary_payload(access, kinds, cap_min=unreachable_cap_min, after=after)
     currencies = view.works["currency"].map(_text)
     payload["currency"] = currencies.iloc[0] if len(currencies) else ""
-    axes = _axes_payload(getattr(ranking, "axes", None), view, network.crs, lang, names)
+    axes_table = getattr(ranking, "axes", None)
+    if part is not None and axes_table is not None and not axes_table.empty:
+        axes_table = _axes_holding(axes_table, set(view.works.index))  # a part's: few of them
+    axes = _axes_payload(axes_table, view, network.crs, lang, names)
     payload["axes"] = axes
     payload["topN"] = int(top_n)
     payload.update(_gain_payload(ranking, region.best, shares, unreachable_cap_min))
@@ -391,7 +394,7 @@ def _investments_page(
     every = list(view.works.index)
     for axis in axes:
         axis["works"] = [drawn[every[i]] for i in axis["works"] if every[i] in drawn]
-    if part is not None:  # a part shows the axes of the works it holds
+    if part is not None:  # a part shows the axes of the works it draws
         payload["axes"] = [axis for axis in axes if axis["works"]]
     m = _map_page(
         payload,
@@ -411,6 +414,12 @@ def _investments_page(
         len(access),
     )
     return m
+
+
+def _axes_holding(axes: gpd.GeoDataFrame, works: set[str]) -> gpd.GeoDataFrame:
+    """Return the axes (rows of ``ranking.axes``) that hold any of ``works``."""
+    ids = axes["works"].map(_text).str.split(";")
+    return axes[[any(w in works for w in row) for row in ids]]
 
 
 def _after_or_before(
