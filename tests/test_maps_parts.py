@@ -346,3 +346,28 @@ def test_index_and_part_pages_open_in_chromium(written: Written) -> None:
         assert "Parte 1 de" in page.inner_text(".cx-header")
         page.screenshot(path=str(ARTIFACTS / "parts_access_01.png"))
         _assert_clean(log)
+
+
+def test_access_alone_in_english_is_mapped_in_parts_too(ranked_sample: Any, tmp_path: Path) -> None:
+    """Without a ranking: access maps per part and an English index with no works."""
+    run = ranked_sample
+    paths = maps.write_maps(
+        run.network,
+        run.access,
+        out_dir=tmp_path,
+        lang="en",
+        synthetic=True,
+        max_communities=MAX,
+    )
+    names = {str(p.relative_to(tmp_path)) for p in paths}
+    count = int(np.ceil(len(run.access) / MAX))
+    assert names == {"access.html"} | {
+        f"{PARTS_DIR}/access_{i:02d}.html" for i in range(1, count + 1)
+    }
+    index = (tmp_path / "access.html").read_text(encoding="utf-8")
+    assert "Access by part" in index and "Programme works" not in index
+    assert "investments_" not in index
+    part = _payload(tmp_path / PARTS_DIR / "access_01.html")
+    assert part["part"]["label"].startswith(f"Part 1 of {count}: ")
+    assert part["part"]["links"] == [["All parts", "../access.html"]]
+    assert part["t"]["summary_title"] == "Average of this part"

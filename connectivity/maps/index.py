@@ -164,7 +164,7 @@ def index_page(
     boxes = [
         {
             "n": p.number,
-            "label": t["part_label"].format(n=p.number, count=p.count, label=p.label),
+            "label": t["part_label"].format(n=p.number, count=p.count, label=p.label or "—"),
             "href": p.file(which),
             "b": p.wgs84_box(crs),
         }

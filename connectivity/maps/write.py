@@ -271,7 +271,7 @@ def _write_parts(
         if with_works:
             other = "investments" if which == "access" else "access"
             links.append([t[f"part_{other}"], Path(part.file(other)).name])
-        label = t["part_label"].format(n=part.number, count=part.count, label=part.label)
+        label = t["part_label"].format(n=part.number, count=part.count, label=part.label or "—")
         return {"label": label, "links": links}
 
     written: list[Path] = []
