@@ -306,13 +306,17 @@ def test_the_index_counts_each_programme_work_once(written: Written) -> None:
     rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body)
     cells = [re.findall(r"<td>(.*?)</td>", r) for r in rows]
     assert len(cells) == int(np.ceil(len(written.run.access) / MAX))
-    works = sum(int(c[6]) for c in cells)
+    works = sum(int(c[7]) for c in cells)
     assert works == len(result.portfolio)
     people = sum(int(c[3].replace("\xa0", "").replace(" ", "")) for c in cells)
     assert people == round(written.run.access["population"].sum())
     total = re.findall(r"<td>(.*?)</td>", text.split("<tfoot>")[1])
     cost = float(result.portfolio["cost_net"].sum())
-    assert total[7] == fmt_money(cost, "PEN", "es")
+    assert total[8] == fmt_money(cost, "PEN", "es")
+    # the people the floods cut off from markets, part by part and in all
+    wet = written.run.access["market_wet_min"].to_numpy(dtype=float)
+    cut = written.run.access["population"].to_numpy(dtype=float)[~np.isfinite(wet)].sum()
+    assert int(total[5].replace("\xa0", "")) == round(cut)
 
 
 def test_index_and_part_pages_open_in_chromium(written: Written) -> None:

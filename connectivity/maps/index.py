@@ -60,14 +60,17 @@ def part_table(
     -------
     pandas.DataFrame
         ``number``, ``label``, ``communities``, ``people``,
-        ``people_no_route`` and ``mean_min_market`` (NaN without markets),
+        ``people_no_route`` (dry season), ``people_no_route_wet`` (rivers
+        in flood) and ``mean_min_market`` (dry season; NaN without markets),
         ``works`` and ``cost_net`` (the programme's, by the part of each
         work's midpoint).
     """
     people = pd.to_numeric(access["population"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
-    market = None
+    market = wet = None
     if "market_dry_min" in access.columns:
         market = access["market_dry_min"].to_numpy(dtype=float)
+    if "market_wet_min" in access.columns:
+        wet = access["market_wet_min"].to_numpy(dtype=float)
     owner = _work_parts(parts, programme, crs)
     cost = (
         pd.to_numeric(programme["cost_net"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
@@ -77,11 +80,13 @@ def part_table(
     rows = []
     for i, part in enumerate(parts):
         at = part.communities
-        no_route, mean = np.nan, np.nan
+        no_route, no_route_wet, mean = np.nan, np.nan, np.nan
         if market is not None:
             st = travel_time_stats(market[at], people[at], unreachable_cap_min=cap_min)
             no_route = float(people[at][~np.isfinite(market[at])].sum())
             mean = st["mean_min_reachable"]
+        if wet is not None:  # the people the floods cut off: no average hides them
+            no_route_wet = float(people[at][~np.isfinite(wet[at])].sum())
         rows.append(
             {
                 "number": part.number,
@@ -89,6 +94,7 @@ def part_table(
                 "communities": len(at),
                 "people": float(people[at].sum()),
                 "people_no_route": no_route,
+                "people_no_route_wet": no_route_wet,
                 "mean_min_market": mean,
                 "works": int((owner == i).sum()),
                 "cost_net": float(cost[owner == i].sum()),
@@ -180,6 +186,7 @@ def index_page(
         t["index_communities"],
         t["index_people"],
         t["index_no_route"],
+        t["index_no_route_wet"],
         t["index_mean_market"],
     ]
     if with_works:
@@ -197,6 +204,7 @@ def index_page(
             num(float(row["communities"])),
             num(float(row["people"])),
             num(float(row["people_no_route"])),
+            num(float(row["people_no_route_wet"])),
             num(float(row["mean_min_market"]), 1),
         ]
         if with_works:
@@ -218,6 +226,7 @@ def index_page(
         num(float(table["communities"].sum())),
         num(float(table["people"].sum())),
         num(float(table["people_no_route"].sum())),
+        num(float(table["people_no_route_wet"].sum())),
         "",
     ]
     if with_works:
