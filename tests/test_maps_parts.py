@@ -375,3 +375,27 @@ def test_access_alone_in_english_is_mapped_in_parts_too(ranked_sample: Any, tmp_
     assert part["part"]["label"].startswith(f"Part 1 of {count}: ")
     assert part["part"]["links"] == [["All parts", "../access.html"]]
     assert part["t"]["summary_title"] == "Average of this part"
+
+
+def test_a_router_keeps_its_searches_and_finds_the_same_routes(ranked_sample: Any) -> None:
+    """The search kept for a kind and state gives the routes of a fresh search, for any nodes."""
+    from connectivity import routing
+    from connectivity.maps.routes import STATE_WEIGHTS, Router
+
+    run = ranked_sample
+    segments = _Segments.from_edges(run.network.edges)
+    router = Router(run.network, segments)
+    nodes = run.access["node_id"].to_numpy()
+    layer = run.network.facilities["market"]
+    facilities = dict(zip(layer["facility_id"], layer["node_id"], strict=True))
+    for season in ("dry", "wet"):
+        first = router.routes(nodes[: len(nodes) // 2], "market", season)
+        again = router.routes(nodes, "market", season)  # the kept search
+        assert ("market", season) in router._searches
+        fresh = routing.routes_to_nearest_facility(
+            router.graph, nodes, facilities, weight=STATE_WEIGHTS[season], geometry=False
+        )
+        expected = [segments.route(e) or None for e in fresh["edges"].tolist()]
+        assert again == expected
+        assert first == expected[: len(first)]
+        assert any(r for r in again)

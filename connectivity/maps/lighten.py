@@ -249,7 +249,7 @@ def _lighter_lines(segments: _Segments, ids: np.ndarray) -> list[list[int]]:
     A list over every segment: empty for those not in ``ids``.
     """
     assert segments.geoms is not None, "segments built without their geometries"
-    out: list[list[int]] = [[] for _ in range(len(segments.geoms))]
+    out: list[list[int]] = [[]] * len(segments.geoms)  # a shared empty list, replaced not changed
     if len(ids):
         simple = shapely.simplify(segments.geoms[ids], ROAD_SIMPLIFY_M)
         lines = _encode_lines(_to_wgs84(simple, segments.crs), LINE_STEP)

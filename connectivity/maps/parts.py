@@ -367,21 +367,17 @@ class PartView:
         geoms = layer.geometry.to_crs(self.crs) if layer.crs is not None else layer.geometry
         return np.asarray(self.part.holds(shapely.bounds(geoms.to_numpy())), dtype=bool)
 
-    def drop_unused_segments(
-        self, payload: dict[str, Any], segments: _Segments, *, extra: np.ndarray | None = None
-    ) -> None:
-        """Keep coordinates only for the segments the part draws or its routes follow.
-
-        ``extra``: segments to keep besides (positions).
-        """
+    def drop_unused_segments(self, payload: dict[str, Any], segments: _Segments) -> None:
+        """Keep coordinates only for the segments the part draws or its routes follow."""
         from connectivity.maps.lighten import route_segments  # lighten imports the page
 
         needed = self.segments_in_box & np.isin(segments.road_class, list(ROAD_STYLE))
         needed[route_segments(payload)] = True
-        if extra is not None:
-            needed[extra] = True
         coords = segments.coords
-        segments.coords = [c if n else [] for c, n in zip(coords, needed.tolist(), strict=True)]
+        kept: list[list[int]] = [[]] * len(coords)  # a shared empty list, replaced not changed
+        for i in np.flatnonzero(needed).tolist():
+            kept[i] = coords[i]
+        segments.coords = kept
 
     def restore(self, segments: _Segments, ids: Sequence[int]) -> None:
         """Give back the region's coordinates to the segments ``ids`` (routes added later)."""

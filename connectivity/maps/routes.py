@@ -21,6 +21,8 @@ from connectivity.access import MODES, SEASONS
 from connectivity.errors import DataError
 from connectivity.maps.encoding import _Segments
 from connectivity.network import RoadNetwork
+from connectivity.routing.routes import NearestSearch, _routes_from_search
+from connectivity.routing.search import _nearest_search
 
 __all__ = ["Router"]
 
@@ -49,6 +51,9 @@ class Router:
         self.graph = routing.routing_graph_from_gdfs(
             network.nodes, network.edges, weights=[STATE_WEIGHTS[s] for s in SEASONS]
         )
+        # one whole-graph search per kind and state, kept: a map asks for the routes of the
+        # communities, then of the works (and a map in parts, of each part)
+        self._searches: dict[tuple[str, str], NearestSearch] = {}
 
     def routes(
         self, nodes: Sequence[Any] | np.ndarray, kind: str, season: str
@@ -59,12 +64,17 @@ class Router:
         layer = self.network.facilities.get(kind)
         if layer is None or layer.empty:
             return [None] * len(nodes)
-        facilities = dict(zip(layer["facility_id"], layer["node_id"], strict=True))
-        found = routing.routes_to_nearest_facility(
+        weight = STATE_WEIGHTS[season]
+        search = self._searches.get((kind, season))
+        if search is None:
+            facilities = dict(zip(layer["facility_id"], layer["node_id"], strict=True))
+            search = _nearest_search(self.graph, weight, facilities)
+            self._searches[(kind, season)] = search
+        found = _routes_from_search(
             self.graph,
             np.asarray(nodes),
-            facilities,
-            weight=STATE_WEIGHTS[season],
+            search,
+            weight=weight,
             geometry=False,  # drawn from the map's own road segments
         )
         return [self.segments.route(edges) or None for edges in found["edges"].tolist()]

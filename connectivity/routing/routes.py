@@ -95,9 +95,32 @@ def routes_to_nearest_facility(
     >>> route["geometry"].wkt
     'LINESTRING (0 0, 3 0, 3 4)'
     """
+    search = _nearest_search(graph, weight, facilities)
+    return _routes_from_search(graph, origins, search, weight=weight, geometry=geometry)
+
+
+#: What :func:`~connectivity.routing.search._nearest_search` returns: per node the time to
+#: the nearest facility, the next hop and the facility; the facility ids and node positions.
+NearestSearch = tuple[np.ndarray, np.ndarray, np.ndarray, pd.Index, np.ndarray]
+
+
+def _routes_from_search(
+    graph: RoutingGraph,
+    origins: Nodes,
+    search: NearestSearch,
+    *,
+    weight: str,
+    geometry: bool = True,
+) -> gpd.GeoDataFrame:
+    """Follow a search's shortest-path tree from ``origins`` (:func:`routes_to_nearest_facility`).
+
+    The search is a whole-graph one; a caller that asks for routes to the
+    same facilities under the same weight many times (a map in parts) keeps
+    it and calls this alone.
+    """
     arrays = graph._weight(weight)
     origin_ids, result_index = _node_list(origins, "origin")
-    dist, next_hop, node_fac, fac_ids, fac_pos = _nearest_search(graph, weight, facilities)
+    dist, next_hop, node_fac, fac_ids, fac_pos = search
     pos = graph._positions(origin_ids, "origin")
     fac = node_fac[pos]
     fac_node_pos = np.where(fac >= 0, fac_pos[np.maximum(fac, 0)], -1)
