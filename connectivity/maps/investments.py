@@ -30,7 +30,7 @@ import shapely
 
 from connectivity.access import UNREACHABLE_CAP_MIN
 from connectivity.errors import DataError
-from connectivity.maps.encoding import _json, _Names, _Segments, _text
+from connectivity.maps.encoding import _json, _Names, _seg_payload, _Segments, _text
 from connectivity.maps.lighten import HIDE_STEPS, MAX_MAP_BYTES, lighten, route_segments
 from connectivity.maps.page import _map_page, _page_bytes_around
 from connectivity.maps.parts import PartView
@@ -363,7 +363,7 @@ def _investments_page(
         budget = max_bytes - (
             len(_json(payload).encode("utf-8"))
             + len(_json(names.items).encode("utf-8"))
-            + len(_json(segments.coords))
+            + len(_json(_seg_payload(segments.coords)))
             + _page_bytes_around()
         )
     payload["works"], shown = _works_payload(
