@@ -21,7 +21,7 @@ from connectivity.errors import DataError
 from connectivity.maps.access import _access_page
 from connectivity.maps.encoding import _Segments, _text
 from connectivity.maps.index import index_page, part_table
-from connectivity.maps.investments import _investments_page, _WorksRegion, investments_map
+from connectivity.maps.investments import _investments_page, _WorksRegion
 from connectivity.maps.lighten import MAX_MAP_BYTES
 from connectivity.maps.overview import overview_png
 from connectivity.maps.parts import (
@@ -132,7 +132,7 @@ def write_maps(
             max_communities,
             MAX_MAP_BYTES / 1e6,
         )
-        return _write_parts(
+        written = _write_parts(
             network,
             access,
             segments,
@@ -153,51 +153,27 @@ def write_maps(
             max_communities=max_communities,
             max_part_bytes=max_part_bytes,
         )
-    common: dict[str, Any] = {
-        "data_source": data_source,
-        "attribution": attribution,
-        "synthetic": synthetic,
-        "lang": lang,
-    }
-    written = [
-        _save_html(
-            _access_page(
-                network,
-                access,
-                segments,
-                Router(network, segments),
-                waterways=waterways,
-                title=title,
-                bins=bins,
-                unreachable_cap_min=unreachable_cap_min,
-                max_bytes=MAX_MAP_BYTES,
-                **common,
-            ),
-            out / "access.html",
-            run_id,
+    else:
+        written = _write_whole(
+            network,
+            access,
+            segments,
+            out=out,
+            ranking=ranking,
+            after_network=after_network,
+            waterways=waterways,
+            top_n=top_n,
+            data_source=data_source,
+            attribution=attribution,
+            synthetic=synthetic,
+            title=title,
+            lang=lang,
+            bins=bins,
+            unreachable_cap_min=unreachable_cap_min,
+            run_id=run_id,
+            robustness=robustness,
         )
-    ]
-    del segments
-    if ranking is not None:
-        written.append(
-            _save_html(
-                investments_map(
-                    network,
-                    access,
-                    ranking,
-                    after_network=after_network,
-                    waterways=waterways,
-                    top_n=top_n,
-                    title=title,
-                    thresholds_min=thresholds_min,
-                    unreachable_cap_min=unreachable_cap_min,
-                    robustness=robustness,
-                    **common,
-                ),
-                out / "investments.html",
-                run_id,
-            )
-        )
+    if ranking is not None:  # the whole region, mapped whole or in parts
         written.append(
             overview_png(
                 network,
@@ -208,9 +184,60 @@ def write_maps(
                 top_n=top_n,
                 title=title,
                 run_id=run_id,
-                **common,
+                data_source=data_source,
+                attribution=attribution,
+                synthetic=synthetic,
+                lang=lang,
             )
         )
+    return written
+
+
+def _write_whole(
+    network: RoadNetwork,
+    access: gpd.GeoDataFrame,
+    segments: _Segments,
+    *,
+    out: Path,
+    ranking: Any | None,
+    after_network: RoadNetwork | None,
+    waterways: gpd.GeoDataFrame | None,
+    top_n: int,
+    data_source: str,
+    attribution: Sequence[str],
+    synthetic: bool,
+    title: str,
+    lang: Lang,
+    bins: Sequence[float],
+    unreachable_cap_min: float,
+    run_id: str,
+    robustness: Any | None,
+) -> list[Path]:
+    """Write ``access.html`` and, given a ranking, ``investments.html``: one page each."""
+    common: dict[str, Any] = {
+        "waterways": waterways,
+        "data_source": data_source,
+        "attribution": attribution,
+        "synthetic": synthetic,
+        "title": title,
+        "lang": lang,
+        "bins": bins,
+        "unreachable_cap_min": unreachable_cap_min,
+        "max_bytes": MAX_MAP_BYTES,
+    }
+    router = Router(network, segments)
+    written = [
+        _save_html(
+            _access_page(network, access, segments, router, **common), out / "access.html", run_id
+        )
+    ]
+    del segments, router
+    if ranking is not None:
+        region = _WorksRegion.build(
+            network, ranking, after_network=after_network, top_n=top_n, routes=True
+        )
+        m = _investments_page(region, access, region.segments, robustness=robustness, **common)
+        written.append(_save_html(m, out / "investments.html", run_id))
     return written
 
 
@@ -237,6 +264,8 @@ def _write_parts(
     max_part_bytes: float,
 ) -> list[Path]:
     """Write a region too large for one page: a map of each kind per part, and index pages.
+
+    The PNG overview of the whole region is :func:`write_maps`'s.
 
     ``segments``: the base network's (:meth:`_Segments.from_edges`). The
     communities' routes are found once for the whole region; each part's
@@ -342,27 +371,7 @@ def _write_parts(
             with_works=with_works,
             run_id=run_id,
         )
-        path = out / f"{which}.html"
-        with atomic_path(path) as tmp:
-            tmp.write_text(page, encoding="utf-8")
-        written.append(path)
-    if ranking is not None:
-        written.append(
-            overview_png(
-                network,
-                ranking,
-                out / "investments.png",
-                access=access,
-                waterways=waterways,
-                top_n=top_n,
-                title=title,
-                run_id=run_id,
-                data_source=data_source,
-                attribution=attribution,
-                synthetic=synthetic,
-                lang=lang,
-            )
-        )
+        written.append(_write_page(out / f"{which}.html", page))
     return written
 
 
@@ -379,7 +388,11 @@ def _save_html(m: folium.Map, path: Path, run_id: str) -> Path:
     if run_id:
         meta = f'<meta name="connectivity-run-id" content="{html.escape(run_id)}">'
         cast(Figure, m.get_root()).header.add_child(Element(meta), name="connectivity_run_id")
-    text = m.get_root().render()
+    return _write_page(path, m.get_root().render())
+
+
+def _write_page(path: Path, text: str) -> Path:
+    """Write an HTML page atomically (a map or an index page) and log its size."""
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     log.info("map written: %s (%.1f MB)", path.name, path.stat().st_size / 1e6)
